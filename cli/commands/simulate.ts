@@ -1,0 +1,26 @@
+import type { Command } from 'commander';
+import { startSimulator } from '../../fixtures/site/index.js';
+import { nonNegativeInt, positiveInt } from '../options.js';
+
+export function registerSimulate(program: Command): void {
+  program
+    .command('simulate')
+    .description('serve the local Alaveteli simulator (a stand-in for WhatDoTheyKnow) on 127.0.0.1 until interrupted')
+    .option('--port <n>', 'port to listen on (0 picks a free one)', nonNegativeInt('--port'), 8765)
+    .option('--requests <n>', 'number of requests to generate', positiveInt('--requests'), 200)
+    .option('--seed <n>', 'seed for the generated site', nonNegativeInt('--seed'), 1)
+    .action(async (opts: { port: number; requests: number; seed: number }) => {
+      const simulator = await startSimulator({ port: opts.port, requests: opts.requests, seed: opts.seed });
+      process.stdout.write(
+        `simulator: ${opts.requests} requests (seed ${opts.seed}) at ${simulator.url}\n` +
+          `  try: curl ${simulator.url}/list   curl ${simulator.url}/robots.txt\n` +
+          `  Ctrl-C to stop\n`,
+      );
+      await new Promise<void>((resolve) => {
+        const stop = () => resolve();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      await simulator.close();
+    });
+}

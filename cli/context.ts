@@ -1,0 +1,48 @@
+import type { Command } from 'commander';
+import { configFromEnv, openArchive, type Archive } from '../storage/index.js';
+
+/** Global options shared by every command (DESIGN.md, "Command line"). */
+export interface GlobalOptions {
+  archive?: string;
+  site: string;
+  json?: boolean;
+  verbose?: boolean;
+}
+
+export const DEFAULT_SITE = 'https://www.whatdotheyknow.com';
+
+/** Every environment variable the program reads; README's configuration table lists the same names. */
+export const ENVIRONMENT = {
+  ARCHIVE_DIR: 'archive directory for the embedded default (PGlite index in pg/, originals in blobs/); default ./archive-data',
+  DATABASE_URL: 'postgres://… of a PostgreSQL 15+ server for the index, instead of PGlite',
+  S3_ENDPOINT: 'http(s)://host:port of an S3-compatible store (MinIO, AWS S3) for the originals, instead of files',
+  S3_BUCKET: 'bucket for the originals (created if missing)',
+  S3_ACCESS_KEY: 'S3 access key',
+  S3_SECRET_KEY: 'S3 secret key',
+  S3_REGION: 'S3 region; default us-east-1',
+  WDTK_SITE: 'base URL of the Alaveteli site; default https://www.whatdotheyknow.com',
+  WDTK_CONTACT: 'email or URL put in the User-Agent; required to crawl any non-local site',
+  WEB_TOKEN: 'when set, every web and API route requires this token',
+} as const;
+
+export function defaultSite(env: NodeJS.ProcessEnv = process.env): string {
+  return env.WDTK_SITE ?? DEFAULT_SITE;
+}
+
+/** Opens the archive named by --archive / ARCHIVE_DIR / DATABASE_URL / S3_*, runs `use`, always closes. */
+export async function withArchive<T>(globals: GlobalOptions, use: (archive: Archive) => Promise<T>): Promise<T> {
+  const archive = await openArchive(configFromEnv(process.env, { archiveDir: globals.archive }));
+  try {
+    return await use(archive);
+  } finally {
+    await archive.close();
+  }
+}
+
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+export function globalsOf(command: Command): GlobalOptions {
+  return command.optsWithGlobals<GlobalOptions>();
+}

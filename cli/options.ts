@@ -1,0 +1,32 @@
+import { UsageError } from './errors.js';
+
+/** Parses a positive integer flag value, or fails as bad usage naming the flag. */
+export function positiveInt(flag: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} takes a whole number of 1 or more, not "${value}"`);
+    return n;
+  };
+}
+
+export function nonNegativeInt(flag: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 0) throw new UsageError(`${flag} takes a whole number of 0 or more, not "${value}"`);
+    return n;
+  };
+}
+
+/** Accepts YYYY-MM-DD (what users type) and returns a UTC midnight Date. */
+export function isoDate(flag: string): (value: string) => Date {
+  return (value) => {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) throw new UsageError(`${flag} takes a date as YYYY-MM-DD, not "${value}"`);
+    const date = new Date(`${value}T00:00:00Z`);
+    if (Number.isNaN(date.getTime())) throw new UsageError(`${flag}: "${value}" is not a real date`);
+    return date;
+  };
+}
+
+export function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}

@@ -1,0 +1,49 @@
+import { Command, CommanderError, Option } from 'commander';
+import { UsageError } from './errors.js';
+import { defaultSite } from './context.js';
+import { commands } from './commands/index.js';
+import { version } from './version.js';
+
+export function buildProgram(): Command {
+  const program = new Command('wdtk-archive')
+    .description('A polite, resumable archiver for WhatDoTheyKnow and other Alaveteli sites.')
+    .version(version, '-V, --version')
+    .addOption(new Option('--archive <dir>', 'archive directory (PGlite index and blob files)').env('ARCHIVE_DIR'))
+    .addOption(new Option('--site <url>', 'base URL of the Alaveteli site').default(defaultSite()))
+    .option('--json', 'print data as JSON')
+    .option('--verbose', 'print stack traces and debug logs')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  for (const register of commands) register(program);
+  for (const command of program.commands) applyExitOverride(command);
+  return program;
+}
+
+function applyExitOverride(command: Command): void {
+  command.exitOverride();
+  for (const sub of command.commands) applyExitOverride(sub);
+}
+
+/** Runs the CLI and returns the exit code: 0 success, 1 failure, 2 bad usage. */
+export async function runCli(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (error) {
+    return reportError(error, argv.includes('--verbose'));
+  }
+}
+
+function reportError(error: unknown, verbose: boolean): number {
+  if (error instanceof CommanderError) {
+    // Commander has already printed its message (or the help text).
+    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
+    return error.exitCode === 0 ? 0 : 2;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  const firstLine = message.split('\n')[0] ?? message;
+  process.stderr.write(`wdtk-archive: ${firstLine}\n`);
+  if (verbose && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+  return error instanceof UsageError ? 2 : 1;
+}
