@@ -1,0 +1,52 @@
+export class StorageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** Another process holds the embedded archive (PGlite allows one process per data dir). */
+export class ArchiveBusyError extends StorageError {
+  constructor(
+    readonly archiveDir: string,
+    readonly pid: number,
+  ) {
+    super(`archive ${archiveDir} is in use by process ${pid}`);
+  }
+}
+
+/** A row would point at content whose blob was never stored (write order: blob first, then rows). */
+export class BlobMissingError extends StorageError {
+  constructor(readonly sha256: string) {
+    super(`blob ${sha256} is not stored: store the content with putBlob before recording rows that use it`);
+  }
+}
+
+export class BlobNotFoundError extends StorageError {
+  constructor(readonly sha256: string) {
+    super(`blob ${sha256} is missing from the blob store`);
+  }
+}
+
+export class InvalidSha256Error extends StorageError {
+  constructor(value: string) {
+    super(`not a sha256 hex digest: ${JSON.stringify(value.slice(0, 80))}`);
+  }
+}
+
+export class RequestNotFoundError extends StorageError {
+  constructor(readonly slugOrId: string) {
+    super(`no archived request matches ${slugOrId}`);
+  }
+}
+
+export class AmbiguousRequestError extends StorageError {
+  constructor(
+    readonly slugOrId: string,
+    readonly siteIds: number[],
+  ) {
+    super(`${slugOrId} matches requests on several sites (${siteIds.join(', ')}); pass a site id`);
+  }
+}
+
+export class ConfigError extends StorageError {}
