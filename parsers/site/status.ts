@@ -1,0 +1,20 @@
+/** Status key (calculate_status) → the label listings and JSON use (§6.1). */
+export const statusLabels: Readonly<Record<string, string>> = {
+  waiting_classification: 'Awaiting classification',
+  waiting_response: 'Awaiting response',
+  waiting_response_overdue: 'Delayed',
+  waiting_response_very_overdue: 'Long overdue',
+  not_held: 'Information not held',
+  rejected: 'Refused',
+  partially_successful: 'Partially successful',
+  successful: 'Successful',
+  waiting_clarification: 'Waiting clarification',
+  gone_postal: 'Handled by postal mail',
+  internal_review: 'Awaiting internal review',
+  error_message: 'Delivery error',
+  requires_admin: 'Unusual response',
+  attention_requested: 'Reported for administrator attention',
+  user_withdrawn: 'Withdrawn by the requester',
+  vexatious: 'Considered by administrators as vexatious',
+  not_foi: 'Considered by administrators as not an FOI request',
+};

@@ -1,0 +1,78 @@
+import type { AnyNode, Element } from 'domhandler';
+
+const blockElements = new Set([
+  'p', 'div', 'blockquote', 'pre', 'table', 'tr', 'ul', 'ol', 'dl', 'dd', 'dt',
+  'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'section', 'article', 'header', 'footer', 'hr',
+]);
+const skippedElements = new Set(['script', 'style', 'template', 'noscript']);
+
+function hasClass(element: Element, name: string): boolean {
+  const value = element.attribs['class'];
+  return value !== undefined && ` ${value} `.includes(` ${name} `);
+}
+
+/** The "show/hide quoted sections" control: page chrome, never message text. */
+export function isUnfoldLink(element: Element): boolean {
+  return element.name === 'span' && hasClass(element, 'unfold_link');
+}
+
+// make_clickable shortens long link texts to 40 characters plus "...", while the href stays whole.
+function linkText(element: Element, rendered: string): string {
+  const href = element.attribs['href'];
+  if (href === undefined || !rendered.endsWith('...')) return rendered;
+  const shown = rendered.slice(0, -3);
+  return /^https?:\/\//.test(href) && href.startsWith(shown) ? href : rendered;
+}
+
+function collect(nodes: readonly AnyNode[], out: string[]): void {
+  for (const node of nodes) {
+    if (node.type === 'text') {
+      out.push(node.data.replace(/[ \t]*[\r\n]+[ \t]*/g, ' '));
+      continue;
+    }
+    if (node.type !== 'tag') continue;
+    const element = node as Element;
+    const name = element.name;
+    if (skippedElements.has(name) || isUnfoldLink(element)) continue;
+    if (name === 'br') {
+      out.push('\n');
+    } else if (name === 'a') {
+      const inner: string[] = [];
+      collect(element.children, inner);
+      out.push(linkText(element, inner.join('')));
+    } else if (name === 'li') {
+      out.push('\n');
+      collect(element.children, out);
+      out.push('\n');
+    } else if (blockElements.has(name)) {
+      out.push('\n\n');
+      collect(element.children, out);
+      out.push('\n\n');
+    } else {
+      collect(element.children, out);
+    }
+  }
+}
+
+/**
+ * Plain text of rendered message HTML: paragraphs separated by one blank line, `<br>` as a
+ * newline, each line trimmed, placeholders such as `[email address]` kept as written.
+ */
+export function htmlToText(nodes: readonly AnyNode[]): string {
+  const out: string[] = [];
+  collect(nodes, out);
+  return out
+    .join('')
+    .split('\n')
+    .map((line) => line.trim())
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
+}
+
+/** Text of a node as a reader sees it on one line: whitespace collapsed. */
+export function inlineText(nodes: readonly AnyNode[]): string {
+  const out: string[] = [];
+  collect(nodes, out);
+  return out.join('').replace(/\s+/g, ' ').trim();
+}
