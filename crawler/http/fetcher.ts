@@ -1,0 +1,540 @@
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { open, rename, rm, writeFile } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { pino, type Logger } from 'pino';
+import { Agent, request } from 'undici';
+import {
+  BodyTooLargeError,
+  BudgetExhaustedError,
+  ChallengeError,
+  FetchFailedError,
+  HttpFetchError,
+  MaskingPendingError,
+  OffSiteUrlError,
+  RetryAfterTooLongError,
+} from './errors.js';
+import { buildUserAgent, packageVersion } from './identity.js';
+import { RequestPacer } from './pacing.js';
+import {
+  backoffDelay,
+  classifyTransportError,
+  isRetryableStatus,
+  parseRetryAfter,
+  type RetryReason,
+} from './retry-policy.js';
+import { RobotsRules } from './robots.js';
+import { detectChallenge, isMaskingInterstitialPage, isMaskingInterstitialPath, REDIRECT_STATUSES } from './site-signals.js';
+
+const MiB = 1024 * 1024;
+const DEFAULT_PAGE_LIMIT_BYTES = 20 * MiB;
+const DEFAULT_DOWNLOAD_LIMIT_BYTES = 2 * 1024 * MiB;
+const DEFAULT_RATE_PER_SECOND = 0.5;
+const DEFAULT_MAX_ATTEMPTS = 5;
+const DEFAULT_TIMEOUT_MS = 30_000;
+const DEFAULT_BACKOFF_BASE_MS = 1_000;
+const DEFAULT_BACKOFF_MAX_MS = 60_000;
+const DEFAULT_MAX_RETRY_AFTER_MS = 60 * 60 * 1000;
+const MAX_REDIRECTS = 10;
+const ROBOTS_MAX_REDIRECTS = 5; // RFC 9309 §2.3.1.2
+const SNIFF_BYTES = 256 * 1024;
+const DEFAULT_PAGE_ACCEPT = 'text/html,application/json;q=0.9,*/*;q=0.8';
+
+export interface PoliteFetcherOptions {
+  /** The site, e.g. https://www.whatdotheyknow.com; every URL fetched must be on this origin. */
+  baseUrl: string;
+  /** Email or URL. Required unless baseUrl is loopback: a public site's operators must be able to reach us. */
+  contact?: string;
+  version?: string;
+  /** Default 0.5 (one request every 2 s); 0 or Infinity = no limit (benchmarks only). Crawl-delay still applies. */
+  ratePerSecond?: number;
+  /** Per-run budget counting every request made, robots.txt, retries and redirect hops included. */
+  maxRequests?: number;
+  maxAttempts?: number;
+  /** Per attempt: wait for headers, and longest silence while the body streams. */
+  timeoutMs?: number;
+  /** Overrides both defaults: 2 GiB for downloads, 20 MiB for buffered pages. */
+  maxBodyBytes?: number;
+  backoff?: { baseMs?: number; maxMs?: number };
+  /** Longest Retry-After we sit out within a run (default 1 h); longer ones stop with RetryAfterTooLongError. */
+  maxRetryAfterMs?: number;
+  logger?: Logger;
+  onResponse?: (record: ResponseRecord) => void | Promise<void>;
+  onRetry?: (event: RetryEvent) => void;
+  robots?: boolean;
+}
+
+export interface ResponseRecord {
+  url: string;
+  status: number;
+  fetchedAt: Date;
+  requestHeaders: Record<string, string>;
+  responseHeaders: Record<string, string>;
+  bytes: number;
+  fromCache?: boolean;
+}
+
+export interface RetryEvent {
+  url: string;
+  /** The attempt that failed (1-based). */
+  attempt: number;
+  reason: RetryReason;
+  status?: number;
+  waitMs: number;
+  retryAfter?: string;
+}
+
+export interface RedirectHop {
+  url: string;
+  status: number;
+  location: string;
+}
+
+export interface FetchedPage {
+  /** The final URL, after redirects. */
+  url: string;
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer;
+  text(): string;
+  redirects: RedirectHop[];
+  notModified: boolean;
+  fetchedAt: Date;
+  requestHeaders: Record<string, string>;
+}
+
+export interface DownloadedFile {
+  url: string;
+  /** The file holds the final response body whatever the status: check it before trusting the file. */
+  status: number;
+  headers: Record<string, string>;
+  path: string;
+  sha256: string;
+  size: number;
+  redirects: RedirectHop[];
+  fetchedAt: Date;
+  requestHeaders: Record<string, string>;
+}
+
+export interface GetOptions {
+  conditional?: { etag?: string; lastModified?: string };
+  followRedirects?: boolean;
+  accept?: string;
+}
+
+export interface DownloadOptions {
+  followRedirects?: boolean;
+}
+
+export interface FetchStats {
+  requests: number;
+  retries: number;
+  notModified: number;
+  bytes: number;
+  byStatus: Record<number, number>;
+}
+
+/** Where a response body goes: memory, or (for 2xx downloads) a file hashed while it is written. */
+type BodyTarget = { kind: 'buffer'; maxBytes: number } | { kind: 'file'; path: string; maxBytes: number; bufferMaxBytes: number };
+
+interface Exchange {
+  url: URL;
+  status: number;
+  headers: Record<string, string>;
+  requestHeaders: Record<string, string>;
+  fetchedAt: Date;
+  body?: Buffer;
+  file?: { sha256: string; size: number };
+}
+
+/** A transport failure worth another attempt. Never leaves this module. */
+class RetryableFailure extends Error {
+  constructor(
+    readonly reason: RetryReason,
+    override readonly cause: unknown,
+  ) {
+    super(`${reason}: ${cause instanceof Error ? cause.message : String(cause)}`);
+  }
+}
+
+function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const flat: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    // Set-Cookie values contain commas (in Expires), so they are joined by newline instead.
+    flat[name.toLowerCase()] = Array.isArray(value) ? value.join(name.toLowerCase() === 'set-cookie' ? '\n' : ', ') : value;
+  }
+  return flat;
+}
+
+function decodeText(body: Buffer, contentType: string | undefined): string {
+  const charset = /charset\s*=\s*"?([^";\s]+)/i.exec(contentType ?? '')?.[1];
+  try {
+    return new TextDecoder(charset ?? 'utf-8').decode(body);
+  } catch {
+    return new TextDecoder('utf-8').decode(body);
+  }
+}
+
+function intervalFromRate(ratePerSecond: number): number {
+  if (Number.isNaN(ratePerSecond) || ratePerSecond < 0) throw new RangeError(`ratePerSecond must be ≥ 0, got ${ratePerSecond}`);
+  return ratePerSecond === 0 || ratePerSecond === Number.POSITIVE_INFINITY ? 0 : 1000 / ratePerSecond;
+}
+
+/**
+ * The one way this project talks to the network: robots.txt, one connection, a paced queue,
+ * retries with backoff and Retry-After, challenge detection, no cookies, a request budget.
+ */
+export class PoliteFetcher {
+  readonly userAgent: string;
+  readonly #site: URL;
+  readonly #agent: Agent;
+  readonly #pacer: RequestPacer;
+  readonly #logger: Logger;
+  readonly #options: PoliteFetcherOptions;
+  readonly #maxAttempts: number;
+  readonly #timeoutMs: number;
+  readonly #pageLimitBytes: number;
+  readonly #downloadLimitBytes: number;
+  readonly #backoffBaseMs: number;
+  readonly #backoffMaxMs: number;
+  readonly #maxRetryAfterMs: number;
+  readonly #abort = new AbortController();
+  readonly #stats: FetchStats = { requests: 0, retries: 0, notModified: 0, bytes: 0, byStatus: {} };
+  #robots: Promise<RobotsRules> | undefined;
+
+  constructor(options: PoliteFetcherOptions) {
+    this.#site = new URL(options.baseUrl);
+    if (this.#site.protocol !== 'https:' && this.#site.protocol !== 'http:') {
+      throw new TypeError(`baseUrl must be an http(s) URL, got ${options.baseUrl}`);
+    }
+    this.userAgent = buildUserAgent(this.#site, options.version ?? packageVersion(), options.contact);
+    this.#options = options;
+    this.#maxAttempts = Math.max(1, options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS);
+    this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.#pageLimitBytes = options.maxBodyBytes ?? DEFAULT_PAGE_LIMIT_BYTES;
+    this.#downloadLimitBytes = options.maxBodyBytes ?? DEFAULT_DOWNLOAD_LIMIT_BYTES;
+    this.#backoffBaseMs = options.backoff?.baseMs ?? DEFAULT_BACKOFF_BASE_MS;
+    this.#backoffMaxMs = options.backoff?.maxMs ?? DEFAULT_BACKOFF_MAX_MS;
+    this.#maxRetryAfterMs = options.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS;
+    this.#logger = options.logger ?? pino({ level: 'silent' });
+    this.#pacer = new RequestPacer(intervalFromRate(options.ratePerSecond ?? DEFAULT_RATE_PER_SECOND), this.#abort.signal);
+    this.#agent = new Agent({ connections: 1, pipelining: 1, connect: { timeout: this.#timeoutMs } });
+    this.#agent.on('connect', () => this.#pacer.restartedNow());
+  }
+
+  get stats(): FetchStats {
+    return { ...this.#stats, byStatus: { ...this.#stats.byStatus } };
+  }
+
+  /** Fetches a page, JSON or CSV into memory. 4xx answers (403 removed, 404, 410) are returned, not thrown. */
+  async get(url: string, options: GetOptions = {}): Promise<FetchedPage> {
+    const target = this.#resolve(url);
+    const requestHeaders = this.#requestHeaders(options.accept ?? DEFAULT_PAGE_ACCEPT, options.conditional);
+    const { exchange, redirects } = await this.#follow(target, requestHeaders, options.followRedirects ?? true, {
+      kind: 'buffer',
+      maxBytes: this.#pageLimitBytes,
+    });
+    const body = exchange.body ?? Buffer.alloc(0);
+    if (isMaskingInterstitialPage(exchange.headers, body)) throw new MaskingPendingError(target.href, exchange.url.href);
+    return {
+      url: exchange.url.href,
+      status: exchange.status,
+      headers: exchange.headers,
+      body,
+      text: () => decodeText(body, exchange.headers['content-type']),
+      redirects,
+      notModified: exchange.status === 304,
+      fetchedAt: exchange.fetchedAt,
+      requestHeaders: exchange.requestHeaders,
+    };
+  }
+
+  /**
+   * Streams a (possibly huge) body to `dest`, hashing it on the way, in bounded memory. The file only
+   * appears at `dest` once complete; a failed download leaves nothing behind.
+   */
+  async download(url: string, dest: string, options: DownloadOptions = {}): Promise<DownloadedFile> {
+    const target = this.#resolve(url);
+    const partPath = `${dest}.part`;
+    try {
+      const { exchange, redirects } = await this.#follow(target, this.#requestHeaders('*/*'), options.followRedirects ?? true, {
+        kind: 'file',
+        path: partPath,
+        maxBytes: this.#downloadLimitBytes,
+        bufferMaxBytes: this.#pageLimitBytes,
+      });
+      let sha256: string;
+      let size: number;
+      if (exchange.file) {
+        if (await this.#isMaskingPageOnDisk(exchange.headers, partPath, exchange.file.size)) {
+          throw new MaskingPendingError(target.href, exchange.url.href);
+        }
+        await rename(partPath, dest);
+        ({ sha256, size } = exchange.file);
+      } else {
+        const body = exchange.body ?? Buffer.alloc(0);
+        if (isMaskingInterstitialPage(exchange.headers, body)) throw new MaskingPendingError(target.href, exchange.url.href);
+        await writeFile(dest, body);
+        sha256 = createHash('sha256').update(body).digest('hex');
+        size = body.length;
+      }
+      return {
+        url: exchange.url.href,
+        status: exchange.status,
+        headers: exchange.headers,
+        path: dest,
+        sha256,
+        size,
+        redirects,
+        fetchedAt: exchange.fetchedAt,
+        requestHeaders: exchange.requestHeaders,
+      };
+    } finally {
+      await rm(partPath, { force: true });
+    }
+  }
+
+  /** Stops: queued requests reject, the running one is aborted, the connection is closed. */
+  async close(): Promise<void> {
+    if (this.#abort.signal.aborted) return;
+    this.#abort.abort(new HttpFetchError('PoliteFetcher was closed'));
+    this.#pacer.close();
+    await this.#agent.destroy();
+  }
+
+  #resolve(url: string): URL {
+    const resolved = new URL(url, this.#site);
+    if (resolved.origin !== this.#site.origin) throw new OffSiteUrlError(resolved.href, this.#site.origin);
+    return resolved;
+  }
+
+  /** No Cookie header ever: a stored `locale=cy` would turn every later page Welsh (site facts §1.5). */
+  #requestHeaders(accept: string, conditional?: GetOptions['conditional']): Record<string, string> {
+    const headers: Record<string, string> = { 'user-agent': this.userAgent, accept, 'accept-language': 'en' };
+    if (conditional?.etag) headers['if-none-match'] = conditional.etag;
+    if (conditional?.lastModified) headers['if-modified-since'] = conditional.lastModified;
+    return headers;
+  }
+
+  #rules(): Promise<RobotsRules> {
+    this.#robots ??= this.#loadRobots();
+    return this.#robots;
+  }
+
+  async #loadRobots(): Promise<RobotsRules> {
+    const robotsUrl = new URL('/robots.txt', this.#site);
+    let rules: RobotsRules;
+    try {
+      const { exchange } = await this.#follow(
+        robotsUrl,
+        this.#requestHeaders('text/plain,*/*;q=0.5'),
+        true,
+        { kind: 'buffer', maxBytes: this.#pageLimitBytes },
+        ROBOTS_MAX_REDIRECTS,
+        false,
+      );
+      const status = exchange.status;
+      if (status >= 200 && status < 300) {
+        rules = RobotsRules.parse(exchange.url.href, decodeText(exchange.body ?? Buffer.alloc(0), exchange.headers['content-type']), this.userAgent);
+      } else if (status >= 400 && status < 500) {
+        this.#logger.info({ url: robotsUrl.href, status }, `robots.txt answered HTTP ${status}: no rules, everything allowed`);
+        rules = RobotsRules.allowAll(this.userAgent);
+      } else {
+        rules = RobotsRules.disallowAll(this.userAgent, `robots.txt answered HTTP ${status}, so (RFC 9309) nothing may be crawled`);
+      }
+    } catch (error) {
+      if (!(error instanceof FetchFailedError) || error instanceof RetryAfterTooLongError) throw error;
+      this.#logger.error({ url: robotsUrl.href, err: error }, 'robots.txt unreachable: treating the whole site as disallowed');
+      rules = RobotsRules.disallowAll(
+        this.userAgent,
+        `robots.txt could not be fetched (${error.message}); RFC 9309 says to treat an unreachable robots.txt as disallowing everything`,
+      );
+    }
+    const crawlDelayMs = rules.crawlDelayMs;
+    if (crawlDelayMs !== undefined && crawlDelayMs > this.#pacer.intervalMs) {
+      this.#logger.info({ crawlDelayMs }, `honouring Crawl-delay: ${crawlDelayMs / 1000} s between requests`);
+      this.#pacer.widenInterval(crawlDelayMs);
+    }
+    return rules;
+  }
+
+  async #follow(
+    start: URL,
+    requestHeaders: Record<string, string>,
+    followRedirects: boolean,
+    target: BodyTarget,
+    maxRedirects = MAX_REDIRECTS,
+    checkRobots = this.#options.robots ?? true,
+  ): Promise<{ exchange: Exchange; redirects: RedirectHop[] }> {
+    const redirects: RedirectHop[] = [];
+    let current = start;
+    for (;;) {
+      if (current.origin !== this.#site.origin) throw new OffSiteUrlError(current.href, this.#site.origin);
+      // The interstitial's meta refresh would have us loop; the caller retries the original URL later instead.
+      if (redirects.length > 0 && isMaskingInterstitialPath(current)) throw new MaskingPendingError(start.href, current.href);
+      if (checkRobots) (await this.#rules()).assertAllowed(current);
+      const exchange = await this.#fetchWithRetries(current, requestHeaders, target);
+      const location = exchange.headers.location;
+      if (!followRedirects || !REDIRECT_STATUSES.has(exchange.status) || !location) return { exchange, redirects };
+      if (redirects.length >= maxRedirects) {
+        throw new FetchFailedError(start.href, `more than ${maxRedirects} redirects from ${start.href}`, exchange.status);
+      }
+      const next = new URL(location, current);
+      redirects.push({ url: current.href, status: exchange.status, location: next.href });
+      current = next;
+    }
+  }
+
+  async #fetchWithRetries(url: URL, requestHeaders: Record<string, string>, target: BodyTarget): Promise<Exchange> {
+    for (let attempt = 1; ; attempt++) {
+      let retry: Omit<RetryEvent, 'url' | 'attempt' | 'waitMs'> & { waitMs?: number };
+      let failure: unknown;
+      try {
+        const exchange = await this.#pacer.run(() => this.#exchange(url, requestHeaders, target), attempt > 1 ? 1 : 0);
+        const challenge = detectChallenge(exchange.status, exchange.headers, exchange.body);
+        if (challenge) throw new ChallengeError(url.href, exchange.status, challenge);
+        if (!isRetryableStatus(exchange.status)) return exchange;
+        retry = { reason: 'status', status: exchange.status };
+        const retryAfter = exchange.headers['retry-after'];
+        const retryAfterMs = exchange.status === 429 || exchange.status === 503 ? parseRetryAfter(retryAfter, Date.now()) : undefined;
+        if (retryAfterMs !== undefined && retryAfter !== undefined) {
+          if (retryAfterMs > this.#maxRetryAfterMs) {
+            throw new RetryAfterTooLongError(url.href, exchange.status, retryAfterMs, this.#maxRetryAfterMs);
+          }
+          retry = { reason: 'retry-after', status: exchange.status, waitMs: retryAfterMs, retryAfter };
+        }
+      } catch (error) {
+        if (!(error instanceof RetryableFailure)) throw error;
+        retry = { reason: error.reason };
+        failure = error.cause;
+      }
+      if (attempt >= this.#maxAttempts) {
+        const what = retry.status !== undefined ? `HTTP ${retry.status}` : `${retry.reason} (${failure instanceof Error ? failure.message : String(failure)})`;
+        throw new FetchFailedError(url.href, `gave up on ${url.href} after ${attempt} attempts: ${what}`, retry.status, { cause: failure });
+      }
+      const waitMs = retry.waitMs ?? backoffDelay(attempt, this.#backoffBaseMs, this.#backoffMaxMs);
+      const event: RetryEvent = { url: url.href, attempt, waitMs, ...retry };
+      this.#stats.retries++;
+      if (retry.reason === 'retry-after') {
+        this.#logger.info(event, `honouring Retry-After: ${Math.round(waitMs / 1000)} s for ${url.href}`);
+      } else {
+        this.#logger.warn(event, `retrying ${url.href} in ${waitMs} ms after ${retry.status !== undefined ? `HTTP ${retry.status}` : retry.reason}`);
+      }
+      this.#options.onRetry?.(event);
+      // The whole site is held back, not only this URL: one connection, one site, one mood.
+      this.#pacer.holdUntil(Date.now() + waitMs);
+    }
+  }
+
+  /** One HTTP request, body included. Runs inside the pacer, so nothing else is on the wire meanwhile. */
+  async #exchange(url: URL, requestHeaders: Record<string, string>, target: BodyTarget): Promise<Exchange> {
+    const { maxRequests } = this.#options;
+    if (maxRequests !== undefined && this.#stats.requests >= maxRequests) throw new BudgetExhaustedError(maxRequests, url.href);
+    this.#stats.requests++;
+    const fetchedAt = new Date();
+    const startedMs = performance.now();
+    let response: Awaited<ReturnType<typeof request>>;
+    try {
+      response = await request(url, {
+        dispatcher: this.#agent,
+        method: 'GET',
+        headers: requestHeaders,
+        headersTimeout: this.#timeoutMs,
+        bodyTimeout: this.#timeoutMs,
+        signal: this.#abort.signal,
+      });
+    } catch (error) {
+      const reason = classifyTransportError(error, false);
+      throw reason ? new RetryableFailure(reason, error) : error;
+    }
+    const status = response.statusCode;
+    const headers = flattenHeaders(response.headers);
+    const progress = { bytes: 0 };
+    const record = async (): Promise<void> => {
+      this.#stats.bytes += progress.bytes;
+      this.#stats.byStatus[status] = (this.#stats.byStatus[status] ?? 0) + 1;
+      if (status === 304) this.#stats.notModified++;
+      this.#logger.debug({ url: url.href, status, bytes: progress.bytes, ms: Math.round(performance.now() - startedMs) }, 'fetched');
+      await this.#options.onResponse?.({
+        url: url.href,
+        status,
+        fetchedAt,
+        requestHeaders,
+        responseHeaders: headers,
+        bytes: progress.bytes,
+        ...(status === 304 ? { fromCache: true } : {}),
+      });
+    };
+    const exchange: Exchange = { url, status, headers, requestHeaders, fetchedAt };
+    try {
+      const declaredLength = headers['content-length'] === undefined ? undefined : Number(headers['content-length']);
+      const toFile = target.kind === 'file' && status >= 200 && status < 300;
+      const limit = toFile ? target.maxBytes : target.kind === 'file' ? target.bufferMaxBytes : target.maxBytes;
+      if (declaredLength !== undefined && declaredLength > limit) {
+        response.body.destroy();
+        throw new BodyTooLargeError(url.href, limit);
+      }
+      if (toFile) {
+        exchange.file = await streamToFile(response.body, target.path, limit, url.href, progress);
+      } else {
+        exchange.body = await readCapped(response.body, limit, url.href, progress);
+      }
+      if (declaredLength !== undefined && status !== 304 && progress.bytes !== declaredLength) {
+        throw new RetryableFailure('truncated', new Error(`got ${progress.bytes} of ${declaredLength} bytes`));
+      }
+    } catch (error) {
+      await record();
+      if (error instanceof RetryableFailure || error instanceof HttpFetchError) throw error;
+      const reason = classifyTransportError(error, true);
+      throw reason ? new RetryableFailure(reason, error) : error;
+    }
+    await record();
+    return exchange;
+  }
+
+  async #isMaskingPageOnDisk(headers: Record<string, string>, path: string, size: number): Promise<boolean> {
+    if (!(headers['content-type'] ?? '').toLowerCase().includes('text/html')) return false;
+    const handle = await open(path);
+    try {
+      const { buffer, bytesRead } = await handle.read(Buffer.alloc(Math.min(size, SNIFF_BYTES)), 0, Math.min(size, SNIFF_BYTES), 0);
+      return isMaskingInterstitialPage(headers, buffer.subarray(0, bytesRead));
+    } finally {
+      await handle.close();
+    }
+  }
+}
+
+async function readCapped(body: Readable, limit: number, url: string, progress: { bytes: number }): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    progress.bytes += chunk.length;
+    if (progress.bytes > limit) throw new BodyTooLargeError(url, limit);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+async function streamToFile(
+  body: Readable,
+  path: string,
+  limit: number,
+  url: string,
+  progress: { bytes: number },
+): Promise<{ sha256: string; size: number }> {
+  const hash = createHash('sha256');
+  await pipeline(
+    body,
+    async function* countAndHash(source: AsyncIterable<Buffer>) {
+      for await (const chunk of source) {
+        progress.bytes += chunk.length;
+        if (progress.bytes > limit) throw new BodyTooLargeError(url, limit);
+        hash.update(chunk);
+        yield chunk;
+      }
+    },
+    createWriteStream(path),
+  );
+  return { sha256: hash.digest('hex'), size: progress.bytes };
+}

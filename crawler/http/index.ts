@@ -1,0 +1,25 @@
+export {
+  PoliteFetcher,
+  type PoliteFetcherOptions,
+  type ResponseRecord,
+  type RetryEvent,
+  type RedirectHop,
+  type FetchedPage,
+  type DownloadedFile,
+  type GetOptions,
+  type DownloadOptions,
+  type FetchStats,
+} from './fetcher.js';
+export type { RetryReason } from './retry-policy.js';
+export {
+  HttpFetchError,
+  RobotsDisallowedError,
+  ChallengeError,
+  BudgetExhaustedError,
+  FetchFailedError,
+  RetryAfterTooLongError,
+  ContactRequiredError,
+  BodyTooLargeError,
+  MaskingPendingError,
+  OffSiteUrlError,
+} from './errors.js';
