@@ -61,7 +61,7 @@ function readSummary($: CheerioAPI, opts: PageOptions, warnings: string[]): Requ
     (status && statusLabels[status]) ?? statusBlock.find('strong').first().text().replace(/\s+/g, ' ').trim();
   if (status && !statusLabels[status]) warnings.push(`unknown request status "${status}"`);
 
-  const subtitle = header.find('.request-header__subtitle, .subtitle').first();
+  const subtitle = $('.request-header__subtitle, #request_header .subtitle, #content p.subtitle').first();
   const scope = subtitle.length ? subtitle : header;
   const authorityLink = scope.find('a[href*="/body/"]').first();
   const authority: NamedSlug = {

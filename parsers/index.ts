@@ -1,0 +1,2 @@
+export * from './site/index.js';
+export * from './documents/index.js';
