@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { open, rename, rm, writeFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
@@ -219,9 +220,10 @@ export class PoliteFetcher {
     this.#backoffMaxMs = options.backoff?.maxMs ?? DEFAULT_BACKOFF_MAX_MS;
     this.#maxRetryAfterMs = options.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS;
     this.#logger = options.logger ?? pino({ level: 'silent' });
+    // Every waiting caller listens for close(); hundreds waiting is normal, not a leak.
+    setMaxListeners(0, this.#abort.signal);
     this.#pacer = new RequestPacer(intervalFromRate(options.ratePerSecond ?? DEFAULT_RATE_PER_SECOND), this.#abort.signal);
     this.#agent = new Agent({ connections: 1, pipelining: 1, connect: { timeout: this.#timeoutMs } });
-    this.#agent.on('connect', () => this.#pacer.restartedNow());
   }
 
   get stats(): FetchStats {
@@ -424,7 +426,7 @@ export class PoliteFetcher {
       }
       this.#options.onRetry?.(event);
       // The whole site is held back, not only this URL: one connection, one site, one mood.
-      this.#pacer.holdUntil(Date.now() + waitMs);
+      this.#pacer.holdFor(waitMs);
     }
   }
 
@@ -449,6 +451,7 @@ export class PoliteFetcher {
       const reason = classifyTransportError(error, false);
       throw reason ? new RetryableFailure(reason, error) : error;
     }
+    this.#pacer.answered();
     const status = response.statusCode;
     const headers = flattenHeaders(response.headers);
     const progress = { bytes: 0 };

@@ -1,30 +1,26 @@
 import PQueue from 'p-queue';
 
-function makeQueue(intervalMs: number): PQueue {
-  if (intervalMs <= 0) return new PQueue({ concurrency: 1 });
-  // p-queue times its sliding window with Date.now(), which truncates to the millisecond;
-  // one extra millisecond keeps real starts at least `intervalMs` apart.
-  return new PQueue({ concurrency: 1, interval: Math.ceil(intervalMs) + 1, intervalCap: 1, strict: true });
-}
-
 /**
- * Runs requests one at a time with their starts at least `intervalMs` apart, and can hold every
- * request back (Retry-After, backoff) without breaking that spacing.
+ * Runs requests one at a time (a p-queue of concurrency 1) and keeps the queue paused between them.
+ *
+ * The interval is counted from the moment the previous request was answered (response headers in, or
+ * the attempt failed), not from when we sent it: only then do we know the site has seen it, so however
+ * the network delays a request, the site's own log never shows two requests closer than the interval.
+ * All times are performance.now() milliseconds.
  */
 export class RequestPacer {
-  #intervalMs: number;
-  #queue: PQueue;
-  #lastStartMs = Number.NEGATIVE_INFINITY;
-  #holdUntilMs = 0;
-  #holdTimer: NodeJS.Timeout | undefined;
-
+  readonly #queue = new PQueue({ concurrency: 1 });
   readonly #signal: AbortSignal;
+  #intervalMs: number;
+  #lastAnsweredMs: number | undefined;
+  #answeredThisJob = false;
+  #resumeAtMs = 0;
+  #resumeTimer: NodeJS.Timeout | undefined;
 
   /** Aborting `signal` rejects every job still waiting. */
   constructor(intervalMs: number, signal: AbortSignal) {
     this.#intervalMs = intervalMs;
     this.#signal = signal;
-    this.#queue = makeQueue(intervalMs);
   }
 
   get intervalMs(): number {
@@ -34,48 +30,58 @@ export class RequestPacer {
   /** Higher priority runs first among waiting jobs (retries go ahead of new work). */
   run<T>(job: () => Promise<T>, priority = 0): Promise<T> {
     return this.#queue.add(
-      () => {
-        this.#lastStartMs = Date.now();
-        return job();
+      async () => {
+        this.#answeredThisJob = false;
+        try {
+          return await job();
+        } finally {
+          if (!this.#answeredThisJob) this.answered();
+        }
       },
       { priority, signal: this.#signal },
     );
   }
 
-  /**
-   * The running request only went on the wire now (a fresh connection had to be opened first):
-   * space the next one from here, so the site never sees two requests closer than the interval.
-   */
-  restartedNow(): void {
-    this.#lastStartMs = Date.now();
-    if (this.#intervalMs > 0) this.holdUntil(this.#lastStartMs + Math.ceil(this.#intervalMs) + 1);
+  /** The running request has its answer; the next may start one interval from now. */
+  answered(): void {
+    this.#answeredThisJob = true;
+    this.#lastAnsweredMs = performance.now();
+    this.#holdUntil(this.#lastAnsweredMs + this.#intervalMs);
   }
 
-  /** No request starts before `untilMs` (epoch ms); a request already running is unaffected. */
-  holdUntil(untilMs: number): void {
-    if (untilMs <= this.#holdUntilMs || untilMs <= Date.now()) return;
-    this.#holdUntilMs = untilMs;
-    this.#queue.pause();
-    clearTimeout(this.#holdTimer);
-    this.#holdTimer = setTimeout(() => {
-      this.#holdTimer = undefined;
-      this.#queue.start();
-    }, untilMs - Date.now());
+  /** No request starts within `waitMs` from now (Retry-After, backoff); the interval still applies too. */
+  holdFor(waitMs: number): void {
+    this.#holdUntil(performance.now() + waitMs);
   }
 
-  /** Only ever slows down (Crawl-delay larger than the configured rate). Call while no job is queued. */
+  /** Only ever slows down (a Crawl-delay larger than the configured rate). */
   widenInterval(intervalMs: number): void {
     if (intervalMs <= this.#intervalMs) return;
     this.#intervalMs = intervalMs;
-    const holding = this.#holdTimer !== undefined;
-    this.#queue = makeQueue(intervalMs);
-    if (holding) this.#queue.pause();
-    // The new queue has no memory of the last start, so carry the spacing over by hand.
-    this.holdUntil(this.#lastStartMs + Math.ceil(intervalMs) + 1);
+    if (this.#lastAnsweredMs !== undefined) this.#holdUntil(this.#lastAnsweredMs + intervalMs);
   }
 
   close(): void {
-    clearTimeout(this.#holdTimer);
-    this.#holdTimer = undefined;
+    clearTimeout(this.#resumeTimer);
+    this.#resumeTimer = undefined;
+  }
+
+  #holdUntil(untilMs: number): void {
+    if (untilMs <= this.#resumeAtMs || untilMs <= performance.now()) return;
+    this.#resumeAtMs = untilMs;
+    this.#queue.pause();
+    this.#armResume();
+  }
+
+  #armResume(): void {
+    clearTimeout(this.#resumeTimer);
+    // Timers can fire a little early against performance.now(); re-arm rather than start early.
+    const remainingMs = this.#resumeAtMs - performance.now();
+    if (remainingMs <= 0) {
+      this.#resumeTimer = undefined;
+      this.#queue.start();
+      return;
+    }
+    this.#resumeTimer = setTimeout(() => this.#armResume(), Math.ceil(remainingMs));
   }
 }

@@ -1,0 +1,153 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  FetchFailedError,
+  PoliteFetcher,
+  RetryAfterTooLongError,
+  type PoliteFetcherOptions,
+  type RetryEvent,
+} from '../../crawler/http/index.js';
+import { capturingLogger, minGapMs, robotsRoute, startTestServer, text, WDTK_ROBOTS, type Route, type TestServer } from './test-server.js';
+
+let server: TestServer | undefined;
+let fetcher: PoliteFetcher | undefined;
+afterEach(async () => {
+  await fetcher?.close();
+  await server?.close();
+  fetcher = server = undefined;
+});
+
+async function setUp(routes: Record<string, Route>, options: Partial<PoliteFetcherOptions> = {}): Promise<{ retries: RetryEvent[] }> {
+  server = await startTestServer({ '/robots.txt': robotsRoute(WDTK_ROBOTS), ...routes });
+  const retries: RetryEvent[] = [];
+  fetcher = new PoliteFetcher({
+    baseUrl: server.url,
+    ratePerSecond: 50,
+    backoff: { baseMs: 5, maxMs: 20 },
+    onRetry: (event) => void retries.push(event),
+    ...options,
+  });
+  return { retries };
+}
+
+describe('pacing', () => {
+  it('keeps request starts at least 1/rate apart and uses one connection, even with 10 parallel callers', async () => {
+    const paths = Array.from({ length: 10 }, (_, i) => `/request/r${i}`);
+    const slowPage = (path: string): Route => (_req, res) => void setTimeout(() => text(res, 200, path), 5);
+    await setUp(Object.fromEntries(paths.map((path) => [path, slowPage(path)])), { ratePerSecond: 20 });
+    const pages = await Promise.all(paths.map((path) => fetcher!.get(path)));
+
+    expect(pages.map((page) => page.text())).toEqual(paths);
+    expect(server!.log).toHaveLength(11);
+    expect(minGapMs(server!.log)).toBeGreaterThanOrEqual(50);
+    expect(server!.maxInFlight).toBe(1);
+    expect(server!.maxOpenConnections).toBe(1);
+    expect(server!.connectionsOpened).toBe(1);
+  });
+
+  it('spaces retries and redirect hops like any other request', async () => {
+    await setUp(
+      {
+        '/flaky': (_req, res, hit) => (hit === 1 ? text(res, 503, 'busy') : text(res, 302, '', { location: '/request/a' })),
+        '/request/a': (_req, res) => text(res, 200, 'a'),
+      },
+      { ratePerSecond: 20, backoff: { baseMs: 1, maxMs: 1 } },
+    );
+    const page = await fetcher!.get('/flaky');
+    expect(page.url).toBe(`${server!.url}/request/a`);
+    expect(page.redirects).toEqual([{ url: `${server!.url}/flaky`, status: 302, location: `${server!.url}/request/a` }]);
+    expect(server!.log.map((entry) => entry.path)).toEqual(['/robots.txt', '/flaky', '/flaky', '/request/a']);
+    expect(minGapMs(server!.log)).toBeGreaterThanOrEqual(50);
+  });
+});
+
+describe('retries', () => {
+  it('honours Retry-After in seconds on 429, logs it at info and reports it', async () => {
+    const { logger, lines } = capturingLogger();
+    const { retries } = await setUp({ '/list': (_req, res, hit) => (hit === 1 ? text(res, 429, 'slow down', { 'retry-after': '1' }) : text(res, 200, 'ok')) }, { logger });
+    const page = await fetcher!.get('/list');
+
+    expect(page.status).toBe(200);
+    const [first, second] = server!.hits('/list');
+    expect(second!.at - first!.at).toBeGreaterThanOrEqual(1000);
+    expect(retries).toEqual([{ url: `${server!.url}/list`, attempt: 1, reason: 'retry-after', status: 429, waitMs: 1000, retryAfter: '1' }]);
+    expect(lines.filter((line) => line.level === 30).map((line) => line.msg)).toContain(`honouring Retry-After: 1 s for ${server!.url}/list`);
+    expect(fetcher!.stats).toMatchObject({ requests: 3, retries: 1, byStatus: { 200: 2, 429: 1 } });
+  });
+
+  it('honours Retry-After given as an HTTP date on 503', async () => {
+    const { retries } = await setUp({
+      '/list': (_req, res, hit) =>
+        hit === 1 ? text(res, 503, 'maintenance', { 'retry-after': new Date(Date.now() + 2000).toUTCString() }) : text(res, 200, 'ok'),
+    });
+    expect((await fetcher!.get('/list')).status).toBe(200);
+    const [first, second] = server!.hits('/list');
+    // HTTP dates have one-second resolution, so the wait is between 1 and 2 s.
+    expect(second!.at - first!.at).toBeGreaterThanOrEqual(1000);
+    expect(retries[0]).toMatchObject({ reason: 'retry-after', status: 503 });
+  });
+
+  it('stops with a clear error when Retry-After is beyond the cap', async () => {
+    await setUp({ '/list': (_req, res) => text(res, 429, 'come back tomorrow', { 'retry-after': '86400' }) });
+    const failure = fetcher!.get('/list');
+    await expect(failure).rejects.toBeInstanceOf(RetryAfterTooLongError);
+    await expect(failure).rejects.toThrow(/wait 86400 s .*more than the 3600 s/);
+    expect(server!.hits('/list')).toHaveLength(1);
+  });
+
+  it('retries 503 without Retry-After with backoff, then succeeds', async () => {
+    const { retries } = await setUp({ '/list': (_req, res, hit) => (hit === 1 ? text(res, 503, 'busy') : text(res, 200, 'ok')) });
+    expect((await fetcher!.get('/list')).text()).toBe('ok');
+    expect(retries).toHaveLength(1);
+    expect(retries[0]).toMatchObject({ attempt: 1, reason: 'status', status: 503 });
+    expect(retries[0]!.waitMs).toBeLessThanOrEqual(5);
+  });
+
+  it('retries a connection reset, then succeeds', async () => {
+    const { retries } = await setUp({ '/list': (req, res, hit) => (hit === 1 ? void req.socket.destroy() : text(res, 200, 'ok')) });
+    expect((await fetcher!.get('/list')).text()).toBe('ok');
+    expect(retries.map((event) => event.reason)).toEqual(['reset']);
+    expect(server!.hits('/list')).toHaveLength(2);
+  });
+
+  it('retries a response that does not arrive within the timeout, then succeeds', async () => {
+    // undici's timers have about one second of resolution, hence the long silence.
+    const { retries } = await setUp(
+      { '/list': (_req, res, hit) => void setTimeout(() => text(res, 200, hit === 1 ? 'late' : 'ok'), hit === 1 ? 3000 : 0) },
+      { timeoutMs: 300 },
+    );
+    expect((await fetcher!.get('/list')).text()).toBe('ok');
+    expect(retries.map((event) => event.reason)).toEqual(['timeout']);
+  });
+
+  it('retries a body cut short of its Content-Length, then returns the whole body', async () => {
+    const full = 'x'.repeat(1000);
+    const { retries } = await setUp({
+      '/list': (req, res, hit) => {
+        if (hit > 1) return text(res, 200, full);
+        res.writeHead(200, { 'content-type': 'text/html', 'content-length': 1000 });
+        res.write(full.slice(0, 500), () => setTimeout(() => req.socket.destroy(), 10));
+      },
+    });
+    const page = await fetcher!.get('/list');
+    expect(page.body.length).toBe(1000);
+    expect(retries.map((event) => event.reason)).toEqual(['truncated']);
+  });
+
+  it('gives up after maxAttempts with FetchFailedError carrying the status', async () => {
+    const { retries } = await setUp({ '/list': (_req, res) => text(res, 500, 'broken') }, { maxAttempts: 3 });
+    const failure = fetcher!.get('/list');
+    await expect(failure).rejects.toBeInstanceOf(FetchFailedError);
+    await expect(failure).rejects.toMatchObject({ status: 500, message: expect.stringMatching(/after 3 attempts: HTTP 500/) });
+    expect(server!.hits('/list')).toHaveLength(3);
+    expect(retries.map((event) => event.attempt)).toEqual([1, 2]);
+  });
+
+  it('gives up on repeated resets with the transport error as cause', async () => {
+    await setUp({ '/list': (req) => void req.socket.destroy() }, { maxAttempts: 2 });
+    const failure = await fetcher!.get('/list').catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(FetchFailedError);
+    expect((failure as FetchFailedError).status).toBeUndefined();
+    expect((failure as FetchFailedError).cause).toBeInstanceOf(Error);
+    expect(server!.hits('/list')).toHaveLength(2);
+  });
+});
