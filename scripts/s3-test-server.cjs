@@ -1,0 +1,51 @@
+#!/usr/bin/env node
+// S3-compatible test server: @20minutes/s3rver behind a shim answering ListMultipartUploads
+// (GET /<bucket>?uploads), which minio-js v8 calls before every multipart upload and s3rver lacks.
+// Run: S3_PORT (default 9000), S3_DIR (default ./.s3-data), S3_BUCKETS (comma list, pre-created).
+// Import: createS3TestServer({ dir, buckets }) -> { server, s3 } (test/helpers/s3.ts listens on port 0).
+const fs = require('node:fs');
+const http = require('node:http');
+const S3rver = require('@20minutes/s3rver');
+
+const EMPTY_UPLOADS = (bucket) =>
+  '<?xml version="1.0" encoding="UTF-8"?><ListMultipartUploadsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">' +
+  `<Bucket>${bucket}</Bucket><KeyMarker></KeyMarker><UploadIdMarker></UploadIdMarker><MaxUploads>1000</MaxUploads>` +
+  '<IsTruncated>false</IsTruncated></ListMultipartUploadsResult>';
+
+async function createS3TestServer({ dir, buckets = [] }) {
+  fs.mkdirSync(dir, { recursive: true });
+  const s3 = new S3rver({ silent: true, directory: dir, configureBuckets: buckets.map((name) => ({ name, configs: [] })) });
+  const handler = s3.callback();
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url, 'http://local');
+    const parts = url.pathname.split('/').filter(Boolean);
+    if (req.method === 'GET' && parts.length === 1 && url.searchParams.has('uploads')) {
+      res.writeHead(200, { 'Content-Type': 'application/xml' });
+      res.end(EMPTY_UPLOADS(parts[0]));
+      return;
+    }
+    handler(req, res);
+  });
+  server.keepAliveTimeout = 1000;
+  // configureBuckets are only created by s3rver.run(), which we do not use: create them in the store.
+  await Promise.all(buckets.map((name) => s3.store.putBucket(name).catch(() => {})));
+  return { server, s3 };
+}
+
+module.exports = { createS3TestServer };
+
+if (require.main === module) {
+  const port = Number(process.env.S3_PORT || 9000);
+  const dir = process.env.S3_DIR || '.s3-data';
+  const buckets = (process.env.S3_BUCKETS || '').split(',').filter(Boolean);
+  createS3TestServer({ dir, buckets }).then(({ server }) => {
+    server.listen(port, '127.0.0.1', () => console.log(`s3 test server on http://127.0.0.1:${port} dir=${dir} pid=${process.pid}`));
+    const stop = () => {
+      server.close(() => process.exit(0));
+      server.closeAllConnections();
+      setTimeout(() => process.exit(0), 2000).unref();
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+  });
+}

@@ -1,0 +1,144 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import * as Minio from 'minio';
+import { BlobNotFoundError, InvalidSha256Error } from '../errors.js';
+import { contentDisposition, HashingStream, SHA256_PATTERN, storageKey, toReadable, type BlobInput } from './stream.js';
+import type { BlobStore, PutResult } from './types.js';
+
+export interface S3Config {
+  endPoint: string;
+  port?: number;
+  useSSL?: boolean;
+  bucket: string;
+  accessKey: string;
+  secretKey: string;
+  region?: string;
+}
+
+// minio buffers one part in memory when the length is unknown: keep parts at S3's 5 MB minimum.
+const PART_SIZE = 5 * 1024 * 1024;
+
+function isNotFound(error: unknown): boolean {
+  const code = (error as { code?: string }).code;
+  return code === 'NotFound' || code === 'NoSuchKey' || code === 'NoSuchObject';
+}
+
+function checkSha(sha256: string): void {
+  if (!SHA256_PATTERN.test(sha256)) throw new InvalidSha256Error(sha256);
+}
+
+export function s3Client(config: S3Config): Minio.Client {
+  return new Minio.Client({
+    endPoint: config.endPoint,
+    ...(config.port !== undefined ? { port: config.port } : {}),
+    useSSL: config.useSSL ?? false,
+    accessKey: config.accessKey,
+    secretKey: config.secretKey,
+    region: config.region ?? 'us-east-1',
+    pathStyle: true,
+    partSize: PART_SIZE,
+  });
+}
+
+/**
+ * Blobs as S3 objects `sha256/ab/cd/<sha256>` with `x-amz-meta-sha256`. Streams of unknown length are
+ * uploaded to a temporary object while hashing, then copied to their content address.
+ */
+export class S3BlobStore implements BlobStore {
+  readonly kind = 's3' as const;
+  readonly client: Minio.Client;
+  readonly bucket: string;
+
+  constructor(config: S3Config) {
+    this.client = s3Client(config);
+    this.bucket = config.bucket;
+  }
+
+  async ensureBucket(region?: string): Promise<void> {
+    if (!(await this.client.bucketExists(this.bucket))) await this.client.makeBucket(this.bucket, region ?? 'us-east-1');
+  }
+
+  async put(input: BlobInput): Promise<PutResult> {
+    if (input instanceof Uint8Array) return this.putBytes(Buffer.from(input.buffer, input.byteOffset, input.byteLength));
+    const tmpKey = `tmp/${randomBytes(12).toString('hex')}`;
+    const hashing = new HashingStream();
+    const source = toReadable(input);
+    source.on('error', (error) => hashing.destroy(error));
+    try {
+      await this.client.putObject(this.bucket, tmpKey, source.pipe(hashing));
+      const { sha256, size, head } = hashing.digest();
+      const key = storageKey(sha256);
+      const existing = await this.stat(sha256);
+      const created = existing?.size !== size;
+      if (created) {
+        await this.client.copyObject(
+          new Minio.CopySourceOptions({ Bucket: this.bucket, Object: tmpKey }),
+          new Minio.CopyDestinationOptions({
+            Bucket: this.bucket,
+            Object: key,
+            MetadataDirective: 'REPLACE',
+            UserMetadata: { sha256 },
+          }),
+        );
+      }
+      return { sha256, size, created, storageKey: key, head };
+    } finally {
+      await this.client.removeObject(this.bucket, tmpKey).catch(() => {});
+    }
+  }
+
+  private async putBytes(bytes: Buffer): Promise<PutResult> {
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const key = storageKey(sha256);
+    const head = bytes.subarray(0, 4100);
+    const existing = await this.stat(sha256);
+    if (existing?.size === bytes.length) return { sha256, size: bytes.length, created: false, storageKey: key, head };
+    await this.client.putObject(this.bucket, key, bytes, bytes.length, { 'x-amz-meta-sha256': sha256 });
+    return { sha256, size: bytes.length, created: true, storageKey: key, head };
+  }
+
+  async get(sha256: string): Promise<Readable> {
+    checkSha(sha256);
+    try {
+      return await this.client.getObject(this.bucket, storageKey(sha256));
+    } catch (error) {
+      if (isNotFound(error)) throw new BlobNotFoundError(sha256);
+      throw error;
+    }
+  }
+
+  async stat(sha256: string): Promise<{ size: number; sha256Meta: string | null } | null> {
+    checkSha(sha256);
+    try {
+      const info = await this.client.statObject(this.bucket, storageKey(sha256));
+      const meta = info.metaData as Record<string, string | undefined>;
+      return { size: info.size, sha256Meta: meta['sha256'] ?? meta['x-amz-meta-sha256'] ?? null };
+    } catch (error) {
+      if (isNotFound(error)) return null;
+      throw error;
+    }
+  }
+
+  async delete(sha256: string): Promise<void> {
+    checkSha(sha256);
+    await this.client.removeObject(this.bucket, storageKey(sha256));
+  }
+
+  async url(
+    sha256: string,
+    opts: { filename?: string; contentType?: string; expirySeconds?: number } = {},
+  ): Promise<string | null> {
+    checkSha(sha256);
+    const headers: Record<string, string> = {};
+    if (opts.filename) headers['response-content-disposition'] = contentDisposition(opts.filename);
+    if (opts.contentType) headers['response-content-type'] = opts.contentType;
+    return this.client.presignedGetObject(this.bucket, storageKey(sha256), opts.expirySeconds ?? 3600, headers);
+  }
+
+  async *list(): AsyncIterable<string> {
+    for await (const item of this.client.listObjectsV2(this.bucket, 'sha256/', true) as AsyncIterable<{ name?: string }>) {
+      const name = item.name?.split('/').pop();
+      if (name && SHA256_PATTERN.test(name)) yield name;
+    }
+  }
+}

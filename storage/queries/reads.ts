@@ -1,0 +1,211 @@
+import { and, asc, eq, inArray, or, sql, type SQL } from 'drizzle-orm';
+import type { Db } from '../db/connect.js';
+import { attachments, authorities, blobs, captures, events, requestHistory, requests, users } from '../db/schema.js';
+import { AmbiguousRequestError } from '../errors.js';
+import type { AttachmentDetail, AttachmentSummary, CaptureSummary, EventDetail, RequestDetail } from '../types.js';
+
+const SHA256 = /^[0-9a-f]{64}$/;
+
+/**
+ * Request ids for a user-facing reference: digits are the site's remote id, anything else a url_title
+ * (current, or an earlier one the request was renamed from).
+ */
+export async function resolveRequestIds(db: Db, slugOrId: string, siteId?: number): Promise<{ id: number; siteId: number }[]> {
+  const ref = slugOrId.trim();
+  const site = siteId === undefined ? sql`true` : eq(requests.siteId, siteId);
+  const select = (where: SQL) =>
+    db.select({ id: requests.id, siteId: requests.siteId }).from(requests).where(and(site, where)).orderBy(asc(requests.siteId));
+  if (/^\d+$/.test(ref)) return select(eq(requests.remoteId, Number(ref)));
+  const current = await select(eq(requests.urlTitle, ref));
+  if (current.length) return current;
+  return select(
+    inArray(
+      requests.id,
+      db.select({ id: requestHistory.requestId }).from(requestHistory).where(and(eq(requestHistory.change, 'renamed'), eq(requestHistory.fromValue, ref))),
+    ),
+  );
+}
+
+export async function resolveOneRequest(db: Db, slugOrId: string, siteId?: number): Promise<number | null> {
+  const found = await resolveRequestIds(db, slugOrId, siteId);
+  const sites = [...new Set(found.map((f) => f.siteId))];
+  if (sites.length > 1) throw new AmbiguousRequestError(slugOrId, sites);
+  return found[0]?.id ?? null;
+}
+
+const attachmentColumns = {
+  id: attachments.id,
+  incomingMessageId: attachments.incomingMessageId,
+  part: attachments.part,
+  remoteId: attachments.remoteId,
+  filename: attachments.filename,
+  contentType: attachments.contentType,
+  sourceUrl: attachments.sourceUrl,
+  hidden: attachments.hidden,
+  removedAt: attachments.removedAt,
+  sha256: attachments.sha256,
+  size: attachments.size,
+  type: blobs.sniffedType,
+  pageCount: blobs.pageCount,
+  captureId: attachments.captureId,
+  fetchedAt: attachments.fetchedAt,
+};
+
+export async function getRequest(
+  db: Db,
+  slugOrId: string,
+  opts: { includeRemoved?: boolean; siteId?: number } = {},
+): Promise<RequestDetail | null> {
+  const id = await resolveOneRequest(db, slugOrId, opts.siteId);
+  if (id === null) return null;
+  const [row] = await db
+    .select({ request: requests, authority: authorities, requester: { urlName: users.urlName, name: users.name } })
+    .from(requests)
+    .innerJoin(authorities, eq(authorities.id, requests.authorityId))
+    .leftJoin(users, eq(users.id, requests.requesterId))
+    .where(eq(requests.id, id));
+  if (!row) return null;
+  const r = row.request;
+  if (r.removedAt && !opts.includeRemoved) return null;
+
+  const [eventRows, attachmentRows, historyRows] = await Promise.all([
+    db.select().from(events).where(eq(events.requestId, id)).orderBy(sql`${events.time} asc nulls last`, asc(events.id)),
+    db
+      .select(attachmentColumns)
+      .from(attachments)
+      .leftJoin(blobs, eq(blobs.sha256, attachments.sha256))
+      .where(eq(attachments.requestId, id))
+      .orderBy(asc(attachments.incomingMessageId), asc(attachments.part)),
+    db.select().from(requestHistory).where(eq(requestHistory.requestId, id)).orderBy(asc(requestHistory.at), asc(requestHistory.id)),
+  ]);
+  const captureIds = attachmentRows.flatMap((a) => (a.captureId ? [a.captureId] : []));
+  const captureRows = await db
+    .select({
+      id: captures.id,
+      url: captures.url,
+      fetchedAt: captures.fetchedAt,
+      status: captures.status,
+      kind: captures.kind,
+      sha256: captures.sha256,
+      size: captures.size,
+      snapshotPdfSha256: captures.snapshotPdfSha256,
+      snapshotPngSha256: captures.snapshotPngSha256,
+    })
+    .from(captures)
+    .where(or(eq(captures.requestId, id), captureIds.length ? inArray(captures.id, captureIds) : sql`false`))
+    .orderBy(asc(captures.fetchedAt), asc(captures.id));
+
+  const attachmentList: AttachmentSummary[] = attachmentRows.map((a) => ({ ...a }));
+  const eventList: EventDetail[] = eventRows.map((e) => ({
+    id: e.id,
+    kind: e.kind,
+    messageId: e.messageId,
+    eventId: e.eventId,
+    time: e.time,
+    author: e.author,
+    hidden: e.hidden,
+    text: e.text,
+    attachments: e.kind === 'incoming' ? attachmentList.filter((a) => a.incomingMessageId === e.messageId) : [],
+  }));
+  return {
+    id: r.id,
+    siteId: r.siteId,
+    remoteId: r.remoteId,
+    urlTitle: r.urlTitle,
+    title: r.title,
+    describedState: r.describedState,
+    status: r.status,
+    statusLabel: r.statusLabel,
+    prominence: r.prominence,
+    remoteCreatedAt: r.remoteCreatedAt,
+    remoteUpdatedAt: r.remoteUpdatedAt,
+    firstArchivedAt: r.firstArchivedAt,
+    lastCheckedAt: r.lastCheckedAt,
+    lastChangedAt: r.lastChangedAt,
+    removedAt: r.removedAt,
+    removalReason: r.removalReason,
+    authority: { id: row.authority.id, remoteId: row.authority.remoteId, urlName: row.authority.urlName, name: row.authority.name },
+    requester: row.requester,
+    events: eventList,
+    attachments: attachmentList,
+    captures: captureRows satisfies CaptureSummary[],
+    history: historyRows.map((h) => ({ at: h.at, change: h.change, from: h.fromValue, to: h.toValue, runId: h.runId, detail: h.detail })),
+  };
+}
+
+/**
+ * An attachment by our id, or the first attachment (live requests first) whose content has this sha256.
+ * Attachments of removed requests are returned with request.removedAt set: the caller decides (410).
+ */
+export async function getAttachment(db: Db, idOrSha: string): Promise<AttachmentDetail | null> {
+  const ref = idOrSha.trim().toLowerCase();
+  let where: SQL;
+  if (SHA256.test(ref)) where = eq(attachments.sha256, ref);
+  else if (/^\d+$/.test(ref) && Number(ref) <= 2_147_483_647) where = eq(attachments.id, Number(ref));
+  else return null;
+  const [row] = await db
+    .select({
+      attachment: attachmentColumns,
+      blob: blobs,
+      request: {
+        id: requests.id,
+        siteId: requests.siteId,
+        remoteId: requests.remoteId,
+        urlTitle: requests.urlTitle,
+        title: requests.title,
+        removedAt: requests.removedAt,
+        removalReason: requests.removalReason,
+      },
+      authority: { urlName: authorities.urlName, name: authorities.name },
+      capture: captures,
+      message: { kind: events.kind, messageId: events.messageId, eventId: events.eventId, time: events.time, author: events.author },
+    })
+    .from(attachments)
+    .innerJoin(requests, eq(requests.id, attachments.requestId))
+    .innerJoin(authorities, eq(authorities.id, requests.authorityId))
+    .leftJoin(blobs, eq(blobs.sha256, attachments.sha256))
+    .leftJoin(captures, eq(captures.id, attachments.captureId))
+    .leftJoin(
+      events,
+      and(eq(events.requestId, attachments.requestId), eq(events.kind, 'incoming'), eq(events.messageId, attachments.incomingMessageId)),
+    )
+    .where(where)
+    .orderBy(sql`${requests.removedAt} is not null`, sql`${attachments.removedAt} is not null`, asc(attachments.id))
+    .limit(1);
+  if (!row) return null;
+  const c = row.capture;
+  const b = row.blob;
+  return {
+    ...row.attachment,
+    blob: b
+      ? {
+          sha256: b.sha256,
+          size: b.size,
+          sniffedType: b.sniffedType,
+          mime: b.mime,
+          storageKey: b.storageKey,
+          createdAt: b.createdAt,
+          verifiedAt: b.verifiedAt,
+          pageCount: b.pageCount,
+          needsOcr: b.needsOcr,
+        }
+      : null,
+    capture: c
+      ? {
+          id: c.id,
+          url: c.url,
+          fetchedAt: c.fetchedAt,
+          status: c.status,
+          method: c.method,
+          requestHeaders: c.requestHeaders,
+          responseHeaders: c.responseHeaders,
+          sha256: c.sha256,
+          size: c.size,
+          kind: c.kind,
+          runId: c.runId,
+        }
+      : null,
+    request: { ...row.request, authority: row.authority },
+    message: row.message?.messageId != null ? row.message : null,
+  };
+}

@@ -1,0 +1,281 @@
+import { sql, type SQL } from 'drizzle-orm';
+import { rowsOf, type Db } from '../db/connect.js';
+import type { ExportRow, Facet, SearchHit, SearchQuery, SearchResult } from '../types.js';
+
+// ts_headline marks matches with private-use characters, which no document uses; the snippet is then
+// HTML-escaped and only these two become <mark> tags.
+const START = '\uE000';
+const STOP = '\uE001';
+const HEADLINE_OPTIONS = `StartSel=${START}, StopSel=${STOP}, MaxFragments=2, MaxWords=28, MinWords=12, FragmentDelimiter=" … "`;
+const HEADLINE_SOURCE_CHARS = 100_000;
+const FACET_LIMIT = 100;
+
+const hasText = (q: SearchQuery) => (q.text ?? '').trim().length > 0;
+
+function requestFilters(q: SearchQuery): SQL[] {
+  const filters: SQL[] = [];
+  if (q.siteId !== undefined) filters.push(sql`r.site_id = ${q.siteId}`);
+  if (!q.includeRemoved) filters.push(sql`r.removed_at is null`);
+  if (q.authority) filters.push(sql`a.url_name = ${q.authority}`);
+  if (q.status) filters.push(sql`r.status = ${q.status}`);
+  if (q.requester) filters.push(sql`r.requester_id = (select u.id from users u where u.url_name = ${q.requester} and u.site_id = r.site_id)`);
+  if (q.from) filters.push(sql`r.remote_created_at >= ${q.from.toISOString()}::timestamptz`);
+  if (q.to) filters.push(sql`r.remote_created_at <= ${q.to.toISOString()}::timestamptz`);
+  return filters;
+}
+
+const and = (parts: SQL[]) => (parts.length ? sql.join(parts, sql` and `) : sql`true`);
+
+/**
+ * The matching set, one row per hit: (request_id, attachment_id, sha256, page, rank, type, authority_id,
+ * status, created). With text: requests whose title/body match plus document pages that match; a type
+ * filter keeps only documents of that type. Without text: requests (having an attachment of the type).
+ */
+function matches(q: SearchQuery): SQL {
+  const filters = requestFilters(q);
+  if (!hasText(q)) {
+    const typeFilter = q.type
+      ? [sql`exists (select 1 from attachments att join blobs b on b.sha256 = att.sha256
+                     where att.request_id = r.id and not att.hidden and att.removed_at is null and b.sniffed_type = ${q.type})`]
+      : [];
+    return sql`
+      select r.id as request_id, null::int as attachment_id, null::text as sha256, 0 as page, 0::real as rank,
+             null::text as type, r.authority_id, r.status, r.remote_created_at as created
+      from requests r join authorities a on a.id = r.authority_id
+      where ${and([...filters, ...typeFilter])}`;
+  }
+  const requestBranch = q.type
+    ? sql``
+    : sql`
+      select r.id, null::int, null::text, 0, ts_rank(r.search, tq.q), null::text, r.authority_id, r.status, r.remote_created_at
+      from requests r join authorities a on a.id = r.authority_id, tq
+      where r.search @@ tq.q and ${and(filters)}
+      union all`;
+  const typeFilter = q.type ? [sql`b.sniffed_type = ${q.type}`] : [];
+  return sql`
+    select * from (${requestBranch}
+      (select distinct on (att.request_id, dp.sha256, dp.page)
+              att.request_id, att.id, dp.sha256, dp.page, ts_rank(dp.search, tq.q), b.sniffed_type,
+              r.authority_id, r.status, r.remote_created_at
+       from document_pages dp
+       join attachments att on att.sha256 = dp.sha256 and not att.hidden and att.removed_at is null
+       join blobs b on b.sha256 = dp.sha256
+       join requests r on r.id = att.request_id
+       join authorities a on a.id = r.authority_id, tq
+       where dp.search @@ tq.q and ${and([...filters, ...typeFilter])}
+       order by att.request_id, dp.sha256, dp.page, att.id)
+    ) as hits (request_id, attachment_id, sha256, page, rank, type, authority_id, status, created)`;
+}
+
+function orderBy(q: SearchQuery, alias: string): SQL {
+  const m = sql.raw(alias);
+  const byDate = sql`${m}.created desc nulls last, ${m}.rank desc, ${m}.request_id desc, ${m}.attachment_id nulls first, ${m}.page`;
+  const byRank = sql`${m}.rank desc, ${m}.created desc nulls last, ${m}.request_id desc, ${m}.attachment_id nulls first, ${m}.page`;
+  return (q.sort ?? (hasText(q) ? 'relevance' : 'date')) === 'relevance' && hasText(q) ? byRank : byDate;
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+export function snippetParts(headline: string): { text: string; match: boolean }[] {
+  const parts: { text: string; match: boolean }[] = [];
+  const pattern = new RegExp(`${START}([^${STOP}]*)${STOP}`, 'g');
+  let last = 0;
+  for (const found of headline.matchAll(pattern)) {
+    if (found.index > last) parts.push({ text: headline.slice(last, found.index), match: false });
+    parts.push({ text: found[1]!, match: true });
+    last = found.index + found[0].length;
+  }
+  if (last < headline.length) parts.push({ text: headline.slice(last), match: false });
+  return parts.map((p) => ({ ...p, text: p.text.replace(/[\uE000\uE001]/g, '') })).filter((p) => p.text.length > 0);
+}
+
+const snippetHtml = (parts: { text: string; match: boolean }[]) =>
+  parts.map((p) => (p.match ? `<mark>${escapeHtml(p.text)}</mark>` : escapeHtml(p.text))).join('');
+
+interface HitRow {
+  request_id: number;
+  attachment_id: number | null;
+  sha256: string | null;
+  page: number;
+  rank: number;
+  type: string | null;
+  remote_id: number;
+  url_title: string;
+  title: string;
+  authority_url_name: string;
+  authority_name: string;
+  status: string;
+  created: string | null;
+  filename: string | null;
+  headline: string;
+}
+
+interface FacetRow {
+  facet: 'authority' | 'status' | 'year' | 'type';
+  key: string;
+  label: string;
+  count: number;
+}
+
+export async function search(db: Db, q: SearchQuery): Promise<SearchResult> {
+  const limit = Math.max(0, Math.min(q.limit ?? 20, 1000));
+  const offset = Math.max(0, q.offset ?? 0);
+  const text = hasText(q);
+  const stripMarkers = (expr: SQL) => sql`translate(${expr}, ${START + STOP}, '')`;
+  const headline = text
+    ? sql`ts_headline('english', ${stripMarkers(sql`case when p.attachment_id is null
+              then r.title || E'\n' || left(r.body_text, ${HEADLINE_SOURCE_CHARS})
+              else left(dp.text, ${HEADLINE_SOURCE_CHARS}) end`)}, tq.q, ${HEADLINE_OPTIONS})`
+    : stripMarkers(sql`left(r.body_text, 240)`);
+  const typeFacet = text
+    ? sql`select 'type', m.type, m.type, count(*)::int from m where m.type is not null group by m.type`
+    : sql`select 'type', b.sniffed_type, b.sniffed_type, count(distinct m.request_id)::int
+          from m join attachments att on att.request_id = m.request_id and not att.hidden and att.removed_at is null
+          join blobs b on b.sha256 = att.sha256 where b.sniffed_type is not null group by b.sniffed_type`;
+
+  const [row] = await rowsOf<{ total: number; hits: HitRow[]; facets: FacetRow[] }>(
+    db,
+    sql`
+    with tq as (select websearch_to_tsquery('english', ${q.text ?? ''}) as q),
+    m as materialized (${matches(q)}),
+    p as (select * from m order by ${orderBy(q, 'm')} limit ${limit} offset ${offset}),
+    grouped as (
+      select case when grouping(m.authority_id) = 0 then 'authority' when grouping(m.status) = 0 then 'status' else 'year' end as facet,
+             m.authority_id, m.status, extract(year from m.created)::int as year, count(*)::int as n
+      from m group by grouping sets ((m.authority_id), (m.status), (extract(year from m.created)::int))
+    ),
+    facets as (
+      (select 'authority' as facet, a.url_name as key, a.name as label, g.n as count
+       from grouped g join authorities a on a.id = g.authority_id where g.facet = 'authority' order by g.n desc, a.name limit ${FACET_LIMIT})
+      union all
+      (select 'status', g.status, g.status, g.n from grouped g where g.facet = 'status' order by g.n desc, g.status limit ${FACET_LIMIT})
+      union all
+      (select 'year', g.year::text, g.year::text, g.n from grouped g where g.facet = 'year' and g.year is not null order by g.year desc)
+      union all
+      (${typeFacet})
+    )
+    select
+      (select count(*)::int from m) as total,
+      (select coalesce(json_agg(h), '[]'::json) from (
+         select p.request_id, p.attachment_id, p.sha256, p.page, p.rank, p.type, r.remote_id, r.url_title, r.title,
+                a.url_name as authority_url_name, a.name as authority_name, r.status, p.created, att.filename,
+                ${headline} as headline
+         from p join requests r on r.id = p.request_id join authorities a on a.id = r.authority_id
+         left join attachments att on att.id = p.attachment_id
+         left join document_pages dp on dp.sha256 = p.sha256 and dp.page = p.page
+         cross join tq
+         order by ${orderBy(q, 'p')}
+      ) h) as hits,
+      (select coalesce(json_agg(f), '[]'::json) from facets f) as facets`,
+  );
+
+  const facets: SearchResult['facets'] = { authority: [], status: [], type: [], year: [] };
+  for (const f of row?.facets ?? []) facets[f.facet].push({ key: f.key, label: f.label, count: f.count } satisfies Facet);
+  facets.type.sort((x, y) => y.count - x.count || x.key.localeCompare(y.key));
+
+  const hits = (row?.hits ?? []).map((h): SearchHit => {
+    const parts = snippetParts(h.headline ?? '');
+    const hit: SearchHit = {
+      kind: h.attachment_id === null ? 'request' : 'document',
+      requestId: h.request_id,
+      remoteId: h.remote_id,
+      urlTitle: h.url_title,
+      title: h.title,
+      authority: { urlName: h.authority_url_name, name: h.authority_name },
+      status: h.status,
+      date: h.created ? new Date(h.created).toISOString() : null,
+      rank: Number(h.rank),
+      snippet: snippetHtml(parts),
+      snippetParts: parts,
+    };
+    if (h.attachment_id !== null && h.sha256) {
+      hit.attachment = { id: h.attachment_id, filename: h.filename, sha256: h.sha256, page: h.page, type: h.type };
+    }
+    return hit;
+  });
+  return { total: row?.total ?? 0, hits, facets };
+}
+
+interface ExportDbRow {
+  request_id: number;
+  attachment_id: number | null;
+  sha256: string | null;
+  page: number;
+  type: string | null;
+  remote_id: number;
+  url_title: string;
+  title: string;
+  authority_url_name: string;
+  authority_name: string;
+  requester_url_name: string | null;
+  requester_name: string | null;
+  status: string;
+  described_state: string | null;
+  remote_created_at: Date | string | null;
+  remote_updated_at: Date | string | null;
+  removed_at: Date | string | null;
+  filename: string | null;
+  size: number | string | null;
+  source_url: string | null;
+  fetched_at: Date | string | null;
+}
+
+const toDate = (value: Date | string | null): Date | null => (value === null ? null : new Date(value));
+
+/** Every hit of the query in (request, attachment, page) order, fetched in keyset pages. */
+export async function* exportRows(db: Db, q: SearchQuery, pageSize = 500): AsyncIterable<ExportRow> {
+  let after: [number, number, number] = [0, -1, -1];
+  for (;;) {
+    const rows = await rowsOf<ExportDbRow>(
+      db,
+      sql`
+      with tq as (select websearch_to_tsquery('english', ${q.text ?? ''}) as q),
+      p as (
+        select * from (${matches(q)}) m
+        where (m.request_id, coalesce(m.attachment_id, 0), m.page) > (${after[0]}, ${after[1]}, ${after[2]})
+        order by m.request_id, coalesce(m.attachment_id, 0), m.page limit ${pageSize}
+      )
+      select p.request_id, p.attachment_id, p.sha256, p.page, p.type, r.remote_id, r.url_title, r.title,
+             a.url_name as authority_url_name, a.name as authority_name, u.url_name as requester_url_name,
+             u.name as requester_name, r.status, r.described_state, r.remote_created_at, r.remote_updated_at,
+             r.removed_at, att.filename, att.size, att.source_url, att.fetched_at
+      from p join requests r on r.id = p.request_id join authorities a on a.id = r.authority_id
+      left join users u on u.id = r.requester_id left join attachments att on att.id = p.attachment_id
+      order by p.request_id, coalesce(p.attachment_id, 0), p.page`,
+    );
+    for (const r of rows) {
+      const row: ExportRow = {
+        kind: r.attachment_id === null ? 'request' : 'document',
+        requestId: r.request_id,
+        remoteId: r.remote_id,
+        urlTitle: r.url_title,
+        title: r.title,
+        authority: { urlName: r.authority_url_name, name: r.authority_name },
+        requester: r.requester_url_name ? { urlName: r.requester_url_name, name: r.requester_name ?? '' } : null,
+        status: r.status,
+        describedState: r.described_state,
+        remoteCreatedAt: toDate(r.remote_created_at),
+        remoteUpdatedAt: toDate(r.remote_updated_at),
+        removedAt: toDate(r.removed_at),
+      };
+      if (r.attachment_id !== null && r.sha256) {
+        row.attachment = {
+          id: r.attachment_id,
+          filename: r.filename,
+          sha256: r.sha256,
+          size: r.size === null ? null : Number(r.size),
+          type: r.type,
+          page: r.page,
+          sourceUrl: r.source_url,
+          fetchedAt: toDate(r.fetched_at),
+        };
+      }
+      yield row;
+    }
+    const last = rows.at(-1);
+    if (!last || rows.length < pageSize) return;
+    after = [last.request_id, last.attachment_id ?? 0, last.page];
+  }
+}

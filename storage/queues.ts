@@ -1,0 +1,244 @@
+import { hostname } from 'node:os';
+import { and, desc, eq, inArray, sql } from 'drizzle-orm';
+import { rowsOf, type Db } from './db/connect.js';
+import { blobs, documentPages, frontier, jobs, runs } from './db/schema.js';
+import type { ExtractionResult, FrontierItem, FrontierRow, JobClaim, RunRow } from './types.js';
+
+const INSERT_CHUNK = 500;
+
+export function runsApi(db: Db) {
+  return {
+    async start(scope: object): Promise<number> {
+      const siteId = (scope as { siteId?: unknown }).siteId;
+      const [row] = await db
+        .insert(runs)
+        .values({
+          scope: scope as Record<string, unknown>,
+          siteId: typeof siteId === 'number' ? siteId : null,
+          pid: process.pid,
+          host: hostname(),
+        })
+        .returning({ id: runs.id });
+      return row!.id;
+    },
+    async finish(
+      id: number,
+      outcome: 'ok' | 'failed' | 'interrupted' | 'stopped',
+      counters: Record<string, number>,
+      error?: string,
+    ): Promise<void> {
+      await db.update(runs).set({ outcome, counters, error: error ?? null, endedAt: sql`now()` }).where(eq(runs.id, id));
+    },
+    async update(id: number, counters: Record<string, number>): Promise<void> {
+      await db.update(runs).set({ counters }).where(eq(runs.id, id));
+    },
+    async list(limit = 20): Promise<RunRow[]> {
+      return db.select().from(runs).orderBy(desc(runs.id)).limit(limit);
+    },
+    async lastGood(siteId?: number): Promise<RunRow | null> {
+      const [row] = await db
+        .select()
+        .from(runs)
+        .where(and(eq(runs.outcome, 'ok'), siteId === undefined ? sql`true` : eq(runs.siteId, siteId)))
+        .orderBy(desc(runs.startedAt), desc(runs.id))
+        .limit(1);
+      return row ?? null;
+    },
+  };
+}
+
+/** Items claimed longer ago than this belong to a worker that died; they are handed out again. */
+const FRONTIER_LEASE_SECONDS = 15 * 60;
+
+function toFrontierRow(r: Record<string, unknown>): FrontierRow {
+  return {
+    id: Number(r['id']),
+    runId: Number(r['run_id']),
+    kind: r['kind'] as FrontierRow['kind'],
+    key: String(r['key']),
+    url: String(r['url']),
+    payload: (r['payload'] as Record<string, unknown> | null) ?? null,
+    priority: Number(r['priority']),
+    status: r['status'] as FrontierRow['status'],
+    attempts: Number(r['attempts']),
+    notBefore: r['not_before'] ? new Date(r['not_before'] as string) : null,
+    claimedAt: r['claimed_at'] ? new Date(r['claimed_at'] as string) : null,
+    error: (r['error'] as string | null) ?? null,
+  };
+}
+
+export function frontierApi(db: Db) {
+  return {
+    /** Returns how many items were new to this run (the key dedupes). */
+    async add(runId: number, items: FrontierItem[]): Promise<number> {
+      let added = 0;
+      for (let i = 0; i < items.length; i += INSERT_CHUNK) {
+        const chunk = items.slice(i, i + INSERT_CHUNK);
+        const inserted = await db
+          .insert(frontier)
+          .values(
+            chunk.map((item) => ({
+              runId,
+              kind: item.kind,
+              key: item.key,
+              url: item.url,
+              payload: (item.payload as Record<string, unknown> | undefined) ?? null,
+              priority: item.priority ?? 0,
+            })),
+          )
+          .onConflictDoNothing({ target: [frontier.runId, frontier.key] })
+          .returning({ id: frontier.id });
+        added += inserted.length;
+      }
+      return added;
+    },
+    /** Highest priority first, then insertion order; FOR UPDATE SKIP LOCKED so concurrent claimers never share a row. */
+    async claim(runId: number, limit: number): Promise<FrontierRow[]> {
+      const rows = await rowsOf<Record<string, unknown>>(
+        db,
+        sql`
+        update frontier set status = 'claimed', claimed_at = now(), attempts = attempts + 1
+        where id in (
+          select id from frontier
+          where run_id = ${runId}
+            and (status = 'pending' or (status = 'claimed' and claimed_at < now() - make_interval(secs => ${FRONTIER_LEASE_SECONDS})))
+            and (not_before is null or not_before <= now())
+          order by priority desc, id
+          limit ${limit}
+          for update skip locked
+        )
+        returning *`,
+      );
+      return rows.map(toFrontierRow).sort((a, b) => b.priority - a.priority || a.id - b.id);
+    },
+    async done(id: number): Promise<void> {
+      await db.update(frontier).set({ status: 'done', error: null }).where(eq(frontier.id, id));
+    },
+    async retryLater(id: number, notBefore: Date, note?: string): Promise<void> {
+      await db
+        .update(frontier)
+        .set({ status: 'pending', notBefore, claimedAt: null, error: note ?? null })
+        .where(eq(frontier.id, id));
+    },
+    async failed(id: number, error: string): Promise<void> {
+      await db.update(frontier).set({ status: 'failed', error }).where(eq(frontier.id, id));
+    },
+    /** Items not yet done or failed (pending or claimed). */
+    async pending(runId: number): Promise<number> {
+      const [row] = await db
+        .select({ n: sql<number>`count(*)::int` })
+        .from(frontier)
+        .where(and(eq(frontier.runId, runId), inArray(frontier.status, ['pending', 'claimed'])));
+      return Number(row?.n ?? 0);
+    },
+    /** The newest run that never finished (still 'running' after a crash, or 'interrupted') and has items left. */
+    async resumable(): Promise<number | null> {
+      const [row] = await rowsOf<{ id: number }>(
+        db,
+        sql`select r.id from runs r
+            where r.outcome in ('running', 'interrupted')
+              and exists (select 1 from frontier f where f.run_id = r.id and f.status in ('pending', 'claimed'))
+            order by r.id desc limit 1`,
+      );
+      return row ? Number(row.id) : null;
+    },
+    /** On resume: hand out again what the dead process had claimed. */
+    async requeueClaimed(runId: number): Promise<number> {
+      const rows = await db
+        .update(frontier)
+        .set({ status: 'pending', claimedAt: null })
+        .where(and(eq(frontier.runId, runId), eq(frontier.status, 'claimed')))
+        .returning({ id: frontier.id });
+      return rows.length;
+    },
+  };
+}
+
+export const JOB_MAX_ATTEMPTS = 3;
+
+export function jobsApi(db: Db, leaseSeconds: number) {
+  return {
+    /** Queues (or re-queues) text extraction of a stored blob. */
+    async enqueue(sha256: string): Promise<void> {
+      await db.transaction(async (tx) => {
+        await tx.execute(sql`
+          insert into jobs (sha256) values (${sha256})
+          on conflict (sha256) do update set status = 'pending', attempts = 0, error = null, claimed_by = null, claimed_at = null
+          where jobs.status in ('done', 'failed')`);
+        await tx.update(blobs).set({ extractionStatus: 'pending' }).where(eq(blobs.sha256, sha256));
+      });
+    },
+    /** FOR UPDATE SKIP LOCKED; a claim older than the lease (its worker died) is handed out again. */
+    async claim(workerId: string, limit = 1): Promise<JobClaim[]> {
+      await db.execute(sql`
+        update jobs set status = 'failed', error = coalesce(error, 'worker lease expired on the last attempt')
+        where status = 'running' and attempts >= ${JOB_MAX_ATTEMPTS}
+          and claimed_at < now() - make_interval(secs => ${leaseSeconds})`);
+      const rows = await rowsOf<{ id: number; sha256: string; attempts: number }>(
+        db,
+        sql`
+        update jobs set status = 'running', claimed_by = ${workerId}, claimed_at = now(), attempts = attempts + 1
+        where id in (
+          select id from jobs
+          where (status = 'pending' or (status = 'running' and claimed_at < now() - make_interval(secs => ${leaseSeconds})))
+            and attempts < ${JOB_MAX_ATTEMPTS}
+          order by id
+          limit ${limit}
+          for update skip locked
+        )
+        returning id, sha256, attempts`,
+      );
+      return rows.map((r) => ({ id: Number(r.id), sha256: r.sha256, attempts: Number(r.attempts) })).sort((a, b) => a.id - b.id);
+    },
+    async complete(id: number, result: ExtractionResult): Promise<void> {
+      await db.transaction(async (tx) => {
+        const [job] = await tx.select({ sha256: jobs.sha256 }).from(jobs).where(eq(jobs.id, id));
+        if (!job) return;
+        await tx.delete(documentPages).where(eq(documentPages.sha256, job.sha256));
+        // Postgres text cannot hold NUL; extractors sometimes emit it from binary junk.
+        const pages = result.pages.map((p) => ({ sha256: job.sha256, page: p.number, text: p.text.replaceAll('\u0000', '') }));
+        for (let i = 0; i < pages.length; i += INSERT_CHUNK) {
+          await tx.insert(documentPages).values(pages.slice(i, i + INSERT_CHUNK)).onConflictDoNothing();
+        }
+        await tx
+          .update(blobs)
+          .set({
+            sniffedType: result.type,
+            ...(result.mime ? { mime: result.mime } : {}),
+            pageCount: result.pageCount,
+            needsOcr: result.needsOcr,
+            metadata: result.metadata as Record<string, unknown>,
+            warnings: result.warnings,
+            extractionStatus: 'done',
+            extractedAt: sql`now()`,
+          })
+          .where(eq(blobs.sha256, job.sha256));
+        await tx.update(jobs).set({ status: 'done', error: null, finishedAt: sql`now()` }).where(eq(jobs.id, id));
+      });
+    },
+    /** Back to pending for another attempt, or failed for good after JOB_MAX_ATTEMPTS. */
+    async fail(id: number, error: string): Promise<void> {
+      await db.transaction(async (tx) => {
+        const [job] = await tx
+          .update(jobs)
+          .set({
+            status: sql`case when ${jobs.attempts} >= ${JOB_MAX_ATTEMPTS} then 'failed' else 'pending' end`,
+            error,
+            claimedBy: null,
+            claimedAt: null,
+            finishedAt: sql`now()`,
+          })
+          .where(eq(jobs.id, id))
+          .returning({ sha256: jobs.sha256, status: jobs.status });
+        if (job?.status === 'failed') await tx.update(blobs).set({ extractionStatus: 'failed' }).where(eq(blobs.sha256, job.sha256));
+      });
+    },
+    async pending(): Promise<number> {
+      const [row] = await db
+        .select({ n: sql<number>`count(*)::int` })
+        .from(jobs)
+        .where(inArray(jobs.status, ['pending', 'running']));
+      return Number(row?.n ?? 0);
+    },
+  };
+}

@@ -1,0 +1,340 @@
+
+export interface ArchiveConfig {
+  archiveDir: string;
+  databaseUrl?: string;
+  s3?: { endPoint: string; port?: number; useSSL?: boolean; bucket: string; accessKey: string; secretKey: string; region?: string };
+}
+
+export type CaptureKind = 'page' | 'json' | 'attachment' | 'robots' | 'listing' | 'csv' | 'other';
+
+export interface CaptureInput {
+  siteId: number;
+  runId?: number;
+  url: string;
+  fetchedAt: Date;
+  status: number;
+  method?: 'GET';
+  requestHeaders: Record<string, string>;
+  responseHeaders: Record<string, string>;
+  /** body stored with putBlob first; null for bodiless answers (304, 404 without body) */
+  sha256: string | null;
+  size: number | null;
+  kind: CaptureKind;
+}
+
+export interface PersonInput {
+  remoteId?: number;
+  urlName: string;
+  name: string;
+}
+
+export interface AttachmentInput {
+  remoteId: number;
+  /** Alaveteli's url part number; the identity is (request, incoming message, part). Defaults to remoteId. */
+  part?: number;
+  filename?: string;
+  contentType?: string;
+  sourceUrl?: string;
+  hidden: boolean;
+  /** present once the bytes are stored (putBlob first) */
+  content?: { sha256: string; size: number; captureId?: number; fetchedAt: Date };
+}
+
+export interface EventInput {
+  kind: 'outgoing' | 'incoming' | 'comment';
+  messageId: number;
+  eventId?: number;
+  time?: Date;
+  author?: string;
+  hidden: boolean;
+  text?: string;
+  attachments: AttachmentInput[];
+}
+
+export interface ReconcileInput {
+  remoteId: number;
+  urlTitle: string;
+  title: string;
+  authority: PersonInput;
+  requester: PersonInput | null;
+  describedState?: string;
+  status: string;
+  statusLabel?: string;
+  prominence: string;
+  remoteCreatedAt?: Date;
+  remoteUpdatedAt?: Date;
+  remoteEventIds?: number[];
+  raw?: object;
+  events: EventInput[];
+}
+
+export interface ReconcileOutcome {
+  requestId: number;
+  created: boolean;
+  changed: boolean;
+  newEvents: number;
+  newAttachments: number;
+  statusChanged: boolean;
+  renamed: boolean;
+}
+
+export interface SearchQuery {
+  text?: string;
+  /** authority url_name */
+  authority?: string;
+  status?: string;
+  /** requester url_name */
+  requester?: string;
+  /** on the request's remote creation date, inclusive */
+  from?: Date;
+  to?: Date;
+  /** sniffed type of a document: pdf, docx... */
+  type?: string;
+  sort?: 'relevance' | 'date';
+  limit?: number;
+  offset?: number;
+  includeRemoved?: boolean;
+  siteId?: number;
+}
+
+export interface Facet {
+  key: string;
+  label: string;
+  count: number;
+}
+
+export interface SearchHit {
+  kind: 'request' | 'document';
+  requestId: number;
+  remoteId: number;
+  urlTitle: string;
+  title: string;
+  authority: { urlName: string; name: string };
+  status: string;
+  /** the request's remote creation time, ISO 8601 */
+  date: string | null;
+  rank: number;
+  /**
+   * HTML-safe: every character of the source text is escaped; the only markup is `<mark>…</mark>`
+   * around matched words. Insert as HTML as is; do not escape again.
+   */
+  snippet: string;
+  /** the same snippet as plain-text parts, for terminals and JSON consumers */
+  snippetParts: { text: string; match: boolean }[];
+  attachment?: { id: number; filename: string | null; sha256: string; page: number; type: string | null };
+}
+
+export interface SearchResult {
+  total: number;
+  hits: SearchHit[];
+  facets: { authority: Facet[]; status: Facet[]; type: Facet[]; year: Facet[] };
+}
+
+export interface AttachmentSummary {
+  id: number;
+  incomingMessageId: number;
+  part: number;
+  remoteId: number | null;
+  filename: string | null;
+  contentType: string | null;
+  sourceUrl: string | null;
+  hidden: boolean;
+  removedAt: Date | null;
+  sha256: string | null;
+  size: number | null;
+  /** sniffed type of the stored content (pdf, docx...) */
+  type: string | null;
+  pageCount: number | null;
+  captureId: number | null;
+  fetchedAt: Date | null;
+}
+
+export interface EventDetail {
+  id: number;
+  kind: 'outgoing' | 'incoming' | 'comment';
+  messageId: number;
+  eventId: number | null;
+  time: Date | null;
+  author: string | null;
+  hidden: boolean;
+  text: string | null;
+  attachments: AttachmentSummary[];
+}
+
+export interface CaptureSummary {
+  id: number;
+  url: string;
+  fetchedAt: Date;
+  status: number;
+  kind: CaptureInput['kind'];
+  sha256: string | null;
+  size: number | null;
+  snapshotPdfSha256: string | null;
+  snapshotPngSha256: string | null;
+}
+
+export interface HistoryEntry {
+  at: Date;
+  change: 'status' | 'renamed' | 'removed' | 'restored' | 'content_changed';
+  from: string | null;
+  to: string | null;
+  runId: number | null;
+  detail: Record<string, unknown> | null;
+}
+
+export interface RequestDetail {
+  id: number;
+  siteId: number;
+  remoteId: number;
+  urlTitle: string;
+  title: string;
+  describedState: string | null;
+  status: string;
+  statusLabel: string | null;
+  prominence: string;
+  remoteCreatedAt: Date | null;
+  remoteUpdatedAt: Date | null;
+  firstArchivedAt: Date;
+  lastCheckedAt: Date;
+  lastChangedAt: Date;
+  /** set when the site stopped serving the thread: the web answers 410 */
+  removedAt: Date | null;
+  removalReason: string | null;
+  authority: { id: number; remoteId: number | null; urlName: string; name: string };
+  requester: { urlName: string; name: string } | null;
+  /** in thread order; each with its attachments */
+  events: EventDetail[];
+  /** all attachments of the thread (the same objects as under events) */
+  attachments: AttachmentSummary[];
+  captures: CaptureSummary[];
+  history: HistoryEntry[];
+}
+
+export interface CaptureDetail {
+  id: number;
+  url: string;
+  fetchedAt: Date;
+  status: number;
+  method: string;
+  requestHeaders: Record<string, string>;
+  responseHeaders: Record<string, string>;
+  sha256: string | null;
+  size: number | null;
+  kind: CaptureInput['kind'];
+  runId: number | null;
+}
+
+export interface AttachmentDetail extends AttachmentSummary {
+  blob: {
+    sha256: string;
+    size: number;
+    sniffedType: string | null;
+    mime: string | null;
+    storageKey: string;
+    createdAt: Date;
+    verifiedAt: Date | null;
+    pageCount: number | null;
+    needsOcr: boolean | null;
+  } | null;
+  /** the fetch the bytes came from */
+  capture: CaptureDetail | null;
+  request: {
+    id: number;
+    siteId: number;
+    remoteId: number;
+    urlTitle: string;
+    title: string;
+    authority: { urlName: string; name: string };
+    removedAt: Date | null;
+    removalReason: string | null;
+  };
+  message: { kind: EventDetail['kind']; messageId: number; eventId: number | null; time: Date | null; author: string | null } | null;
+}
+
+export interface ExportRow {
+  kind: 'request' | 'document';
+  requestId: number;
+  remoteId: number;
+  urlTitle: string;
+  title: string;
+  authority: { urlName: string; name: string };
+  requester: { urlName: string; name: string } | null;
+  status: string;
+  describedState: string | null;
+  remoteCreatedAt: Date | null;
+  remoteUpdatedAt: Date | null;
+  removedAt: Date | null;
+  attachment?: {
+    id: number;
+    filename: string | null;
+    sha256: string;
+    size: number | null;
+    type: string | null;
+    page: number;
+    sourceUrl: string | null;
+    fetchedAt: Date | null;
+  };
+}
+
+export interface RunRow {
+  id: number;
+  siteId: number | null;
+  scope: Record<string, unknown>;
+  startedAt: Date;
+  endedAt: Date | null;
+  outcome: 'running' | 'ok' | 'failed' | 'interrupted' | 'stopped';
+  counters: Record<string, number>;
+  error: string | null;
+  pid: number | null;
+  host: string | null;
+}
+
+export interface VerifyReport {
+  checked: number;
+  ok: number;
+  missing: string[];
+  changed: { sha256: string; actual: string }[];
+}
+
+export type FrontierKind = 'request' | 'listing' | 'attachment' | 'body' | 'user' | 'csv';
+
+export interface FrontierItem {
+  kind: FrontierKind;
+  /** dedupe key within a run */
+  key: string;
+  url: string;
+  payload?: object;
+  priority?: number;
+}
+
+export interface FrontierRow {
+  id: number;
+  runId: number;
+  kind: FrontierKind;
+  key: string;
+  url: string;
+  payload: Record<string, unknown> | null;
+  priority: number;
+  status: 'pending' | 'claimed' | 'done' | 'failed';
+  attempts: number;
+  notBefore: Date | null;
+  claimedAt: Date | null;
+  error: string | null;
+}
+
+export interface ExtractionResult {
+  type: string;
+  mime?: string;
+  pageCount: number;
+  needsOcr: boolean;
+  warnings: string[];
+  metadata: object;
+  pages: { number: number; text: string }[];
+}
+
+export interface JobClaim {
+  id: number;
+  sha256: string;
+  attempts: number;
+}
+
