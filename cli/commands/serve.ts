@@ -1,0 +1,26 @@
+import type { Command } from 'commander';
+import { serve } from '../../web/index.js';
+import { globalsOf, printJson, withArchive } from '../context.js';
+import { nonNegativeInt } from '../options.js';
+
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description('serve the web UI and JSON API (set WEB_TOKEN to require a read token) until interrupted')
+    .option('--port <n>', 'port to listen on (0 picks a free one)', nonNegativeInt('--port'), 8080)
+    .option('--host <address>', 'address to listen on; 0.0.0.0 exposes it to the network', '127.0.0.1')
+    .action(async (opts: { port: number; host: string }, command: Command) => {
+      const globals = globalsOf(command);
+      const token = process.env.WEB_TOKEN || undefined;
+      await withArchive(globals, async (archive) => {
+        const server = await serve(archive, { port: opts.port, host: opts.host, token });
+        if (globals.json) printJson({ url: server.url, tokenRequired: token !== undefined });
+        else process.stdout.write(`serving the archive at ${server.url}${token ? ' (read token required)' : ''}\n  Ctrl-C to stop\n`);
+        await new Promise<void>((resolve) => {
+          process.once('SIGINT', resolve);
+          process.once('SIGTERM', resolve);
+        });
+        await server.close();
+      });
+    });
+}

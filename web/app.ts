@@ -1,0 +1,225 @@
+import { Readable } from 'node:stream';
+import { sql } from 'drizzle-orm';
+import { Hono, type Context } from 'hono';
+import { html } from 'hono/html';
+import type { Archive, AttachmentDetail, RequestDetail } from '../storage/index.js';
+import { pageTexts } from './documents.js';
+import { blobResponse } from './download.js';
+import { exportStream, type ExportFormat } from './export.js';
+import { notFoundPage, page } from './layout.js';
+import { openApiDocument } from './openapi.js';
+import { BadQueryError, filtersFromParams, MAX_API_LIMIT, pagedQueryFromParams, PAGE_SIZE } from './query.js';
+import { rejectTraversal, requireToken, securityHeaders } from './security.js';
+import { STYLESHEET } from './style.js';
+import { attachmentPage } from './views/attachment.js';
+import { authorityPage, runsPage } from './views/lists.js';
+import { removedPage, requestPage } from './views/request.js';
+import { searchPage } from './views/search.js';
+
+export interface AppOptions {
+  /** When set, every route requires this read token. */
+  token?: string;
+}
+
+// Path parameters are matched against these shapes, so anything else (a path, a dot-dot, markup) is a 404.
+const SLUG = '[A-Za-z0-9_-]{1,200}';
+const ATTACHMENT = '(?:[0-9]{1,12}|[0-9a-f]{64})';
+const NUMBER = '[0-9]{1,12}';
+
+function paramsOf(c: Context): Record<string, string | undefined> {
+  return c.req.query();
+}
+
+function removedJson(c: Context, removedAt: Date | null, reason: string | null) {
+  return c.json({ error: 'removed from the site', removedAt, reason }, 410);
+}
+
+async function authorityByUrlName(archive: Archive, urlName: string): Promise<{ urlName: string; name: string } | null> {
+  const result = (await archive.db.execute(
+    sql`select url_name, name from authorities where url_name = ${urlName} order by id limit 1`,
+  )) as unknown as { rows: { url_name: string; name: string }[] };
+  const row = result.rows[0];
+  return row ? { urlName: row.url_name, name: row.name } : null;
+}
+
+function attachmentJson(a: AttachmentDetail) {
+  return {
+    ...a,
+    downloadUrl: a.sha256 ? `/attachment/${a.id}/download` : null,
+    textUrl: `/api/attachment/${a.id}/text`,
+  };
+}
+
+/**
+ * The web UI and JSON API over an open archive. Pages are rendered on the server with hono's escaping
+ * html`` templates and work without JavaScript; originals are streamed from the blob store.
+ */
+export function createApp(archive: Archive, opts: AppOptions = {}): Hono {
+  const app = new Hono();
+  app.use('*', securityHeaders);
+  app.use('*', rejectTraversal);
+  if (opts.token) app.use('*', requireToken(opts.token));
+
+  app.onError((error, c) => {
+    if (error instanceof BadQueryError) {
+      return c.req.path.startsWith('/api/') ? c.json({ error: error.message }, 400) : c.html(page('Bad request', html`<h1>Bad request</h1><p>${error.message}</p>`), 400);
+    }
+    console.error(error);
+    return c.req.path.startsWith('/api/')
+      ? c.json({ error: 'internal error' }, 500)
+      : c.html(page('Error', html`<h1>Something went wrong</h1><p>The archive could not answer this request.</p>`), 500);
+  });
+  app.notFound((c) => (c.req.path.startsWith('/api/') ? c.json({ error: 'not found' }, 404) : c.html(notFoundPage('Nothing is archived at this address.'), 404)));
+
+  app.get('/static/style.css', (c) => {
+    c.header('Cache-Control', 'public, max-age=3600');
+    return c.body(STYLESHEET, 200, { 'Content-Type': 'text/css; charset=utf-8' });
+  });
+
+  const getRequest = async (slugOrId: string): Promise<RequestDetail | null> => archive.getRequest(slugOrId, { includeRemoved: true });
+  const getAttachment = async (idOrSha: string): Promise<AttachmentDetail | null> => archive.getAttachment(idOrSha);
+
+  // ---- pages ----
+  const searchRoute = async (c: Context) => {
+    const params = paramsOf(c);
+    let paged;
+    try {
+      paged = pagedQueryFromParams(params, { maxLimit: PAGE_SIZE });
+    } catch (error) {
+      if (error instanceof BadQueryError) return c.html(searchPage(params, null, { page: 1, limit: PAGE_SIZE }, error.message), 400);
+      throw error;
+    }
+    const result = await archive.search(paged.query);
+    return c.html(searchPage(params, result, paged));
+  };
+  app.get('/', searchRoute);
+  app.get('/search', searchRoute);
+
+  app.get(`/request/:slug{${SLUG}}`, async (c) => {
+    const request = await getRequest(c.req.param('slug'));
+    if (!request) return c.html(notFoundPage('No archived request has this name or id.'), 404);
+    if (request.removedAt) return c.html(removedPage(request), 410);
+    return c.html(requestPage(request));
+  });
+
+  app.get(`/attachment/:id{${ATTACHMENT}}`, async (c) => {
+    const attachment = await getAttachment(c.req.param('id'));
+    if (!attachment) return c.html(notFoundPage('No archived attachment has this id.'), 404);
+    if (attachment.request.removedAt) return c.html(page('Removed', html`<h1>This attachment's request is no longer public</h1>`), 410);
+    const query = c.req.query('q')?.trim() || undefined;
+    const pages = attachment.sha256 ? await pageTexts(archive, attachment.sha256, query) : [];
+    return c.html(attachmentPage(attachment, pages, query));
+  });
+
+  app.get(`/attachment/:id{${ATTACHMENT}}/download`, async (c) => {
+    const attachment = await getAttachment(c.req.param('id'));
+    if (!attachment?.sha256) return c.text('Not found', 404);
+    if (attachment.request.removedAt) return c.text('Gone: the request was removed from the site', 410);
+    return blobResponse(archive, {
+      sha256: attachment.sha256,
+      size: attachment.size ?? attachment.blob?.size ?? null,
+      filename: attachment.filename ?? `attachment-${attachment.id}`,
+      contentType: attachment.contentType ?? attachment.blob?.mime ?? null,
+    });
+  });
+
+  app.get(`/capture/:id{${NUMBER}}/:file{snapshot\\.(pdf|png)}`, async (c) => {
+    const result = (await archive.db.execute(
+      sql`select c.snapshot_pdf_sha256 as pdf, c.snapshot_png_sha256 as png, r.url_title, r.removed_at
+          from captures c left join requests r on r.id = c.request_id where c.id = ${Number(c.req.param('id'))}`,
+    )) as unknown as { rows: { pdf: string | null; png: string | null; url_title: string | null; removed_at: unknown }[] };
+    const row = result.rows[0];
+    const pdf = c.req.param('file').endsWith('.pdf');
+    const sha256 = pdf ? row?.pdf : row?.png;
+    if (!row || !sha256) return c.text('Not found', 404);
+    if (row.removed_at) return c.text('Gone: the request was removed from the site', 410);
+    return blobResponse(archive, {
+      sha256,
+      size: null,
+      filename: `${row.url_title ?? 'capture'}-${c.req.param('id')}.${pdf ? 'pdf' : 'png'}`,
+      contentType: pdf ? 'application/pdf' : 'image/png',
+      disposition: pdf ? 'attachment' : 'inline',
+    });
+  });
+
+  app.get(`/authority/:urlName{${SLUG}}`, async (c) => {
+    const urlName = c.req.param('urlName');
+    const authority = await authorityByUrlName(archive, urlName);
+    if (!authority) return c.html(notFoundPage('No archived authority has this name.'), 404);
+    const paged = pagedQueryFromParams({ page: c.req.query('page') }, { maxLimit: PAGE_SIZE });
+    const result = await archive.search({ ...paged.query, authority: urlName, sort: 'date' });
+    return c.html(authorityPage(authority, result, paged));
+  });
+
+  app.get('/runs', async (c) => c.html(runsPage(await archive.runs.list(100))));
+
+  // ---- exports ----
+  const exportRoute = (format: ExportFormat) => async (c: Context) => {
+    const query = filtersFromParams(paramsOf(c));
+    const stream = exportStream(archive, query, format);
+    return new Response(Readable.toWeb(stream) as ReadableStream<Uint8Array>, {
+      headers: {
+        'Content-Type': format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8',
+        'Content-Disposition': `attachment; filename="wdtk-archive-export.${format}"`,
+      },
+    });
+  };
+  app.get('/export.csv', exportRoute('csv'));
+  app.get('/export.jsonl', exportRoute('jsonl'));
+
+  // ---- JSON API ----
+  app.get('/api/openapi.json', (c) => c.json(openApiDocument));
+
+  app.get('/api/search', async (c) => {
+    const { query, limit } = pagedQueryFromParams(paramsOf(c), { maxLimit: MAX_API_LIMIT });
+    const result = await archive.search(query);
+    return c.json({ total: result.total, limit, offset: query.offset ?? 0, hits: result.hits, facets: result.facets });
+  });
+
+  app.get(`/api/request/:slug{${SLUG}}`, async (c) => {
+    const request = await getRequest(c.req.param('slug'));
+    if (!request) return c.json({ error: 'not found' }, 404);
+    if (request.removedAt) return removedJson(c, request.removedAt, request.removalReason);
+    return c.json(request);
+  });
+
+  app.get(`/api/attachment/:id{${ATTACHMENT}}`, async (c) => {
+    const attachment = await getAttachment(c.req.param('id'));
+    if (!attachment) return c.json({ error: 'not found' }, 404);
+    if (attachment.request.removedAt) return removedJson(c, attachment.request.removedAt, attachment.request.removalReason);
+    return c.json(attachmentJson(attachment));
+  });
+
+  app.get(`/api/attachment/:id{${ATTACHMENT}}/text`, async (c) => {
+    const attachment = await getAttachment(c.req.param('id'));
+    if (!attachment) return c.json({ error: 'not found' }, 404);
+    if (attachment.request.removedAt) return removedJson(c, attachment.request.removedAt, attachment.request.removalReason);
+    const pages = attachment.sha256 ? await pageTexts(archive, attachment.sha256, undefined) : [];
+    return c.json({ id: attachment.id, sha256: attachment.sha256, pages: pages.map((p) => ({ number: p.number, text: p.parts.map((part) => part.text).join('') })) });
+  });
+
+  app.get(`/api/authority/:urlName{${SLUG}}`, async (c) => {
+    const urlName = c.req.param('urlName');
+    const authority = await authorityByUrlName(archive, urlName);
+    if (!authority) return c.json({ error: 'not found' }, 404);
+    const { query, limit } = pagedQueryFromParams({ limit: c.req.query('limit'), offset: c.req.query('offset') }, { maxLimit: MAX_API_LIMIT });
+    const result = await archive.search({ ...query, authority: urlName, sort: 'date' });
+    return c.json({
+      authority,
+      total: result.total,
+      statusCounts: result.facets.status,
+      limit,
+      offset: query.offset ?? 0,
+      requests: result.hits.map((h) => ({ requestId: h.requestId, remoteId: h.remoteId, urlTitle: h.urlTitle, title: h.title, status: h.status, date: h.date })),
+    });
+  });
+
+  app.get('/api/runs', async (c) => {
+    const limitText = c.req.query('limit');
+    const limit = limitText === undefined ? 100 : Number(limitText);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) return c.json({ error: 'limit takes a whole number from 1 to 1000' }, 400);
+    return c.json({ runs: await archive.runs.list(limit) });
+  });
+
+  return app;
+}

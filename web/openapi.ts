@@ -1,0 +1,167 @@
+/** The JSON API described as OpenAPI 3.1, served at /api/openapi.json. */
+
+const filterParameters = [
+  { name: 'q', in: 'query', description: 'Words in websearch syntax: "a phrase", -exclude, a OR b', schema: { type: 'string' } },
+  { name: 'authority', in: 'query', description: "Authority url_name, as in /body/<url_name> on the site", schema: { type: 'string' } },
+  { name: 'status', in: 'query', description: 'Display status, e.g. successful, waiting_response', schema: { type: 'string' } },
+  { name: 'requester', in: 'query', description: 'Requester url_name', schema: { type: 'string' } },
+  { name: 'from', in: 'query', description: 'Requests made on or after this date', schema: { type: 'string', format: 'date' } },
+  { name: 'to', in: 'query', description: 'Requests made on or before this date', schema: { type: 'string', format: 'date' } },
+  { name: 'type', in: 'query', description: 'Document file type, e.g. pdf, docx, xlsx: only document hits of that type', schema: { type: 'string' } },
+  { name: 'sort', in: 'query', description: 'relevance (default with words) or date (newest first)', schema: { type: 'string', enum: ['relevance', 'date'] } },
+];
+
+const pagingParameters = [
+  { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 200, default: 20 } },
+  { name: 'offset', in: 'query', schema: { type: 'integer', minimum: 0, default: 0 } },
+];
+
+const idParameter = (name: string, description: string, pattern: string) => ({
+  name,
+  in: 'path',
+  required: true,
+  description,
+  schema: { type: 'string', pattern },
+});
+
+const json = (schema: object, description: string) => ({ description, content: { 'application/json': { schema } } });
+const errorResponse = (description: string) => json({ $ref: '#/components/schemas/Error' }, description);
+
+export const openApiDocument = {
+  openapi: '3.1.0',
+  info: {
+    title: 'wdtk-archive',
+    version: '1',
+    description:
+      'Read-only access to an archive of FOI request threads from an Alaveteli site (WhatDoTheyKnow): search, threads, released documents with provenance, and archival runs. Dates are ISO 8601 in UTC. When the server has a read token, send it as `Authorization: Bearer <token>`.',
+  },
+  servers: [{ url: '/' }],
+  security: [{}, { bearerToken: [] }],
+  paths: {
+    '/api/search': {
+      get: {
+        summary: 'Ranked hits (requests and document pages) with highlighted snippets and facet counts',
+        parameters: [...filterParameters, ...pagingParameters],
+        responses: {
+          '200': json({ $ref: '#/components/schemas/SearchResult' }, 'One page of hits'),
+          '400': errorResponse('A malformed parameter'),
+        },
+      },
+    },
+    '/api/request/{idOrSlug}': {
+      get: {
+        summary: 'A request thread: metadata, messages, attachments with sha256, captures and change history',
+        parameters: [idParameter('idOrSlug', 'Numeric id (archive or site) or url_title', '^[A-Za-z0-9_-]+$')],
+        responses: {
+          '200': json({ type: 'object', description: 'RequestDetail' }, 'The thread'),
+          '404': errorResponse('Not archived'),
+          '410': errorResponse('Removed from the site; the reason is given'),
+        },
+      },
+    },
+    '/api/attachment/{idOrSha256}': {
+      get: {
+        summary: 'An attachment with its blob and provenance (the capture it was fetched in: URL, time, status, headers)',
+        parameters: [idParameter('idOrSha256', 'Attachment id or the sha256 of its content', '^([0-9]+|[0-9a-f]{64})$')],
+        responses: {
+          '200': json({ type: 'object', description: 'AttachmentDetail, with downloadUrl and textUrl' }, 'The attachment'),
+          '404': errorResponse('Not archived'),
+          '410': errorResponse('Its request was removed from the site'),
+        },
+      },
+    },
+    '/api/attachment/{idOrSha256}/text': {
+      get: {
+        summary: 'The extracted text of an attachment, page by page',
+        parameters: [idParameter('idOrSha256', 'Attachment id or sha256', '^([0-9]+|[0-9a-f]{64})$')],
+        responses: {
+          '200': json(
+            { type: 'object', properties: { pages: { type: 'array', items: { type: 'object', properties: { number: { type: 'integer' }, text: { type: 'string' } } } } } },
+            'Pages in order',
+          ),
+          '404': errorResponse('Not archived'),
+          '410': errorResponse('Its request was removed from the site'),
+        },
+      },
+    },
+    '/api/authority/{urlName}': {
+      get: {
+        summary: "An authority's archived requests, newest first, with counts by status",
+        parameters: [idParameter('urlName', 'Authority url_name', '^[A-Za-z0-9_-]+$'), ...pagingParameters],
+        responses: { '200': json({ type: 'object' }, 'Requests and status counts'), '404': errorResponse('No such authority') },
+      },
+    },
+    '/api/runs': {
+      get: {
+        summary: 'Archival runs, most recent first, with their counters',
+        parameters: [{ name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } }],
+        responses: { '200': json({ type: 'object', properties: { runs: { type: 'array', items: { type: 'object' } } } }, 'Runs') },
+      },
+    },
+    '/attachment/{id}/download': {
+      get: {
+        summary: 'The original bytes exactly as fetched, under the original filename (always as a download)',
+        parameters: [idParameter('id', 'Attachment id or sha256', '^([0-9]+|[0-9a-f]{64})$')],
+        responses: {
+          '200': { description: 'The original; X-Content-Sha256 names its sha256', content: { 'application/octet-stream': { schema: { type: 'string', contentMediaType: 'application/octet-stream' } } } },
+          '404': { description: 'Not archived or not downloaded' },
+          '410': { description: 'Its request was removed from the site' },
+        },
+      },
+    },
+    '/export.csv': {
+      get: {
+        summary: 'The whole result set of a search as CSV, streamed',
+        parameters: filterParameters,
+        responses: { '200': { description: 'CSV with a header row', content: { 'text/csv': { schema: { type: 'string' } } } } },
+      },
+    },
+    '/export.jsonl': {
+      get: {
+        summary: 'The whole result set of a search as JSON Lines, streamed',
+        parameters: filterParameters,
+        responses: { '200': { description: 'One JSON object per line', content: { 'application/x-ndjson': { schema: { type: 'string' } } } } },
+      },
+    },
+  },
+  components: {
+    securitySchemes: { bearerToken: { type: 'http', scheme: 'bearer' } },
+    schemas: {
+      Error: { type: 'object', required: ['error'], properties: { error: { type: 'string' }, removedAt: { type: 'string' }, reason: { type: 'string' } } },
+      Facet: { type: 'object', properties: { key: { type: 'string' }, label: { type: 'string' }, count: { type: 'integer' } } },
+      SearchHit: {
+        type: 'object',
+        properties: {
+          kind: { type: 'string', enum: ['request', 'document'] },
+          requestId: { type: 'integer' },
+          remoteId: { type: 'integer' },
+          urlTitle: { type: 'string' },
+          title: { type: 'string' },
+          authority: { type: 'object', properties: { urlName: { type: 'string' }, name: { type: 'string' } } },
+          status: { type: 'string' },
+          date: { type: ['string', 'null'] },
+          rank: { type: 'number' },
+          snippet: { type: 'string', description: 'HTML: text escaped, matches in <mark>' },
+          snippetParts: { type: 'array', items: { type: 'object', properties: { text: { type: 'string' }, match: { type: 'boolean' } } } },
+          attachment: {
+            type: 'object',
+            properties: { id: { type: 'integer' }, filename: { type: ['string', 'null'] }, sha256: { type: 'string' }, page: { type: 'integer' }, type: { type: ['string', 'null'] } },
+          },
+        },
+      },
+      SearchResult: {
+        type: 'object',
+        properties: {
+          total: { type: 'integer' },
+          limit: { type: 'integer' },
+          offset: { type: 'integer' },
+          hits: { type: 'array', items: { $ref: '#/components/schemas/SearchHit' } },
+          facets: {
+            type: 'object',
+            properties: Object.fromEntries(['authority', 'status', 'type', 'year'].map((k) => [k, { type: 'array', items: { $ref: '#/components/schemas/Facet' } }])),
+          },
+        },
+      },
+    },
+  },
+} as const;

@@ -1,0 +1,59 @@
+import { html } from 'hono/html';
+import type { AttachmentDetail } from '../../storage/index.js';
+import { formatDateTime, formatSize, highlighted, page, type Html } from '../layout.js';
+
+export interface PageText {
+  number: number;
+  parts: { text: string; match: boolean }[];
+}
+
+function headerRows(headers: Record<string, string>): Html {
+  const names = Object.keys(headers).sort();
+  if (names.length === 0) return html`<p class="muted">None recorded.</p>`;
+  return html`<table><tbody>${names.map((name) => html`<tr><th>${name}</th><td>${headers[name]}</td></tr>`)}</tbody></table>`;
+}
+
+function provenance(a: AttachmentDetail): Html {
+  const capture = a.capture;
+  return html`<h2 id="provenance">Provenance</h2>
+<dl class="facts">
+  <dt>Source URL</dt><dd>${capture?.url ?? a.sourceUrl ?? '—'}</dd>
+  <dt>Fetched at</dt><dd>${formatDateTime(capture?.fetchedAt ?? a.fetchedAt)}</dd>
+  <dt>HTTP status</dt><dd>${capture ? String(capture.status) : '—'}</dd>
+  <dt>Capture</dt><dd>${capture ? html`#${capture.id}${capture.runId !== null ? html`, run ${capture.runId}` : ''}` : '—'}</dd>
+  <dt>sha256</dt><dd class="hash" id="sha256">${a.sha256 ?? 'not downloaded'}</dd>
+  <dt>Size</dt><dd>${a.size !== null ? html`${formatSize(a.size)} (${a.size} bytes)` : '—'}</dd>
+  <dt>Stored since</dt><dd>${formatDateTime(a.blob?.createdAt)}</dd>
+  <dt>Last verified</dt><dd>${formatDateTime(a.blob?.verifiedAt)}</dd>
+</dl>
+${capture
+  ? html`<h3>Request headers</h3>${headerRows(capture.requestHeaders)}<h3>Response headers</h3>${headerRows(capture.responseHeaders)}`
+  : ''}`;
+}
+
+export function attachmentPage(a: AttachmentDetail, pages: PageText[], query: string | undefined): Html {
+  const name = a.filename ?? `attachment ${a.id}`;
+  const hits = pages.reduce((n, p) => n + p.parts.filter((part) => part.match).length, 0);
+  const body = html`<h1>${name}</h1>
+<p class="meta">From <a href="/request/${encodeURIComponent(a.request.urlTitle)}">${a.request.title}</a> · <a href="/authority/${encodeURIComponent(a.request.authority.urlName)}">${a.request.authority.name}</a>${a.message ? html` · message of ${formatDateTime(a.message.time)}` : ''}</p>
+<dl class="facts">
+  <dt>Original</dt><dd>${a.sha256 ? html`<a href="/attachment/${a.id}/download">Download the original</a> (${formatSize(a.size)})` : 'not downloaded'}</dd>
+  <dt>Declared type</dt><dd>${a.contentType ?? '—'}</dd>
+  <dt>Detected type</dt><dd>${a.blob?.sniffedType ?? a.type ?? '—'}${a.blob?.mime ? html` (${a.blob.mime})` : ''}</dd>
+  <dt>Pages</dt><dd>${a.pageCount ?? a.blob?.pageCount ?? '—'}${a.blob?.needsOcr ? ' (scanned: text by OCR)' : ''}</dd>
+  <dt>sha256</dt><dd class="hash">${a.sha256 ?? '—'}</dd>
+  <dt>Data</dt><dd><a href="/api/attachment/${a.id}">JSON</a> · <a href="#provenance">provenance</a></dd>
+</dl>
+${a.hidden || a.removedAt ? html`<p class="notice">The site no longer shows this attachment${a.removedAt ? html` (removed ${formatDateTime(a.removedAt)})` : ''}.</p>` : ''}
+<h2 id="text">Text</h2>
+<form class="search no-print" action="/attachment/${a.id}" method="get">
+  <input type="search" name="q" value="${query ?? ''}" aria-label="Find in this document">
+  <button type="submit">Find in text</button>
+</form>
+${query ? html`<p class="muted">${hits} match${hits === 1 ? '' : 'es'} for “${query}”.</p>` : ''}
+${pages.length === 0
+  ? html`<p class="muted">No text extracted${a.sha256 ? ' yet' : ''}.</p>`
+  : pages.map((p) => html`<section class="page-text" id="page-${p.number}"><h3>Page ${p.number}</h3><pre>${highlighted(p.parts)}</pre></section>`)}
+${provenance(a)}`;
+  return page(name, body);
+}
