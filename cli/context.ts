@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { configFromEnv, openArchive, type Archive } from '../storage/index.js';
+import type { Archive } from '../storage/index.js';
 
 /** Global options shared by every command (DESIGN.md, "Command line"). */
 export interface GlobalOptions {
@@ -31,6 +31,8 @@ export function defaultSite(env: NodeJS.ProcessEnv = process.env): string {
 
 /** Opens the archive named by --archive / ARCHIVE_DIR / DATABASE_URL / S3_*, runs `use`, always closes. */
 export async function withArchive<T>(globals: GlobalOptions, use: (archive: Archive) => Promise<T>): Promise<T> {
+  // Loaded on use: the storage stack (PGlite, drivers) is heavy and `--help` should not wait for it.
+  const { configFromEnv, openArchive } = await import('../storage/index.js');
   const archive = await openArchive(configFromEnv(process.env, { archiveDir: globals.archive }));
   try {
     return await use(archive);

@@ -1,6 +1,5 @@
 import { basename } from 'node:path';
 import type { Command } from 'commander';
-import { extractIsolated, parsePage } from '../../parsers/index.js';
 import { printJson } from '../context.js';
 import { assertReadable, readTextFile } from '../files.js';
 
@@ -12,6 +11,7 @@ export function registerParse(program: Command): void {
     .argument('<file>', 'saved HTML page')
     .option('--url <url>', 'the URL the page was fetched from (makes links absolute)')
     .action(async (file: string, opts: { url?: string }) => {
+      const { parsePage } = await import('../../parsers/index.js');
       printJson(parsePage(await readTextFile(file), opts.url ? { url: opts.url } : {}));
     });
   parse
@@ -19,6 +19,7 @@ export function registerParse(program: Command): void {
     .description('extract the text and metadata of a document (PDF, Office, email, zip, ...)')
     .argument('<file>', 'document file')
     .action(async (file: string) => {
+      const { extractIsolated } = await import('../../parsers/index.js');
       await assertReadable(file);
       printJson(await extractIsolated(file, { filename: basename(file) }));
     });

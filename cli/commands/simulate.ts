@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { startSimulator } from '../../fixtures/site/index.js';
 import { nonNegativeInt, positiveInt } from '../options.js';
 
 export function registerSimulate(program: Command): void {
@@ -10,6 +9,7 @@ export function registerSimulate(program: Command): void {
     .option('--requests <n>', 'number of requests to generate', positiveInt('--requests'), 200)
     .option('--seed <n>', 'seed for the generated site', nonNegativeInt('--seed'), 1)
     .action(async (opts: { port: number; requests: number; seed: number }) => {
+      const { startSimulator } = await import('../../fixtures/site/index.js');
       const simulator = await startSimulator({ port: opts.port, requests: opts.requests, seed: opts.seed });
       process.stdout.write(
         `simulator: ${opts.requests} requests (seed ${opts.seed}) at ${simulator.url}\n` +

@@ -1,0 +1,43 @@
+import type { Command } from 'commander';
+import type { SearchHit, SearchResult } from '../../storage/index.js';
+import { globalsOf, printJson, withArchive } from '../context.js';
+import { UsageError } from '../errors.js';
+import { nonNegativeInt } from '../options.js';
+import { addSearchFilters, limitOption, toSearchQuery, type SearchFlags } from '../query-options.js';
+
+export function registerSearch(program: Command): void {
+  addSearchFilters(
+    program
+      .command('search')
+      .description('ranked hits with snippets over requests and document pages (websearch syntax: "a phrase", -word, or)')
+      .argument('[query]', 'words to find; omit to list by filters alone'),
+  )
+    .option(...limitOption)
+    .option('--offset <n>', 'skip this many hits', nonNegativeInt('--offset'), 0)
+    .action(async (text: string | undefined, flags: SearchFlags, command: Command) => {
+      if (flags.sort !== 'relevance' && flags.sort !== 'date') throw new UsageError('--sort takes relevance or date');
+      const globals = globalsOf(command);
+      const result = await withArchive(globals, (archive) => archive.search(toSearchQuery(text, flags)));
+      if (globals.json) printJson(result);
+      else process.stdout.write(formatResult(result, flags.offset ?? 0));
+    });
+}
+
+function formatResult(result: SearchResult, offset: number): string {
+  if (result.total === 0) return 'no hits\n';
+  const lines = [`${result.total} hit${result.total === 1 ? '' : 's'}; showing ${offset + 1}-${offset + result.hits.length}`, ''];
+  result.hits.forEach((hit, index) => lines.push(...formatHit(hit, offset + index + 1), ''));
+  const facets = result.facets.status.map((f) => `${f.label} ${f.count}`).join(', ');
+  if (facets) lines.push(`by status: ${facets}`);
+  return `${lines.join('\n')}\n`;
+}
+
+function formatHit(hit: SearchHit, position: number): string[] {
+  const where = hit.attachment ? `  ${hit.attachment.filename ?? hit.attachment.sha256} p.${hit.attachment.page} (attachment ${hit.attachment.id})` : '';
+  const snippet = hit.snippetParts.map((part) => (part.match ? `[${part.text}]` : part.text)).join('').replace(/\s+/g, ' ').trim();
+  return [
+    `${position}. ${hit.title}  [${hit.urlTitle}]`,
+    `   ${hit.authority.name} · ${hit.status}${hit.date ? ` · ${hit.date.slice(0, 10)}` : ''}${where}`,
+    ...(snippet ? [`   ${snippet}`] : []),
+  ];
+}
