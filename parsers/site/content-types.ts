@@ -24,17 +24,25 @@ const typeByExtension: Readonly<Record<string, string>> = {
   'delivery-status': 'message/delivery-status',
 };
 
-export function contentTypeFromFilename(filename: string): string | undefined {
+/** The Content-Type the server sends for a download of this filename; unknown extensions get octet-stream. */
+export function contentTypeFromFilename(filename: string): string {
   const dot = filename.lastIndexOf('.');
-  if (dot < 0) return undefined;
-  return typeByExtension[filename.slice(dot + 1).toLowerCase()];
+  const known = dot < 0 ? undefined : typeByExtension[filename.slice(dot + 1).toLowerCase()];
+  return known ?? 'application/octet-stream';
 }
 
-const iconPattern = /icon_([a-z0-9.+-]+)_([a-z0-9.+_-]+?)_large/i;
+const iconPattern = /icon_([a-z0-9._+-]+?)_large/i;
+const spelledAsIcon = (type: string) => type.toLowerCase().replace(/[/._+-]/g, '_');
 
-/** `…/icon_application_pdf_large-<digest>.png` → `application/pdf`; `icon_unknown` → undefined. */
-export function contentTypeFromIcon(src: string): string | undefined {
-  const match = iconPattern.exec(src);
-  if (!match) return undefined;
-  return `${match[1]}/${match[2]}`.toLowerCase();
+/**
+ * The content type an attachment icon names (`icon_application_pdf_large-<digest>.png`).
+ * Icon names flatten "/" (and on some sites ".", "+", "-") to "_", so when the filename's own
+ * type spells the same icon, that type is the exact one. `icon_unknown` names nothing.
+ */
+export function contentTypeFromIcon(src: string, filename: string | undefined): string | undefined {
+  const iconName = iconPattern.exec(src)?.[1]?.toLowerCase();
+  if (!iconName || !iconName.includes('_')) return undefined;
+  const byExtension = filename === undefined ? undefined : contentTypeFromFilename(filename);
+  if (byExtension && spelledAsIcon(byExtension) === spelledAsIcon(iconName)) return byExtension;
+  return iconName.replace('_', '/');
 }

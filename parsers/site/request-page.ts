@@ -293,7 +293,8 @@ function readAttachments(
     const filename = nameText || (urlName ? safeDecode(urlName) : undefined);
     if (filename) attachment.filename = filename;
     const contentType =
-      contentTypeFromIcon(li.find('img').attr('src') ?? '') ?? (filename ? contentTypeFromFilename(filename) : undefined);
+      contentTypeFromIcon(li.find('img').attr('src') ?? '', filename) ??
+      (filename ? contentTypeFromFilename(filename) : undefined);
     if (contentType && !attachment.hidden) attachment.contentType = contentType;
     const meta = li.find('.attachment__meta, .attachment_meta').first();
     const sizeText = firstMatch(/(?:^|\s)(\d+(?:\.\d+)?[KMG])(?:\s|$)/, (meta.length ? meta : li).text());

@@ -16,18 +16,14 @@ export function isUnfoldLink(element: Element): boolean {
   return element.name === 'span' && hasClass(element, 'unfold_link');
 }
 
-// make_clickable shortens long link texts to 40 characters plus "...", while the href stays whole.
-function linkText(element: Element, rendered: string): string {
-  const href = element.attribs['href'];
-  if (href === undefined || !rendered.endsWith('...')) return rendered;
-  const shown = rendered.slice(0, -3);
-  return /^https?:\/\//.test(href) && href.startsWith(shown) ? href : rendered;
-}
+// A source line break inside a text node is layout: a space between words, nothing at a line's edge.
+// It is marked while collecting and resolved once lines are known, so indentation the author typed survives.
+const softBreak = '\u0000';
 
 function collect(nodes: readonly AnyNode[], out: string[]): void {
   for (const node of nodes) {
     if (node.type === 'text') {
-      out.push(node.data.replace(/[ \t]*[\r\n]+[ \t]*/g, ' '));
+      out.push(node.data.replace(/[ \t]*[\r\n]+[ \t]*/g, softBreak));
       continue;
     }
     if (node.type !== 'tag') continue;
@@ -36,10 +32,6 @@ function collect(nodes: readonly AnyNode[], out: string[]): void {
     if (skippedElements.has(name) || isUnfoldLink(element)) continue;
     if (name === 'br') {
       out.push('\n');
-    } else if (name === 'a') {
-      const inner: string[] = [];
-      collect(element.children, inner);
-      out.push(linkText(element, inner.join('')));
     } else if (name === 'li') {
       out.push('\n');
       collect(element.children, out);
@@ -55,8 +47,9 @@ function collect(nodes: readonly AnyNode[], out: string[]): void {
 }
 
 /**
- * Plain text of rendered message HTML: paragraphs separated by one blank line, `<br>` as a
- * newline, each line trimmed, placeholders such as `[email address]` kept as written.
+ * Plain text of rendered message HTML as a reader sees it: paragraphs separated by one blank line,
+ * `<br>` as a newline, trailing spaces dropped and typed indentation kept, placeholders such as `[email address]` and shortened
+ * link texts ("https://…...") kept as written.
  */
 export function htmlToText(nodes: readonly AnyNode[]): string {
   const out: string[] = [];
@@ -64,7 +57,7 @@ export function htmlToText(nodes: readonly AnyNode[]): string {
   return out
     .join('')
     .split('\n')
-    .map((line) => line.trim())
+    .map((line) => line.replace(/^\u0000+/, '').replace(/[\s\u0000]+$/, '').replace(/\u0000+/g, ' '))
     .join('\n')
     .replace(/\n{3,}/g, '\n\n')
     .trim();
@@ -74,5 +67,5 @@ export function htmlToText(nodes: readonly AnyNode[]): string {
 export function inlineText(nodes: readonly AnyNode[]): string {
   const out: string[] = [];
   collect(nodes, out);
-  return out.join('').replace(/\s+/g, ' ').trim();
+  return out.join('').replace(/[\s\u0000]+/g, ' ').trim();
 }

@@ -43,9 +43,9 @@ const comment42: RequestEvent = {
   time: '2007-11-20T09:30:00+00:00',
   author: 'Alice',
   hidden: false,
-  // The link text was shortened with "..." on the page; the full href is restored.
+  // Long link texts stay shortened as the page shows them.
   text:
-    'The ICO decision is relevant here, see https://ico.org.uk/media/action-weve-taken/decision-notices/2011/fs_50379341.pdf\n\n' +
+    'The ICO decision is relevant here, see https://ico.org.uk/media/action-weve-tak...\n\n' +
     'Good luck.\nAlice',
   attachments: [],
 };
@@ -62,7 +62,7 @@ const internalReview: RequestEvent = {
     'Please pass this on to the person who conducts Freedom of Information reviews.\n\n' +
     "I am writing to request an internal review of Geraldine Quango's handling of my FOI request 'Why do you have & such a fancy dog?'.\n" +
     'Please reply to [email address].\n\n' +
-    `A full history of my FOI request and all correspondence is available on the Internet at this address: ${site}/request/${T}\n\n` +
+    `A full history of my FOI request and all correspondence is available on the Internet at this address: ${site}/request/w...\n\n` +
     'Yours faithfully,\n\nBob Smith',
   attachments: [],
 };

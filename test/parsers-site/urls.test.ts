@@ -36,8 +36,8 @@ describe('site helpers', () => {
       'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
     );
     expect(contentTypeFromFilename('bounce.delivery-status')).toBe('message/delivery-status');
-    expect(contentTypeFromFilename('hello.qwglhm')).toBeUndefined();
-    expect(contentTypeFromFilename('README')).toBeUndefined();
+    expect(contentTypeFromFilename('hello.qwglhm')).toBe('application/octet-stream');
+    expect(contentTypeFromFilename('README')).toBe('application/octet-stream');
   });
 
   it('resolves listing links against the page URL (a simulator or mirror)', () => {
