@@ -1,0 +1,61 @@
+import chardet from 'chardet';
+import * as cheerio from 'cheerio';
+import iconv from 'iconv-lite';
+import type { ExtractContext } from '../context.js';
+import type { ExtractResult } from '../types.js';
+
+const CHARSET_SAMPLE_BYTES = 64 * 1024;
+
+/** Decodes text: BOM, then strict UTF-8, then the stated charset, then chardet's guess over a sample. */
+export function decodeText(bytes: Uint8Array, statedCharset?: string): { text: string; charset: string } {
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return { text: utf8(bytes.subarray(3)), charset: 'utf-8' };
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return { text: iconv.decode(Buffer.from(bytes.subarray(2)), 'utf-16le'), charset: 'utf-16le' };
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return { text: iconv.decode(Buffer.from(bytes.subarray(2)), 'utf-16be'), charset: 'utf-16be' };
+  try {
+    return { text: new TextDecoder('utf-8', { fatal: true }).decode(bytes), charset: 'utf-8' };
+  } catch {
+    const charset = [statedCharset, chardet.detect(bytes.subarray(0, CHARSET_SAMPLE_BYTES)) ?? undefined, 'windows-1252'].find(
+      (name): name is string => !!name && !/^utf-?8$/i.test(name) && iconv.encodingExists(name),
+    )!;
+    return { text: iconv.decode(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), charset), charset: charset.toLowerCase() };
+  }
+}
+
+function utf8(bytes: Uint8Array): string {
+  return new TextDecoder('utf-8').decode(bytes);
+}
+
+export function extractPlainText(bytes: Uint8Array, ctx: ExtractContext, result: ExtractResult): void {
+  const { text, charset } = decodeText(bytes);
+  if (charset !== 'utf-8') result.warnings.push(`decoded as ${charset}`);
+  ctx.addPage(result, text.trim());
+}
+
+const BLOCK_ELEMENTS = 'p, div, br, li, tr, h1, h2, h3, h4, h5, h6, table, blockquote, pre, hr, dt, dd, section, article, header, footer, address';
+
+/** Visible text of an HTML document: scripts, styles and other non-text elements dropped, blocks on their own lines. */
+export function htmlToText(html: string): { text: string; title?: string } {
+  const $ = cheerio.load(html);
+  $('script, style, noscript, template, iframe, object, embed, svg, head meta, head link').remove();
+  const title = $('title').first().text().trim() || undefined;
+  $('head').remove();
+  $('td, th').after('\t');
+  $(BLOCK_ELEMENTS).after('\n');
+  const text = $.root()
+    .text()
+    .replace(/[ \t\u00a0]+\n/g, '\n')
+    .replace(/\n[ \t\u00a0]+/g, '\n')
+    .replace(/[ \u00a0]{2,}/g, ' ')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
+  return title ? { text, title } : { text };
+}
+
+export function extractHtml(bytes: Uint8Array, ctx: ExtractContext, result: ExtractResult): void {
+  const head = Buffer.from(bytes.subarray(0, 2048)).toString('latin1');
+  const stated = head.match(/<meta[^>]+charset\s*=\s*["']?([\w-]+)/i)?.[1];
+  const { text: html } = decodeText(bytes, stated);
+  const { text, title } = htmlToText(html);
+  if (title) result.metadata.title = title;
+  ctx.addPage(result, text);
+}

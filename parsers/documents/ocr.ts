@@ -1,0 +1,72 @@
+import { spawn } from 'node:child_process';
+
+const MAX_TOOL_OUTPUT_BYTES = 64 * 1024 * 1024;
+const RENDER_DPI = 200;
+
+export class ToolError extends Error {
+  override readonly name = 'ToolError';
+}
+
+const availability = new Map<string, Promise<boolean>>();
+
+/** Whether a command-line tool runs at all; asked once per process. */
+export function toolAvailable(command: 'tesseract' | 'pdftoppm'): Promise<boolean> {
+  let known = availability.get(command);
+  if (!known) {
+    known = runTool(command, ['-v'], new Uint8Array(), 10_000).then(
+      () => true,
+      (error: unknown) => !(error instanceof ToolError && error.message.includes('not found')),
+    );
+    availability.set(command, known);
+  }
+  return known;
+}
+
+/** Text of one image, read by tesseract from stdin: no temporary files. */
+export async function ocrImage(image: Uint8Array, timeoutMs: number): Promise<string> {
+  const output = await runTool('tesseract', ['stdin', 'stdout', '-l', 'eng'], image, timeoutMs);
+  return output.toString('utf8').replace(/\f/g, '').trim();
+}
+
+/** One PDF page as a greyscale PNG, rendered by poppler's pdftoppm from stdin. */
+export function renderPdfPage(pdf: Uint8Array, pageNumber: number, timeoutMs: number): Promise<Buffer> {
+  const page = String(pageNumber);
+  return runTool('pdftoppm', ['-r', String(RENDER_DPI), '-gray', '-png', '-f', page, '-l', page, '-singlefile', '-'], pdf, timeoutMs);
+}
+
+function runTool(command: string, args: string[], input: Uint8Array, timeoutMs: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let stderr = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new ToolError(`${command} took longer than ${timeoutMs} ms`));
+    }, Math.max(1, timeoutMs));
+    child.stdout.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_TOOL_OUTPUT_BYTES) {
+        child.kill('SIGKILL');
+        reject(new ToolError(`${command} wrote more than ${MAX_TOOL_OUTPUT_BYTES} bytes`));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      if (stderr.length < 2000) stderr += chunk.toString('utf8');
+    });
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      reject(new ToolError(error.code === 'ENOENT' ? `${command} not found on PATH` : `${command} failed: ${error.message}`));
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(Buffer.concat(chunks));
+      else reject(new ToolError(`${command} exited with ${code}: ${stderr.trim().split('\n').pop() ?? ''}`));
+    });
+    // The tool may exit before reading all input (e.g. on a bad image): that is reported by the exit code.
+    child.stdin.on('error', () => {});
+    child.stdin.end(input);
+  });
+}
