@@ -1,0 +1,287 @@
+import { randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { sql } from 'drizzle-orm';
+import { afterEach, describe, expect, test } from 'vitest';
+import { BlobMissingError, FileBlobStore, S3BlobStore, schema, storageKey, type Archive } from '../../storage/index.js';
+import { openTestArchive, type TestArchive } from '../helpers/archive.js';
+import { SITE, storeDoc, thread } from './fixtures.js';
+
+let current: TestArchive | null = null;
+afterEach(async () => {
+  await current?.cleanup();
+  current = null;
+});
+async function open(opts?: { migrate?: boolean }): Promise<Archive> {
+  current = await openTestArchive(opts);
+  return current.archive;
+}
+async function count(archive: Archive, table: string): Promise<number> {
+  const result = (await archive.db.execute(sql.raw(`select count(*)::int as n from ${table}`))) as unknown as { rows: { n: number }[] };
+  return Number(result.rows[0]!.n);
+}
+
+describe('migrations', () => {
+  test('apply to an empty database, and re-running them changes nothing', async () => {
+    const archive = await open({ migrate: false });
+    await expect(count(archive, 'requests')).rejects.toThrow();
+    await archive.migrate();
+    const applied = await count(archive, 'drizzle.__drizzle_migrations');
+    expect(applied).toBeGreaterThanOrEqual(2);
+    await archive.migrate();
+    expect(await count(archive, 'drizzle.__drizzle_migrations')).toBe(applied);
+    const result = (await archive.db.execute(
+      sql`select extname from pg_extension where extname = 'pg_trgm'`,
+    )) as unknown as { rows: unknown[] };
+    expect(result.rows).toHaveLength(1);
+    for (const table of ['sites', 'authorities', 'users', 'requests', 'request_history', 'events', 'attachments', 'blobs',
+      'captures', 'document_pages', 'runs', 'frontier', 'jobs']) {
+      expect(await count(archive, table)).toBe(0);
+    }
+  });
+});
+
+describe('blobs and rows', () => {
+  test('the same content under two names is one blob row and one object', async () => {
+    const archive = await open();
+    const bytes = randomBytes(5000);
+    const first = await archive.putBlob(bytes, { contentType: 'application/octet-stream' });
+    const file = path.join(archive.config.archiveDir, 'other-name.bin');
+    await writeFile(file, bytes);
+    const second = await archive.putBlob({ path: file });
+    expect(first.created).toBe(true);
+    expect(second).toEqual({ sha256: first.sha256, size: 5000, created: false });
+    expect(await count(archive, 'blobs')).toBe(1);
+    const listed: string[] = [];
+    for await (const sha of archive.blobs.list()) listed.push(sha);
+    expect(listed).toEqual([first.sha256]);
+  });
+
+  test('an attachment whose blob was never stored is refused and the whole thread is left unwritten', async () => {
+    const archive = await open();
+    const siteId = await archive.ensureSite(SITE);
+    const input = thread();
+    input.events[1]!.attachments.push({
+      remoteId: 900, part: 2, filename: 'contract.pdf', hidden: false,
+      content: { sha256: 'a'.repeat(64), size: 10, fetchedAt: new Date() },
+    });
+    await expect(archive.reconcileRequest(siteId, input, {})).rejects.toBeInstanceOf(BlobMissingError);
+    for (const table of ['requests', 'events', 'attachments', 'authorities', 'users', 'jobs']) expect(await count(archive, table)).toBe(0);
+    await expect(
+      archive.recordCapture({ siteId, url: `${SITE}/x`, fetchedAt: new Date(), status: 200, requestHeaders: {}, responseHeaders: {},
+        sha256: 'b'.repeat(64), size: 1, kind: 'page' }),
+    ).rejects.toBeInstanceOf(BlobMissingError);
+    expect(await count(archive, 'captures')).toBe(0);
+  });
+
+  test('a failure midway through a transaction leaves no rows', async () => {
+    const archive = await open();
+    const siteId = await archive.ensureSite(SITE);
+    await expect(
+      archive.db.transaction(async (tx) => {
+        await tx.insert(schema.authorities).values({ siteId, urlName: 'x', name: 'X' });
+        throw new Error('crash between writes');
+      }),
+    ).rejects.toThrow('crash between writes');
+    expect(await count(archive, 'authorities')).toBe(0);
+  });
+});
+
+describe('reconcile', () => {
+  test('writes only what is new', async () => {
+    const archive = await open();
+    const siteId = await archive.ensureSite(SITE);
+    const doc = await storeDoc(archive, 'contract text');
+    const input = thread();
+    input.events[1]!.attachments.push({ remoteId: 900, part: 2, filename: 'contract.pdf', contentType: 'application/pdf', hidden: false });
+
+    const first = await archive.reconcileRequest(siteId, input, {});
+    expect(first).toMatchObject({ created: true, changed: true, newEvents: 2, newAttachments: 1, statusChanged: false, renamed: false });
+    expect(await archive.heldAttachments(siteId, 101)).toEqual(new Set());
+
+    const again = await archive.reconcileRequest(siteId, thread({ events: input.events }), {});
+    expect(again).toMatchObject({ created: false, changed: false, newEvents: 0, newAttachments: 0 });
+    expect(await count(archive, 'events')).toBe(2);
+    expect(await count(archive, 'attachments')).toBe(1);
+
+    // the attachment's bytes arrive in a later run: the row is filled, an extraction job queued
+    const withContent = structuredClone(input);
+    withContent.events[1]!.attachments[0]!.content = { sha256: doc.sha256, size: doc.size, fetchedAt: new Date() };
+    const filled = await archive.reconcileRequest(siteId, withContent, {});
+    expect(filled).toMatchObject({ changed: true, newAttachments: 0 });
+    expect(await archive.heldAttachments(siteId, 101)).toEqual(new Set(['21:2']));
+    expect(await archive.jobs.pending()).toBe(1);
+
+    const followUp = structuredClone(withContent);
+    followUp.events.push({ kind: 'outgoing', messageId: 12, time: new Date('2023-04-01T10:00:00Z'), hidden: false, text: 'Thank you.', attachments: [] });
+    followUp.remoteEventIds = [1, 2, 3];
+    followUp.status = 'partially_successful';
+    followUp.urlTitle = 'bin_collection_contracts_2';
+    const later = await archive.reconcileRequest(siteId, followUp, { runId: await archive.runs.start({ siteId }) });
+    expect(later).toMatchObject({ changed: true, newEvents: 1, newAttachments: 0, statusChanged: true, renamed: true });
+    expect(await count(archive, 'events')).toBe(3);
+
+    const detail = await archive.getRequest('bin_collection_contracts');
+    expect(detail?.urlTitle).toBe('bin_collection_contracts_2');
+    expect(detail?.history.map((h) => [h.change, h.from, h.to])).toEqual([
+      ['renamed', 'bin_collection_contracts', 'bin_collection_contracts_2'],
+      ['status', 'successful', 'partially_successful'],
+    ]);
+    expect(detail?.events.map((e) => e.messageId)).toEqual([11, 21, 12]);
+    expect(detail?.events[1]?.attachments[0]).toMatchObject({ filename: 'contract.pdf', sha256: doc.sha256, type: 'pdf' });
+    expect(await archive.findRequestByUrlTitle(siteId, 'bin_collection_contracts')).toEqual({ requestId: detail!.id, remoteId: 101 });
+    const state = await archive.getRequestState(siteId, 101);
+    expect(state).toMatchObject({ urlTitle: 'bin_collection_contracts_2', remoteEventIds: [1, 2, 3], removedAt: null });
+  });
+
+  test('removed requests leave search and public reads, stay for the operator, and come back when they reappear', async () => {
+    const archive = await open();
+    const siteId = await archive.ensureSite(SITE);
+    await archive.reconcileRequest(siteId, thread(), {});
+    expect((await archive.search({ text: 'refuse collection' })).total).toBe(1);
+
+    expect(await archive.markRemoved(siteId, 101, 'gone: 410', { status: 410 })).toBe(true);
+    expect(await archive.markRemoved(siteId, 101, 'gone: 410', { status: 410 })).toBe(false);
+    expect((await archive.search({ text: 'refuse collection' })).total).toBe(0);
+    expect((await archive.search({})).total).toBe(0);
+    expect(await archive.getRequest('101')).toBeNull();
+    const kept = await archive.getRequest('101', { includeRemoved: true });
+    expect(kept).toMatchObject({ removalReason: 'gone: 410' });
+    expect(kept?.removedAt).toBeInstanceOf(Date);
+    expect((await archive.search({ text: 'refuse collection', includeRemoved: true })).total).toBe(1);
+
+    const back = await archive.reconcileRequest(siteId, thread(), {});
+    expect(back.changed).toBe(true);
+    expect((await archive.getRequest('101'))?.history.map((h) => h.change)).toEqual(['removed', 'restored']);
+  });
+});
+
+describe('purge and verify', () => {
+  test('purge erases a request and its unshared blobs, keeping a blob another request uses', async () => {
+    const archive = await open();
+    const siteId = await archive.ensureSite(SITE);
+    const shared = await storeDoc(archive, 'shared annual report');
+    const own = await storeDoc(archive, 'only in request 101');
+    const page = await archive.putBlob(Buffer.from('<html>thread 101</html>'));
+    const captureId = await archive.recordCapture({
+      siteId, url: `${SITE}/request/bin_collection_contracts?unfold=1`, fetchedAt: new Date(), status: 200,
+      requestHeaders: { 'user-agent': 'wdtk-archive/test' }, responseHeaders: { 'content-type': 'text/html' },
+      sha256: page.sha256, size: page.size, kind: 'page',
+    });
+    const attachmentCapture = await archive.recordCapture({
+      siteId, url: `${SITE}/request/101/response/21/attach/2/own.pdf`, fetchedAt: new Date(), status: 200,
+      requestHeaders: {}, responseHeaders: {}, sha256: own.sha256, size: own.size, kind: 'attachment',
+    });
+    const first = thread();
+    first.events[1]!.attachments.push(
+      { remoteId: 1, part: 2, filename: 'own.pdf', hidden: false, content: { sha256: own.sha256, size: own.size, fetchedAt: new Date(), captureId: attachmentCapture } },
+      { remoteId: 2, part: 3, filename: 'report.pdf', hidden: false, content: { sha256: shared.sha256, size: shared.size, fetchedAt: new Date() } },
+    );
+    await archive.reconcileRequest(siteId, first, { captureId });
+    const second = thread({ remoteId: 202, urlTitle: 'annual_report', title: 'Annual report' });
+    second.events[1]!.attachments.push({ remoteId: 3, part: 2, filename: 'annual.pdf', hidden: false, content: { sha256: shared.sha256, size: shared.size, fetchedAt: new Date() } });
+    await archive.reconcileRequest(siteId, second, {});
+    const ownJob = (await archive.jobs.claim('w', 10)).find((j) => j.sha256 === own.sha256)!;
+    await archive.jobs.complete(ownJob.id, { type: 'pdf', pageCount: 1, needsOcr: false, warnings: [], metadata: {}, pages: [{ number: 1, text: 'only in request 101' }] });
+
+    expect(await archive.purge('bin_collection_contracts')).toEqual({ requests: 1, blobsDeleted: 2, blobsKept: 1 });
+
+    expect(await archive.getRequest('101', { includeRemoved: true })).toBeNull();
+    expect(await count(archive, 'captures')).toBe(0);
+    expect(await count(archive, 'document_pages')).toBe(0);
+    expect(await count(archive, 'events')).toBe(2);
+    expect(await count(archive, 'attachments')).toBe(1);
+    const remaining = (await archive.db.select({ sha256: schema.blobs.sha256 }).from(schema.blobs)).map((b) => b.sha256);
+    expect(remaining).toEqual([shared.sha256]);
+    expect(await archive.blobs.stat(own.sha256)).toBeNull();
+    expect(await archive.blobs.stat(page.sha256)).toBeNull();
+    expect(await archive.blobs.stat(shared.sha256)).not.toBeNull();
+    // no orphan: every attachment/capture sha256 has its blob row
+    const orphans = (await archive.db.execute(sql`
+      select sha256 from attachments where sha256 is not null and sha256 not in (select sha256 from blobs)
+      union all select sha256 from captures where sha256 is not null and sha256 not in (select sha256 from blobs)`)) as unknown as { rows: unknown[] };
+    expect(orphans.rows).toEqual([]);
+    expect((await archive.getRequest('annual_report'))?.attachments[0]?.sha256).toBe(shared.sha256);
+  });
+
+  test('verify re-hashes every blob and reports a changed and a missing object', async () => {
+    const archive = await open();
+    const good = await archive.putBlob(Buffer.from('untouched'));
+    const changed = await archive.putBlob(Buffer.from('will be altered'));
+    const missing = await archive.putBlob(Buffer.from('will be lost'));
+    const tampered = Buffer.from('altered!');
+    const store = archive.blobs;
+    if (store instanceof FileBlobStore) await writeFile(path.join(store.root, ...storageKey(changed.sha256).split('/')), tampered);
+    else if (store instanceof S3BlobStore) await store.client.putObject(store.bucket, storageKey(changed.sha256), tampered);
+    await store.delete(missing.sha256);
+
+    const progress: number[] = [];
+    const report = await archive.verify({ onProgress: (n) => progress.push(n) });
+    expect(report.checked).toBe(3);
+    expect(report.ok).toBe(1);
+    expect(report.missing).toEqual([missing.sha256]);
+    expect(report.changed).toEqual([{ sha256: changed.sha256, actual: (await import('node:crypto')).createHash('sha256').update(tampered).digest('hex') }]);
+    expect(progress).toEqual([1, 2, 3]);
+    const [row] = await archive.db.select().from(schema.blobs).where(sql`sha256 = ${good.sha256}`);
+    expect(row?.verifiedAt).toBeInstanceOf(Date);
+  });
+});
+
+describe('queues', () => {
+  test('two concurrent frontier claims never hand out the same item', async () => {
+    const archive = await open();
+    const runId = await archive.runs.start({ scope: 'test' });
+    const items = Array.from({ length: 40 }, (_, i) => ({ kind: 'request' as const, key: `r${i}`, url: `${SITE}/request/${i}`, priority: i % 3 }));
+    expect(await archive.frontier.add(runId, items)).toBe(40);
+    expect(await archive.frontier.add(runId, items.slice(0, 5))).toBe(0);
+    const [a, b] = await Promise.all([archive.frontier.claim(runId, 15), archive.frontier.claim(runId, 15)]);
+    const ids = [...a!, ...b!].map((r) => r.id);
+    expect(ids).toHaveLength(30);
+    expect(new Set(ids).size).toBe(30);
+    expect(a![0]!.priority).toBe(2);
+    expect(await archive.frontier.pending(runId)).toBe(40);
+    for (const row of a!) await archive.frontier.done(row.id);
+    await archive.frontier.retryLater(b![0]!.id, new Date(Date.now() + 60_000), '429');
+    await archive.frontier.failed(b![1]!.id, 'parse error');
+    expect(await archive.frontier.pending(runId)).toBe(40 - 15 - 1);
+    const rest = await archive.frontier.claim(runId, 100);
+    expect(rest).toHaveLength(10);
+    expect(rest.map((r) => r.id)).not.toContain(b![0]!.id);
+    expect(await archive.frontier.resumable()).toBe(runId);
+    await archive.runs.finish(runId, 'ok', { fetched: 30 });
+    expect(await archive.frontier.resumable()).toBeNull();
+    expect((await archive.runs.lastGood())?.counters).toEqual({ fetched: 30 });
+  });
+
+  test('two concurrent job claims never hand out the same job; a dead worker\'s job is reclaimed after the lease', async () => {
+    const archive = await open();
+    const shas: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      const blob = await archive.putBlob(Buffer.from(`document ${i}`));
+      await archive.jobs.enqueue(blob.sha256);
+      shas.push(blob.sha256);
+    }
+    const [a, b] = await Promise.all([archive.jobs.claim('w1', 5), archive.jobs.claim('w2', 5)]);
+    const ids = [...a!, ...b!].map((j) => j.id);
+    expect(new Set(ids).size).toBe(10);
+    expect(await archive.jobs.pending()).toBe(12);
+    await archive.db.execute(sql`update jobs set claimed_at = now() - interval '1 hour' where id = ${a![0]!.id}`);
+    const again = await archive.jobs.claim('w3', 10);
+    expect(again).toHaveLength(3);
+    expect(new Set(again.map((j) => j.sha256))).toEqual(new Set([a![0]!.sha256, ...shas.filter((sha) => ![...a!, ...b!].some((j) => j.sha256 === sha))]));
+    expect(again.find((j) => j.id === a![0]!.id)?.attempts).toBe(2);
+    await archive.jobs.fail(b![0]!.id, 'boom');
+    expect((await archive.jobs.claim('w4', 10)).map((j) => j.id)).toEqual([b![0]!.id]);
+  });
+
+  test('only one crawl holds the run lock at a time', async () => {
+    const archive = await open();
+    const release = await archive.lockRuns();
+    expect(release).toBeTypeOf('function');
+    expect(await archive.lockRuns()).toBeNull();
+    await release!();
+    const next = await archive.lockRuns();
+    expect(next).toBeTypeOf('function');
+    await next!();
+  });
+});
