@@ -70,7 +70,7 @@ describe('generated documents read with real extractors', () => {
     const text = Array.from({ length: 20 }, (_, seed) => generateDocument('pdf', seed).pages.join('\n')).join('\n');
     expect(text).toMatch(/Our reference: FOI 20\d\d\/\d{4}/);
     expect(text).toContain('[name removed]');
-    expect(text).toMatch(/section (40\(2\)|43\(2\)|12|21) of the Act/);
+    expect(text).toMatch(/section (40\(2\)|43\(2\)|31\(1\)\(a\)|12|21) of the Act/);
     expect(text).toMatch(/\d,\d{3}/);
   });
 
