@@ -1,0 +1,138 @@
+import { Option, type Command } from 'commander';
+import type { Logger } from 'pino';
+import {
+  ContactRequiredError,
+  CrawlScopeError,
+  createCrawlReporter,
+  formatSummary,
+  normalizeScope,
+  runCrawl,
+  type CrawlScope,
+  type CrawlSummary,
+} from '../../crawler/index.js';
+import { globalsOf, printJson, withArchive, type GlobalOptions } from '../context.js';
+import { CliError, UsageError } from '../errors.js';
+import { collect, isoDate, positiveInt } from '../options.js';
+
+export interface CrawlFlags {
+  request?: string[];
+  body?: string[];
+  user?: string[];
+  recent?: boolean;
+  backfill?: boolean;
+  from?: Date;
+  to?: Date;
+  all?: boolean;
+  ids?: boolean;
+  rate?: number;
+  maxRequests?: number;
+  contact?: string;
+  extract: boolean;
+}
+
+function positiveNumber(flag: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} takes a number above 0, not "${value}"`);
+    return n;
+  };
+}
+
+/** The crawl flags, shared by `crawl` and `schedule`. */
+export function addCrawlOptions(command: Command): Command {
+  return command
+    .option('--request <slug|url|id>', 'a request by slug, URL or numeric id (repeatable)', collect)
+    .option('--body <url_name>', "an authority's requests (repeatable)", collect)
+    .option('--user <url_name>', "a user's requests (repeatable)", collect)
+    .option('--recent', 'what changed since the last good run (/list, newest first)')
+    .option('--backfill', 'requests made between --from and --to (/list by date windows)')
+    .option('--from <date>', 'backfill start, YYYY-MM-DD', isoDate('--from'))
+    .option('--to <date>', 'backfill end, YYYY-MM-DD (inclusive)', isoDate('--to'))
+    .option('--all', 'every authority in /body/all-authorities.csv, and a re-check of every known request')
+    .option('--ids', "also walk numeric request ids up to the highest known (finds unlisted requests; only with the site's approval)")
+    .option('--rate <rps>', 'requests per second (default 0.5: one every 2 s)', positiveNumber('--rate'))
+    .option('--max-requests <n>', 'stop the run after this many requests; the next crawl resumes it', positiveInt('--max-requests'))
+    .addOption(new Option('--contact <email|url>', 'how the site can reach you; put in the User-Agent, required for any public site').env('WDTK_CONTACT'))
+    .option('--no-extract', 'leave text extraction to `wdtk-archive work` processes');
+}
+
+/** The scope the flags ask for, checked: bad combinations are usage errors (exit 2). */
+export function scopeOf(flags: CrawlFlags): CrawlScope {
+  if (flags.backfill && (!flags.from || !flags.to)) throw new UsageError('--backfill needs both --from and --to');
+  if (!flags.backfill && (flags.from || flags.to)) throw new UsageError('--from and --to go with --backfill');
+  try {
+    return normalizeScope({
+      requests: flags.request ?? [],
+      bodies: flags.body ?? [],
+      users: flags.user ?? [],
+      recent: flags.recent ?? false,
+      backfill: flags.backfill ? { from: flags.from!, to: flags.to! } : null,
+      all: flags.all ?? false,
+      ids: flags.ids ?? false,
+    });
+  } catch (error) {
+    if (error instanceof CrawlScopeError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+/** One run with the given flags against the archive the global options name. */
+export async function crawlOnce(
+  globals: GlobalOptions,
+  flags: CrawlFlags,
+  io: { log: Logger; onProgress?: Parameters<typeof runCrawl>[1]['onProgress']; signal?: AbortSignal },
+): Promise<CrawlSummary> {
+  const scope = scopeOf(flags);
+  try {
+    return await withArchive(globals, (archive) =>
+      runCrawl(archive, {
+        site: globals.site,
+        scope,
+        ...(flags.contact ? { contact: flags.contact } : {}),
+        ...(flags.rate !== undefined ? { ratePerSecond: flags.rate } : {}),
+        ...(flags.maxRequests !== undefined ? { maxRequests: flags.maxRequests } : {}),
+        extract: flags.extract,
+        log: io.log,
+        ...(io.onProgress ? { onProgress: io.onProgress } : {}),
+        ...(io.signal ? { signal: io.signal } : {}),
+      }),
+    );
+  } catch (error) {
+    if (error instanceof ContactRequiredError) throw new CliError(`refusing to crawl: ${error.message}; or set WDTK_CONTACT`);
+    throw error;
+  }
+}
+
+/** Ctrl-C or SIGTERM ends the run cleanly (outcome 'interrupted'); the next crawl resumes it. */
+export function abortOnSignals(): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const abort = () => controller.abort();
+  process.once('SIGINT', abort);
+  process.once('SIGTERM', abort);
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      process.off('SIGINT', abort);
+      process.off('SIGTERM', abort);
+    },
+  };
+}
+
+export function registerCrawl(program: Command): void {
+  addCrawlOptions(program.command('crawl').description('one archival run: polite, incremental, resumable'))
+    .action(async (flags: CrawlFlags, command: Command) => {
+      const globals = globalsOf(command);
+      const reporter = createCrawlReporter({ tty: process.stderr.isTTY === true && !globals.json, verbose: globals.verbose ?? false });
+      const signals = abortOnSignals();
+      let summary: CrawlSummary;
+      try {
+        summary = await crawlOnce(globals, flags, { log: reporter.log, onProgress: reporter.onProgress, signal: signals.signal });
+      } finally {
+        reporter.stop();
+        signals.dispose();
+      }
+      if (globals.json) printJson(summary);
+      else process.stdout.write(`${formatSummary(summary)}\n`);
+      if (summary.outcome !== 'ok') throw new CliError(summary.error ?? `run ${summary.runId} ended ${summary.outcome}`);
+    });
+}

@@ -1,0 +1,46 @@
+import type { Command } from 'commander';
+import { globalsOf, printJson, withArchive } from '../context.js';
+import { positiveInt } from '../options.js';
+
+const SHOWN_COUNTERS = ['requests', 'json', 'pages', 'attachments', 'newRequests', 'changedRequests', 'removedRequests', 'errors'] as const;
+
+function describeScope(scope: Record<string, unknown>): string {
+  const parts: string[] = [];
+  if (scope['all']) parts.push('all');
+  if (scope['recent']) parts.push('recent');
+  const backfill = scope['backfill'] as { from: string; to: string } | null | undefined;
+  if (backfill) parts.push(`backfill ${backfill.from}..${backfill.to}`);
+  for (const key of ['bodies', 'users', 'requests'] as const) {
+    const values = scope[key] as string[] | undefined;
+    if (values?.length) parts.push(`${key} ${values.join(',')}`);
+  }
+  if (scope['ids']) parts.push('ids');
+  return parts.join(' ') || '-';
+}
+
+export function registerRuns(program: Command): void {
+  program
+    .command('runs')
+    .description('past crawl runs, newest first, with their counters')
+    .option('--limit <n>', 'how many runs', positiveInt('--limit'), 20)
+    .action(async (opts: { limit: number }, command: Command) => {
+      const globals = globalsOf(command);
+      await withArchive(globals, async (archive) => {
+        const runs = await archive.runs.list(opts.limit);
+        if (globals.json) {
+          printJson(runs);
+          return;
+        }
+        if (!runs.length) {
+          process.stdout.write('no runs yet\n');
+          return;
+        }
+        for (const run of runs) {
+          const ended = run.endedAt ? run.endedAt.toISOString() : 'not ended';
+          const counters = SHOWN_COUNTERS.map((key) => `${key}=${run.counters[key] ?? 0}`).join(' ');
+          process.stdout.write(`#${run.id} ${run.outcome.padEnd(11)} ${run.startedAt.toISOString()} -> ${ended}  ${describeScope(run.scope)}\n    ${counters}\n`);
+          if (run.error) process.stdout.write(`    ${run.error}\n`);
+        }
+      });
+    });
+}

@@ -1,0 +1,115 @@
+import type { Logger } from 'pino';
+import type { Archive, CaptureKind } from '../storage/index.js';
+import type { FetchedPage, PoliteFetcher } from './http/index.js';
+import type { SiteUrls } from './urls.js';
+
+/** What one run has done so far; stored on the run row, so a resumed run keeps counting. */
+export interface RunCounters {
+  /** HTTP requests made, robots.txt, retries and redirect hops included. */
+  requests: number;
+  retries: number;
+  notModified: number;
+  /** Bytes received over the wire. */
+  bytes: number;
+  json: number;
+  pages: number;
+  listings: number;
+  attachments: number;
+  attachmentBytes: number;
+  newRequests: number;
+  changedRequests: number;
+  unchangedRequests: number;
+  renamedRequests: number;
+  removedRequests: number;
+  /** Attachments the site was still masking, put back in the frontier for later in the run. */
+  maskingRequeued: number;
+  errors: number;
+  /**
+   * The newest event time any listing showed, in the site's own clock (epoch ms): the next `--recent`
+   * run pages back to here, minus a margin, whatever this machine's clock says.
+   */
+  newestListedMs: number;
+}
+
+export function emptyCounters(): RunCounters {
+  return {
+    requests: 0,
+    retries: 0,
+    notModified: 0,
+    bytes: 0,
+    json: 0,
+    pages: 0,
+    listings: 0,
+    attachments: 0,
+    attachmentBytes: 0,
+    newRequests: 0,
+    changedRequests: 0,
+    unchangedRequests: 0,
+    renamedRequests: 0,
+    removedRequests: 0,
+    maskingRequeued: 0,
+    errors: 0,
+    newestListedMs: 0,
+  };
+}
+
+export interface RunContext {
+  archive: Archive;
+  siteId: number;
+  runId: number;
+  fetcher: PoliteFetcher;
+  urls: SiteUrls;
+  /** Counted by the crawler itself; the fetcher's own figures are added when the counters are read. */
+  counters: RunCounters;
+  log: Logger;
+  /** Downloads land here before they are stored. */
+  tmpDir: string;
+  /** How long to leave an attachment the site is still masking before asking again. */
+  maskingRetryMs: number;
+  /** Renders a page snapshot of a freshly captured thread page. */
+  snapshot?: (captureId: number) => Promise<void>;
+}
+
+const kindCounter: Partial<Record<CaptureKind, keyof RunCounters>> = { json: 'json', page: 'pages', listing: 'listings', csv: 'listings' };
+
+/** Fetches through the polite fetcher and keeps the response: body as a blob first, then the capture row. */
+export async function fetchAndKeep(
+  ctx: RunContext,
+  url: string,
+  kind: CaptureKind,
+): Promise<{ response: FetchedPage; captureId: number }> {
+  const response = await ctx.fetcher.get(url, kind === 'json' ? { accept: 'application/json' } : {});
+  const counter = kindCounter[kind];
+  if (counter) ctx.counters[counter]++;
+  let stored: { sha256: string; size: number } | null = null;
+  if (response.body.length > 0) {
+    const contentType = response.headers['content-type'];
+    stored = await ctx.archive.putBlob(response.body, contentType ? { contentType } : {});
+  }
+  const captureId = await ctx.archive.recordCapture({
+    siteId: ctx.siteId,
+    runId: ctx.runId,
+    url: response.url,
+    fetchedAt: response.fetchedAt,
+    status: response.status,
+    requestHeaders: response.requestHeaders,
+    responseHeaders: response.headers,
+    sha256: stored?.sha256 ?? null,
+    size: stored?.size ?? null,
+    kind,
+  });
+  return { response, captureId };
+}
+
+/** A request the site no longer serves to the public (site facts §6.3). */
+export const GONE_STATUSES = new Set([403, 404, 410]);
+
+export class UnexpectedResponseError extends Error {
+  override name = 'UnexpectedResponseError';
+  constructor(
+    readonly url: string,
+    readonly status: number,
+  ) {
+    super(`unexpected HTTP ${status} for ${url}`);
+  }
+}

@@ -1,0 +1,114 @@
+import { parseAuthoritiesCsv, parseListingPage } from '../parsers/index.js';
+import type { FrontierItem, SearchQuery } from '../storage/index.js';
+import { fetchAndKeep, UnexpectedResponseError, type RunContext } from './context.js';
+import { listingItem, requestItem, type ListingScan, type SweepPayload } from './frontier.js';
+import { bodyPath, splitWindow, type DateWindow } from './urls.js';
+
+/** Listings stop at page 20 (25 items each): 500 results is all a listing will ever show. */
+export const LISTING_PAGE_CAP = 20;
+export const LISTING_RESULT_CAP = 500;
+
+/** Every date a request could have: the whole history of the site, in windows small enough to list. */
+export function wholeHistory(today: Date): DateWindow {
+  return { from: '2007-01-01', to: new Date(today.getTime() + 86_400_000).toISOString().slice(0, 10) };
+}
+
+/**
+ * One listing page: queue every request it shows, then decide what to list next (the next page,
+ * or two half windows when the listing is too big to page through).
+ */
+export async function crawlListing(ctx: RunContext, url: string, scan: ListingScan): Promise<void> {
+  const { response } = await fetchAndKeep(ctx, url, 'listing');
+  // Pages past the cap answer 404; so does an empty filtered listing on some versions.
+  if (response.status === 404 && scan.page > 1) return;
+  if (response.status !== 200) throw new UnexpectedResponseError(response.url, response.status);
+  const listing = parseListingPage(response.text(), { url: response.url });
+
+  if (scan.page === 1 && (listing.total ?? 0) >= LISTING_RESULT_CAP) {
+    if (scan.scan === 'window') {
+      const halves = splitWindow(scan.window);
+      if (halves) {
+        await ctx.archive.frontier.add(ctx.runId, halves.map((window) => listingItem(ctx.urls, { ...scan, window, page: 1 })));
+        return;
+      }
+      ctx.log.warn({ url: response.url, total: listing.total }, `one day lists ${listing.total} requests: only the first ${LISTING_RESULT_CAP} can be reached`);
+    } else if (scan.scan === 'plain' && scan.basePath.startsWith('/body/')) {
+      ctx.log.info({ url: response.url, total: listing.total }, 'authority has too many requests for one listing: splitting by date');
+      await ctx.archive.frontier.add(ctx.runId, [listingItem(ctx.urls, { scan: 'window', basePath: scan.basePath, page: 1, window: wholeHistory(new Date()) })]);
+      return;
+    }
+  }
+
+  for (const item of listing.items) {
+    const time = item.time === undefined ? Number.NaN : Date.parse(item.time);
+    if (time > ctx.counters.newestListedMs) ctx.counters.newestListedMs = time;
+  }
+  const slugs = [...new Set(listing.items.map((item) => item.urlTitle))];
+  if (slugs.length) await ctx.archive.frontier.add(ctx.runId, slugs.map((slug) => requestItem(ctx.urls, { slug })));
+
+  if (scan.scan === 'recent' && scan.cutoff !== null) {
+    const cutoff = Date.parse(scan.cutoff);
+    if (listing.items.some((item) => item.time !== undefined && Date.parse(item.time) < cutoff)) return;
+  }
+  const more = listing.nextPage !== undefined || listing.items.length >= 25;
+  if (more && scan.page < LISTING_PAGE_CAP && listing.items.length > 0) {
+    await ctx.archive.frontier.add(ctx.runId, [listingItem(ctx.urls, { ...scan, page: scan.page + 1 })]);
+  }
+}
+
+/** `/body/all-authorities.csv`: one listing per authority. */
+export async function crawlAuthorities(ctx: RunContext, url: string): Promise<void> {
+  const { response } = await fetchAndKeep(ctx, url, 'csv');
+  if (response.status === 204) throw new UnexpectedResponseError(response.url, 204);
+  if (response.status !== 200) throw new UnexpectedResponseError(response.url, response.status);
+  const { authorities, warnings } = parseAuthoritiesCsv(response.text());
+  if (warnings.length) ctx.log.warn({ url: response.url, warnings }, 'authorities CSV had problems');
+  ctx.log.info({ authorities: authorities.length }, 'authorities listed');
+  await ctx.archive.frontier.add(
+    ctx.runId,
+    authorities.map((a) => listingItem(ctx.urls, { scan: 'plain', basePath: bodyPath(a.urlName), page: 1 })),
+  );
+}
+
+/**
+ * Queues the known, not yet removed requests in scope. Their keys are their stored slugs, so the
+ * ones discovery already listed are not fetched twice; what remains are requests the site stopped
+ * listing: removed, embargoed, or renamed (the old slug then leads through the numeric id). With
+ * `ids`, also every numeric id up to the highest known that the archive has never seen.
+ */
+export async function sweepKnownRequests(ctx: RunContext, sweep: SweepPayload): Promise<void> {
+  const base = { siteId: ctx.siteId };
+  const items: FrontierItem[] = [];
+  if (sweep.recheckKnown) {
+    const queries: SearchQuery[] = [];
+    for (const authority of sweep.authorities ?? []) queries.push({ ...base, authority });
+    for (const requester of sweep.requesters ?? []) queries.push({ ...base, requester });
+    if (sweep.window) {
+      queries.push({ ...base, from: new Date(`${sweep.window.from}T00:00:00Z`), to: new Date(`${sweep.window.to}T23:59:59.999Z`) });
+    }
+    if (!queries.length) queries.push(base);
+    const slugs = new Set<string>();
+    for (const query of queries) {
+      for await (const row of ctx.archive.exportRows(query)) if (row.kind === 'request') slugs.add(row.urlTitle);
+    }
+    items.push(...[...slugs].map((slug) => requestItem(ctx.urls, { slug })));
+    ctx.log.info({ known: slugs.size }, 'known requests in scope queued for a check');
+  }
+  if (sweep.ids) {
+    const known = new Set<number>();
+    let highest = 0;
+    for await (const row of ctx.archive.exportRows({ ...base, includeRemoved: true })) {
+      if (row.kind !== 'request') continue;
+      known.add(row.remoteId);
+      highest = Math.max(highest, row.remoteId);
+    }
+    let unseen = 0;
+    for (let remoteId = 1; remoteId <= highest; remoteId++) {
+      if (known.has(remoteId)) continue;
+      items.push(requestItem(ctx.urls, { remoteId }));
+      unseen++;
+    }
+    ctx.log.info({ highest, unseen }, 'numeric ids never seen queued for a check');
+  }
+  await ctx.archive.frontier.add(ctx.runId, items);
+}

@@ -1,0 +1,115 @@
+import { randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { pino, type Logger } from 'pino';
+import { extractIsolated, type ExtractResult } from '../parsers/index.js';
+import type { Archive, ExtractionResult } from '../storage/index.js';
+
+export interface WorkerOptions {
+  /** Names this worker in the jobs table; default host:pid. */
+  workerId?: string;
+  /** Keep polling an empty queue: `true` until the signal aborts, or a function asked before each wait. */
+  watch?: boolean | (() => boolean);
+  pollMs?: number;
+  signal?: AbortSignal;
+  log?: Logger;
+  onJob?: (outcome: JobOutcome) => void;
+}
+
+export interface JobOutcome {
+  sha256: string;
+  ok: boolean;
+  type?: string;
+  pages?: number;
+  error?: string;
+}
+
+export interface WorkerSummary {
+  completed: number;
+  failed: number;
+}
+
+/**
+ * Takes text-extraction jobs off the queue until it is empty (or, watching, until stopped). Each
+ * document is extracted in an isolated worker, so a hostile file costs a job, never the worker.
+ */
+export async function runExtractionWorker(archive: Archive, opts: WorkerOptions = {}): Promise<WorkerSummary> {
+  const workerId = opts.workerId ?? `${hostname()}:${process.pid}`;
+  const log = opts.log ?? pino({ level: 'silent' });
+  const pollMs = opts.pollMs ?? 2000;
+  const keepWatching = () => !opts.signal?.aborted && (typeof opts.watch === 'function' ? opts.watch() : opts.watch === true);
+  const summary: WorkerSummary = { completed: 0, failed: 0 };
+  const workDir = await mkdtemp(path.join(tmpdir(), 'wdtk-extract-'));
+  try {
+    while (!opts.signal?.aborted) {
+      const [job] = await archive.jobs.claim(workerId, 1);
+      if (!job) {
+        if (!keepWatching()) break;
+        await sleep(pollMs, undefined, opts.signal ? { signal: opts.signal } : {}).catch(() => undefined);
+        continue;
+      }
+      const outcome = await extractOne(archive, job, workDir, log);
+      if (outcome.ok) summary.completed++;
+      else summary.failed++;
+      opts.onJob?.(outcome);
+    }
+  } finally {
+    await rm(workDir, { recursive: true, force: true });
+  }
+  return summary;
+}
+
+async function extractOne(archive: Archive, job: { id: number; sha256: string }, workDir: string, log: Logger): Promise<JobOutcome> {
+  const file = path.join(workDir, randomUUID());
+  try {
+    const attachment = await archive.getAttachment(job.sha256);
+    await pipeline(await archive.blobs.get(job.sha256), createWriteStream(file));
+    const result = await extractIsolated(file, {
+      ...(attachment?.filename ? { filename: attachment.filename } : {}),
+      ...(attachment?.contentType ? { contentType: attachment.contentType } : {}),
+    });
+    const completion = toCompletion(result);
+    await archive.jobs.complete(job.id, completion);
+    log.debug({ sha256: job.sha256, type: result.type, pages: completion.pageCount }, 'text extracted');
+    return { sha256: job.sha256, ok: true, type: result.type, pages: completion.pageCount };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    log.warn({ sha256: job.sha256, err: message }, 'text extraction failed');
+    await archive.jobs.fail(job.id, message).catch((failError: unknown) => log.error({ sha256: job.sha256, err: failError }, 'could not record the failure'));
+    return { sha256: job.sha256, ok: false, error: message };
+  } finally {
+    await rm(file, { force: true });
+  }
+}
+
+/** The document's own pages, then those of everything inside it (zip entries, email attachments), numbered after them. */
+export function toCompletion(result: ExtractResult): ExtractionResult {
+  // The document's own page numbers are kept as they are: a hit must name the page a reader turns to.
+  const pages = result.pages.map((page) => ({ number: page.number, text: page.text }));
+  let lastNumber = pages.reduce((max, page) => Math.max(max, page.number), 0);
+  const warnings = [...result.warnings];
+  let needsOcr = result.needsOcr;
+  const visitChildren = (node: ExtractResult, label: string | undefined) => {
+    for (const child of node.children) {
+      const childLabel = label ? `${label} / ${child.name}` : child.name;
+      warnings.push(...child.warnings.map((w) => `${childLabel}: ${w}`));
+      needsOcr ||= child.needsOcr;
+      for (const page of child.pages) pages.push({ number: ++lastNumber, text: `${childLabel}\n${page.text}` });
+      visitChildren(child, childLabel);
+    }
+  };
+  visitChildren(result, undefined);
+  return {
+    type: result.type,
+    mime: result.mime,
+    pageCount: pages.length,
+    needsOcr,
+    warnings,
+    metadata: { ...result.metadata, ...(result.children.length ? { children: result.children.map((c) => ({ name: c.name, type: c.type })) } : {}) },
+    pages,
+  };
+}

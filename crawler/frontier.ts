@@ -1,0 +1,114 @@
+import type { FrontierItem, ReconcileInput } from '../storage/index.js';
+import { SiteUrls, type DateWindow } from './urls.js';
+
+/**
+ * What each kind of frontier row means. Rows live in Postgres (archive.frontier), so a killed run
+ * picks up exactly where it stopped; payloads are plain JSON.
+ */
+export type ListingScan =
+  /** `/list`, newest event first, paged back to a cutoff time. */
+  | { scan: 'recent'; basePath: '/list'; page: number; cutoff: string | null }
+  /** A listing (`/list` or `/body/<x>`) over a date window, split in halves while it reports 500 or more. */
+  | { scan: 'window'; basePath: string; page: number; window: DateWindow }
+  /** An authority's or a user's listing, paged to its end (page 20 at most). */
+  | { scan: 'plain'; basePath: string; page: number };
+
+export interface RequestPayload {
+  slug?: string;
+  remoteId?: number;
+}
+
+export interface AttachmentPayload {
+  requestRemoteId: number;
+  incomingMessageId: number;
+  part: number;
+  /** Earliest time to try again (the site is still masking it). */
+  notBefore: string;
+  /** The thread as last parsed, so the attachment can be reconciled without fetching the page again. */
+  thread: SerializedThread;
+}
+
+/**
+ * Run after discovery: re-check the known requests in scope that no listing showed, and, with `ids`,
+ * walk the numeric ids nobody has seen yet.
+ */
+export interface SweepPayload {
+  sweep: true;
+  recheckKnown: boolean;
+  ids: boolean;
+  authorities?: string[];
+  requesters?: string[];
+  window?: DateWindow;
+}
+
+export type SerializedThread = Omit<ReconcileInput, 'remoteCreatedAt' | 'remoteUpdatedAt' | 'events'> & {
+  remoteCreatedAt?: string;
+  remoteUpdatedAt?: string;
+  events: (Omit<ReconcileInput['events'][number], 'time' | 'attachments'> & {
+    time?: string;
+    attachments: (Omit<ReconcileInput['events'][number]['attachments'][number], 'content'> & {
+      content?: { sha256: string; size: number; captureId?: number; fetchedAt: string };
+    })[];
+  })[];
+};
+
+/** Higher runs first: finish what is in hand before discovering more. */
+export const PRIORITY = { attachment: 40, request: 30, csv: 20, listing: 10, sweep: 0 } as const;
+
+export function requestItem(urls: SiteUrls, ref: RequestPayload): FrontierItem {
+  if (ref.slug !== undefined) {
+    return { kind: 'request', key: `request:${ref.slug}`, url: urls.requestJson(ref.slug), payload: { slug: ref.slug }, priority: PRIORITY.request };
+  }
+  const remoteId = ref.remoteId!;
+  return { kind: 'request', key: `request-id:${remoteId}`, url: urls.requestJson(remoteId), payload: { remoteId }, priority: PRIORITY.request };
+}
+
+export function listingItem(urls: SiteUrls, scan: ListingScan): FrontierItem {
+  const url = urls.listing(scan.basePath, { page: scan.page, ...(scan.scan === 'window' ? { window: scan.window } : {}) });
+  const kind = scan.basePath.startsWith('/body/') ? 'body' : scan.basePath.startsWith('/user/') ? 'user' : 'listing';
+  return { kind, key: `listing:${new URL(url).pathname}${new URL(url).search}`, url, payload: scan, priority: PRIORITY.listing };
+}
+
+export function csvItem(urls: SiteUrls): FrontierItem {
+  return { kind: 'csv', key: 'csv:all-authorities', url: urls.authoritiesCsv(), payload: {}, priority: PRIORITY.csv };
+}
+
+export function sweepItem(urls: SiteUrls, sweep: SweepPayload): FrontierItem {
+  return { kind: 'request', key: 'sweep:known-requests', url: urls.origin, payload: sweep, priority: PRIORITY.sweep };
+}
+
+export function attachmentItem(sourceUrl: string, payload: AttachmentPayload): FrontierItem {
+  return {
+    kind: 'attachment',
+    key: `attachment:${payload.requestRemoteId}:${payload.incomingMessageId}:${payload.part}`,
+    url: sourceUrl,
+    payload,
+    priority: PRIORITY.attachment,
+  };
+}
+
+export function isSweep(payload: unknown): payload is SweepPayload {
+  return typeof payload === 'object' && payload !== null && (payload as { sweep?: unknown }).sweep === true;
+}
+
+export function serializeThread(input: ReconcileInput): SerializedThread {
+  return JSON.parse(JSON.stringify(input)) as SerializedThread;
+}
+
+export function reviveThread(thread: SerializedThread): ReconcileInput {
+  const date = (value: string | undefined) => (value === undefined ? undefined : new Date(value));
+  const { remoteCreatedAt, remoteUpdatedAt, events, ...rest } = thread;
+  return {
+    ...rest,
+    ...(remoteCreatedAt !== undefined ? { remoteCreatedAt: new Date(remoteCreatedAt) } : {}),
+    ...(remoteUpdatedAt !== undefined ? { remoteUpdatedAt: new Date(remoteUpdatedAt) } : {}),
+    events: events.map(({ time, attachments, ...event }) => ({
+      ...event,
+      ...(time !== undefined ? { time: date(time)! } : {}),
+      attachments: attachments.map(({ content, ...attachment }) => ({
+        ...attachment,
+        ...(content ? { content: { ...content, fetchedAt: new Date(content.fetchedAt) } } : {}),
+      })),
+    })),
+  };
+}

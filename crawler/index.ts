@@ -1,0 +1,14 @@
+export { runCrawl, RunInProgressError, type CrawlOptions, type CrawlProgress, type CrawlSummary, type RunOutcome } from './run.js';
+export { normalizeScope, describeScope, CrawlScopeError, type CrawlScope, type ScopeInput } from './scope.js';
+export type { RunCounters } from './context.js';
+export { runExtractionWorker, toCompletion, type WorkerOptions, type WorkerSummary, type JobOutcome } from './extraction.js';
+export { startSchedule, ScheduleError, type Schedule, type ScheduleOptions } from './schedule.js';
+export { createCrawlReporter, formatSummary, type CrawlReporter } from './progress.js';
+export { parseRequestRef, type RequestRef } from './urls.js';
+export {
+  PoliteFetcher,
+  ContactRequiredError,
+  ChallengeError,
+  HttpFetchError,
+  type PoliteFetcherOptions,
+} from './http/index.js';

@@ -1,0 +1,73 @@
+import cliProgress from 'cli-progress';
+import { pino, type Logger } from 'pino';
+import type { RunCounters } from './context.js';
+import type { CrawlProgress, CrawlSummary } from './run.js';
+
+export interface CrawlReporter {
+  log: Logger;
+  onProgress(progress: CrawlProgress): void;
+  stop(): void;
+}
+
+/**
+ * On a terminal: a progress bar, and only warnings as log lines. Otherwise (cron, docker, pipes):
+ * structured JSON logs on stderr, one line per event.
+ */
+export function createCrawlReporter(opts: { tty: boolean; verbose?: boolean }): CrawlReporter {
+  if (!opts.tty) {
+    const log = pino({ level: opts.verbose ? 'debug' : 'info' }, pino.destination(2));
+    return { log, onProgress: () => {}, stop: () => {} };
+  }
+  const log = pino({ level: opts.verbose ? 'debug' : 'warn' }, pino.destination(2));
+  const bar = new cliProgress.SingleBar(
+    {
+      format: ' {bar} {value}/{total} items | {requests} requests | {threads} threads | {attachments} attachments | {errors} errors',
+      hideCursor: true,
+      clearOnComplete: true,
+      stream: process.stderr,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  let started = false;
+  return {
+    log,
+    onProgress: ({ counters, pending, done }) => {
+      const payload = {
+        requests: counters.requests,
+        threads: counters.newRequests + counters.changedRequests,
+        attachments: counters.attachments,
+        errors: counters.errors,
+      };
+      if (!started) {
+        bar.start(done + pending, done, payload);
+        started = true;
+      } else {
+        bar.setTotal(done + pending);
+        bar.update(done, payload);
+      }
+    },
+    stop: () => {
+      if (started) bar.stop();
+    },
+  };
+}
+
+function mib(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+/** The few lines an operator reads after a run. */
+export function formatSummary(summary: CrawlSummary): string {
+  const c: RunCounters = summary.counters;
+  const seconds = Math.max(0.001, (summary.endedAt.getTime() - summary.startedAt.getTime()) / 1000);
+  const lines = [
+    `run ${summary.runId}${summary.resumed ? ' (resumed)' : ''}: ${summary.outcome} in ${seconds.toFixed(1)} s`,
+    `  requests: ${c.requests} (${c.json} JSON, ${c.pages} pages, ${c.listings} listings, ${c.attachments} attachments; ${c.retries} retries, ${c.notModified} not modified), ${mib(c.bytes)} received`,
+    `  threads:  ${c.newRequests} new, ${c.changedRequests} changed, ${c.unchangedRequests} unchanged, ${c.renamedRequests} renamed, ${c.removedRequests} removed`,
+    `  stored:   ${c.attachments} attachment downloads (${mib(c.attachmentBytes)})${c.maskingRequeued ? `, ${c.maskingRequeued} waited for masking` : ''}`,
+  ];
+  if (c.errors) lines.push(`  errors:   ${c.errors} (see the log)`);
+  if (summary.extraction) lines.push(`  text:     ${summary.extraction.completed} documents extracted, ${summary.extraction.failed} failed`);
+  if (summary.error) lines.push(`  stopped:  ${summary.error}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,294 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { pino, type Logger } from 'pino';
+import type { Archive, FrontierRow, RunRow } from '../storage/index.js';
+import { emptyCounters, type RunContext, type RunCounters } from './context.js';
+import { crawlAuthorities, crawlListing, sweepKnownRequests } from './discovery.js';
+import { isSweep, type AttachmentPayload, type ListingScan, type RequestPayload } from './frontier.js';
+import {
+  BudgetExhaustedError,
+  ChallengeError,
+  PoliteFetcher,
+  RetryAfterTooLongError,
+  RobotsDisallowedError,
+  type PoliteFetcherOptions,
+} from './http/index.js';
+import { runExtractionWorker, type WorkerSummary } from './extraction.js';
+import { coversEverything, describeScope, normalizeScope, seedItems, type CrawlScope, type ScopeInput } from './scope.js';
+import { syncMaskedAttachment, syncRequest } from './thread.js';
+import { SiteUrls } from './urls.js';
+
+export type RunOutcome = 'ok' | 'failed' | 'interrupted' | 'stopped';
+
+export interface CrawlOptions {
+  /** Base URL of the Alaveteli site. */
+  site: string;
+  scope: ScopeInput;
+  /** Email or URL for the User-Agent; required for any non-loopback site. */
+  contact?: string;
+  /** Requests per second; default 0.5 (one every 2 s). */
+  ratePerSecond?: number;
+  maxRequests?: number;
+  /** Extract text in this process while and after crawling (default true). */
+  extract?: boolean;
+  /** Render a PDF/PNG snapshot of each thread page captured. */
+  snapshot?: (archive: Archive, captureId: number) => Promise<unknown>;
+  log?: Logger;
+  onProgress?: (progress: CrawlProgress) => void;
+  /** Abort to stop the run cleanly; it ends 'interrupted' and the next crawl resumes it. */
+  signal?: AbortSignal;
+  /** `--recent` pages back to the last good run minus this (default 1 day). */
+  recentMarginMs?: number;
+  /** How long to leave an attachment the site is still masking (default 5 s). */
+  maskingRetryMs?: number;
+  /** Fetcher tuning beyond rate and budget (tests shorten backoff). */
+  fetcher?: Pick<PoliteFetcherOptions, 'backoff' | 'maxAttempts' | 'timeoutMs' | 'maxRetryAfterMs'>;
+}
+
+export interface CrawlProgress {
+  runId: number;
+  counters: RunCounters;
+  /** Frontier rows not yet done. */
+  pending: number;
+  done: number;
+}
+
+export interface CrawlSummary {
+  runId: number;
+  resumed: boolean;
+  scope: CrawlScope;
+  outcome: RunOutcome;
+  error?: string;
+  counters: RunCounters;
+  startedAt: Date;
+  endedAt: Date;
+  extraction: WorkerSummary | null;
+}
+
+/** Another crawl holds this archive's run lock. */
+export class RunInProgressError extends Error {
+  override name = 'RunInProgressError';
+  constructor(detail: string) {
+    super(`another crawl is already running on this archive${detail}; only one run at a time`);
+  }
+}
+
+const DAY_MS = 86_400_000;
+const ITEM_RETRY_MS = 10_000;
+const ITEM_MAX_ATTEMPTS = 3;
+const SAVE_EVERY_MS = 2_000;
+
+/** Adds what this process did to what the run had stored before (a resumed run keeps counting). */
+function combine(base: Partial<RunCounters>, ours: RunCounters, fetcher: PoliteFetcher): RunCounters {
+  const stats = fetcher.stats;
+  const total = emptyCounters();
+  for (const key of Object.keys(total) as (keyof RunCounters)[]) total[key] = (base[key] ?? 0) + ours[key];
+  total.requests += stats.requests;
+  total.retries += stats.retries;
+  total.notModified += stats.notModified;
+  total.bytes += stats.bytes;
+  total.newestListedMs = Math.max(base.newestListedMs ?? 0, ours.newestListedMs);
+  return total;
+}
+
+async function recentCutoff(archive: Archive, siteId: number, marginMs: number): Promise<Date | null> {
+  const last = (await archive.runs.list(500)).find((run) => run.outcome === 'ok' && run.siteId === siteId && coversEverything(run.scope));
+  if (!last) return null;
+  const mark = last.counters['newestListedMs'] || last.startedAt.getTime();
+  return new Date(mark - marginMs);
+}
+
+/** The stored scope of a run: the crawl scope plus the site, compared as JSON to decide on resuming. */
+function storedScope(site: string, siteId: number, scope: CrawlScope): Record<string, unknown> {
+  return { site, siteId, ...scope };
+}
+
+function sameScope(row: RunRow, wanted: Record<string, unknown>): boolean {
+  return JSON.stringify(row.scope) === JSON.stringify(wanted);
+}
+
+/**
+ * One archival run: politely fetch what the scope covers, store it, reconcile it. The queue lives in
+ * Postgres, so a run killed at any point continues where it stopped when the same crawl is started
+ * again; one run at a time per archive.
+ */
+export async function runCrawl(archive: Archive, options: CrawlOptions): Promise<CrawlSummary> {
+  const scope = normalizeScope(options.scope);
+  const log = options.log ?? pino({ level: 'silent' });
+  // Built first: a public site without a contact refuses here, before anything is written.
+  const fetcher = new PoliteFetcher({
+    baseUrl: options.site,
+    ...(options.contact ? { contact: options.contact } : {}),
+    ...(options.ratePerSecond !== undefined ? { ratePerSecond: options.ratePerSecond } : {}),
+    ...(options.maxRequests !== undefined ? { maxRequests: options.maxRequests } : {}),
+    ...options.fetcher,
+    logger: log,
+  });
+  const release = await archive.lockRuns();
+  if (!release) {
+    await fetcher.close();
+    const running = (await archive.runs.list(20)).find((run) => run.outcome === 'running');
+    throw new RunInProgressError(running ? ` (run ${running.id}, pid ${running.pid ?? '?'} on ${running.host ?? '?'})` : '');
+  }
+  const tmpDir = await mkdtemp(path.join(tmpdir(), 'wdtk-crawl-'));
+  try {
+    const urls = new SiteUrls(options.site);
+    const siteId = await archive.ensureSite(urls.origin);
+    const wanted = storedScope(urls.origin, siteId, scope);
+    const { runId, resumed, base, startedAt } = await openRun(archive, wanted, log);
+    const ctx: RunContext = {
+      archive,
+      siteId,
+      runId,
+      fetcher,
+      urls,
+      counters: emptyCounters(),
+      log: log.child({ runId }),
+      tmpDir,
+      maskingRetryMs: options.maskingRetryMs ?? 5_000,
+      ...(options.snapshot ? { snapshot: async (captureId: number) => void (await options.snapshot!(archive, captureId)) } : {}),
+    };
+    if (!resumed) {
+      const cutoff = scope.recent ? await recentCutoff(archive, siteId, options.recentMarginMs ?? DAY_MS) : null;
+      await archive.frontier.add(runId, seedItems(scope, urls, cutoff));
+    }
+    ctx.log.info({ scope: describeScope(scope), resumed }, resumed ? `resuming run ${runId}` : `run ${runId} started`);
+
+    let crawling = true;
+    const extraction =
+      options.extract === false
+        ? null
+        : runExtractionWorker(archive, { watch: () => crawling, pollMs: 500, log: ctx.log, ...(options.signal ? { signal: options.signal } : {}) });
+
+    let result: { outcome: RunOutcome; error?: string };
+    try {
+      result = await drain(ctx, base, options);
+    } catch (error) {
+      result = { outcome: 'failed', error: error instanceof Error ? error.message : String(error) };
+    } finally {
+      crawling = false;
+    }
+    const counters = combine(base, ctx.counters, fetcher);
+    await archive.runs.finish(runId, result.outcome, { ...counters }, result.error);
+    ctx.log.info({ outcome: result.outcome, counters }, `run ${runId} ended: ${result.outcome}`);
+    const extracted = extraction ? await extraction : null;
+    return {
+      runId,
+      resumed,
+      scope,
+      outcome: result.outcome,
+      ...(result.error !== undefined ? { error: result.error } : {}),
+      counters,
+      startedAt,
+      endedAt: new Date(),
+      extraction: extracted,
+    };
+  } finally {
+    await fetcher.close();
+    await rm(tmpDir, { recursive: true, force: true });
+    await release();
+  }
+}
+
+/** Resumes the newest unfinished run if it was the same crawl; otherwise closes it and starts afresh. */
+async function openRun(
+  archive: Archive,
+  wanted: Record<string, unknown>,
+  log: Logger,
+): Promise<{ runId: number; resumed: boolean; base: Partial<RunCounters>; startedAt: Date }> {
+  const unfinished = await archive.frontier.resumable();
+  if (unfinished !== null) {
+    const row = (await archive.runs.list(500)).find((run) => run.id === unfinished);
+    if (row && sameScope(row, wanted)) {
+      const requeued = await archive.frontier.requeueClaimed(row.id);
+      log.info({ runId: row.id, requeued }, 'the last run of this crawl did not finish: continuing it');
+      return { runId: row.id, resumed: true, base: row.counters as Partial<RunCounters>, startedAt: row.startedAt };
+    }
+    if (row && row.outcome === 'running') {
+      await archive.runs.finish(row.id, 'interrupted', row.counters, 'the process ended without finishing; a crawl with another scope started after it');
+    }
+  }
+  const runId = await archive.runs.start(wanted);
+  return { runId, resumed: false, base: {}, startedAt: new Date() };
+}
+
+/** Claims and processes frontier rows until none is left, or the run has to stop. */
+async function drain(ctx: RunContext, base: Partial<RunCounters>, options: CrawlOptions): Promise<{ outcome: RunOutcome; error?: string }> {
+  const { archive, runId } = ctx;
+  let lastSave = Date.now();
+  let done = 0;
+  const report = async (force: boolean) => {
+    if (!force && Date.now() - lastSave < SAVE_EVERY_MS) return;
+    lastSave = Date.now();
+    const counters = combine(base, ctx.counters, ctx.fetcher);
+    await archive.runs.update(runId, { ...counters });
+    options.onProgress?.({ runId, counters, pending: await archive.frontier.pending(runId), done });
+  };
+
+  for (;;) {
+    if (options.signal?.aborted) return { outcome: 'interrupted', error: 'stopped by a signal; the next crawl with the same scope resumes it' };
+    const [row] = await archive.frontier.claim(runId, 1);
+    if (!row) {
+      if ((await archive.frontier.pending(runId)) === 0) break;
+      // Only rows waiting for their time (attachments being masked) are left.
+      await sleep(250);
+      await report(false);
+      continue;
+    }
+    try {
+      const retryAt = await processRow(ctx, row);
+      if (retryAt) await archive.frontier.retryLater(row.id, retryAt, 'waiting for the site');
+      else {
+        await archive.frontier.done(row.id);
+        done++;
+      }
+    } catch (error) {
+      if (error instanceof ChallengeError) {
+        await archive.frontier.retryLater(row.id, new Date(), error.message);
+        return { outcome: 'stopped', error: error.message };
+      }
+      if (error instanceof BudgetExhaustedError || error instanceof RetryAfterTooLongError) {
+        await archive.frontier.retryLater(row.id, new Date(), error.message);
+        return { outcome: 'interrupted', error: `${error.message}; the next crawl with the same scope resumes it` };
+      }
+      if (options.signal?.aborted) {
+        await archive.frontier.retryLater(row.id, new Date(), 'interrupted');
+        return { outcome: 'interrupted', error: 'stopped by a signal; the next crawl with the same scope resumes it' };
+      }
+      ctx.counters.errors++;
+      const message = error instanceof Error ? error.message : String(error);
+      const final = error instanceof RobotsDisallowedError || row.attempts >= ITEM_MAX_ATTEMPTS;
+      ctx.log.warn({ url: row.url, kind: row.kind, attempt: row.attempts, err: message }, final ? 'giving up on this item' : 'will try this item again later in the run');
+      if (final) await archive.frontier.failed(row.id, message);
+      else await archive.frontier.retryLater(row.id, new Date(Date.now() + ITEM_RETRY_MS), message);
+    }
+    await report(false);
+  }
+  await report(true);
+  return { outcome: 'ok' };
+}
+
+/** Returns a time to come back to the row, or undefined when it is done. */
+async function processRow(ctx: RunContext, row: FrontierRow): Promise<Date | undefined> {
+  const payload = row.payload ?? {};
+  switch (row.kind) {
+    case 'request':
+      if (isSweep(payload)) await sweepKnownRequests(ctx, payload);
+      else await syncRequest(ctx, payload as RequestPayload);
+      return undefined;
+    case 'attachment': {
+      const outcome = await syncMaskedAttachment(ctx, row.url, payload as unknown as AttachmentPayload);
+      return outcome === 'done' ? undefined : outcome.retryAt;
+    }
+    case 'csv':
+      await crawlAuthorities(ctx, row.url);
+      return undefined;
+    case 'listing':
+    case 'body':
+    case 'user':
+      await crawlListing(ctx, row.url, payload as unknown as ListingScan);
+      return undefined;
+  }
+}

@@ -1,0 +1,258 @@
+import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { parseRequestJson, parseRequestPage, type RequestJson, type RequestPage } from '../parsers/index.js';
+import type { ReconcileInput } from '../storage/index.js';
+import { fetchAndKeep, GONE_STATUSES, UnexpectedResponseError, type RunContext } from './context.js';
+import { attachmentItem, reviveThread, serializeThread, type AttachmentPayload, type RequestPayload } from './frontier.js';
+import { MaskingPendingError, type FetchedPage } from './http/index.js';
+import { findKeptDownload } from './kept-downloads.js';
+
+type ThreadAttachment = ReconcileInput['events'][number]['attachments'][number];
+type AttachmentContent = NonNullable<ThreadAttachment['content']>;
+
+/**
+ * One request thread: the cheap JSON first; the page and the missing attachments only when the JSON
+ * says something changed; then one reconcile (one transaction) for the whole thread.
+ */
+export async function syncRequest(ctx: RunContext, ref: RequestPayload): Promise<void> {
+  const first = await fetchAndKeep(ctx, ctx.urls.requestJson(ref.slug ?? ref.remoteId!), 'json');
+  let json = first.response;
+  let knownRemoteId = ref.remoteId;
+
+  if (json.status === 404 && ref.slug !== undefined) {
+    // A renamed request's old slug is a plain 404; its numeric id still redirects to the new slug.
+    const known = await ctx.archive.findRequestByUrlTitle(ctx.siteId, ref.slug);
+    if (known) {
+      knownRemoteId = known.remoteId;
+      json = (await fetchAndKeep(ctx, ctx.urls.requestJson(known.remoteId), 'json')).response;
+    }
+  }
+  if (GONE_STATUSES.has(json.status)) {
+    await markGone(ctx, ref, knownRemoteId, json);
+    return;
+  }
+  if (json.status !== 200) throw new UnexpectedResponseError(json.url, json.status);
+
+  const text = json.text();
+  const parsed = parseRequestJson(text);
+  const state = await ctx.archive.getRequestState(ctx.siteId, parsed.id);
+  if (state && state.removedAt === null && state.urlTitle === parsed.urlTitle && sameUpdate(state.remoteUpdatedAt, parsed.updatedAt) && sameIds(state.remoteEventIds, parsed.events.map((e) => e.id))) {
+    ctx.counters.unchangedRequests++;
+    return;
+  }
+
+  const { response: page, captureId: pageCaptureId } = await fetchAndKeep(ctx, ctx.urls.requestPage(parsed.urlTitle), 'page');
+  if (GONE_STATUSES.has(page.status)) {
+    await markGone(ctx, { slug: parsed.urlTitle }, parsed.id, page);
+    return;
+  }
+  if (page.status !== 200) throw new UnexpectedResponseError(page.url, page.status);
+  const thread = buildThread(parsed, JSON.parse(text) as object, parseRequestPage(page.text(), { url: page.url }));
+
+  const held = await ctx.archive.heldAttachments(ctx.siteId, parsed.id);
+  const masked: { sourceUrl: string; incomingMessageId: number; part: number }[] = [];
+  for (const event of thread.events) {
+    if (event.kind !== 'incoming' || event.hidden) continue;
+    for (const attachment of event.attachments) {
+      const part = attachment.part ?? attachment.remoteId;
+      if (attachment.hidden || !attachment.sourceUrl || held.has(`${event.messageId}:${part}`)) continue;
+      try {
+        const content = await fetchAttachment(ctx, attachment);
+        if (content) attachment.content = content;
+      } catch (error) {
+        if (!(error instanceof MaskingPendingError)) throw error;
+        masked.push({ sourceUrl: attachment.sourceUrl, incomingMessageId: event.messageId, part });
+      }
+    }
+  }
+
+  // Until every attachment is in, the stored thread must not look current, or the next run would skip it.
+  const { remoteUpdatedAt: _pendingUntilComplete, ...incomplete } = thread;
+  const complete = missingAttachments(thread, held) === 0;
+  const outcome = await ctx.archive.reconcileRequest(ctx.siteId, complete ? thread : incomplete, { runId: ctx.runId, captureId: pageCaptureId });
+  if (outcome.created) ctx.counters.newRequests++;
+  else if (outcome.changed) ctx.counters.changedRequests++;
+  else ctx.counters.unchangedRequests++;
+  if (outcome.renamed) ctx.counters.renamedRequests++;
+
+  if (masked.length) {
+    const notBefore = new Date(Date.now() + ctx.maskingRetryMs).toISOString();
+    const serialized = serializeThread(thread);
+    await ctx.archive.frontier.add(
+      ctx.runId,
+      masked.map(({ sourceUrl, ...identity }) =>
+        attachmentItem(sourceUrl, { requestRemoteId: parsed.id, ...identity, notBefore, thread: serialized }),
+      ),
+    );
+    ctx.counters.maskingRequeued += masked.length;
+    ctx.log.info({ request: parsed.urlTitle, attachments: masked.length }, 'attachments still being masked by the site: coming back to them later in the run');
+  }
+  if (ctx.snapshot) await ctx.snapshot(pageCaptureId);
+}
+
+/** An attachment the site was still masking when its thread was crawled. */
+export async function syncMaskedAttachment(ctx: RunContext, sourceUrl: string, payload: AttachmentPayload): Promise<'done' | { retryAt: Date }> {
+  const notBefore = new Date(payload.notBefore);
+  if (notBefore.getTime() > Date.now()) return { retryAt: notBefore };
+  const thread = reviveThread(payload.thread);
+  const held = await ctx.archive.heldAttachments(ctx.siteId, payload.requestRemoteId);
+  if (held.has(`${payload.incomingMessageId}:${payload.part}`)) return 'done';
+  const event = thread.events.find((e) => e.kind === 'incoming' && e.messageId === payload.incomingMessageId);
+  const attachment = event?.attachments.find((a) => (a.part ?? a.remoteId) === payload.part);
+  if (!attachment) return 'done';
+  try {
+    const content = await fetchAttachment(ctx, { ...attachment, sourceUrl });
+    if (content) attachment.content = content;
+  } catch (error) {
+    if (!(error instanceof MaskingPendingError)) throw error;
+    ctx.counters.maskingRequeued++;
+    return { retryAt: new Date(Date.now() + ctx.maskingRetryMs) };
+  }
+  if (attachment.content) held.add(`${payload.incomingMessageId}:${payload.part}`);
+  const { remoteUpdatedAt: _pendingUntilComplete, ...incomplete } = thread;
+  await ctx.archive.reconcileRequest(ctx.siteId, missingAttachments(thread, held) === 0 ? thread : incomplete, { runId: ctx.runId });
+  return 'done';
+}
+
+/** Public attachments of the thread whose content is neither held nor in hand. */
+function missingAttachments(thread: ReconcileInput, held: Set<string>): number {
+  let missing = 0;
+  for (const event of thread.events) {
+    if (event.kind !== 'incoming' || event.hidden) continue;
+    for (const a of event.attachments) {
+      if (!a.hidden && a.sourceUrl && !a.content && !held.has(`${event.messageId}:${a.part ?? a.remoteId}`)) missing++;
+    }
+  }
+  return missing;
+}
+
+/**
+ * Downloads one attachment to a temp file and stores it: blob first, then its capture row. Returns
+ * undefined when the site withholds it after all (hidden since the page was rendered).
+ */
+async function fetchAttachment(ctx: RunContext, attachment: ThreadAttachment): Promise<AttachmentContent | undefined> {
+  const kept = await findKeptDownload(ctx.archive, ctx.runId, attachment.sourceUrl!);
+  if (kept) return kept;
+  const dest = path.join(ctx.tmpDir, randomUUID());
+  try {
+    const download = await ctx.fetcher.download(attachment.sourceUrl!, dest);
+    let stored: { sha256: string; size: number } | null = null;
+    if (download.status === 200) {
+      const contentType = download.headers['content-type'] ?? attachment.contentType;
+      stored = await ctx.archive.putBlob({ path: dest }, contentType ? { contentType } : {});
+    }
+    const captureId = await ctx.archive.recordCapture({
+      siteId: ctx.siteId,
+      runId: ctx.runId,
+      url: download.url,
+      fetchedAt: download.fetchedAt,
+      status: download.status,
+      requestHeaders: download.requestHeaders,
+      responseHeaders: download.headers,
+      sha256: stored?.sha256 ?? null,
+      size: stored?.size ?? null,
+      kind: 'attachment',
+    });
+    if (stored) {
+      ctx.counters.attachments++;
+      ctx.counters.attachmentBytes += stored.size;
+      return { sha256: stored.sha256, size: stored.size, captureId, fetchedAt: download.fetchedAt };
+    }
+    if (GONE_STATUSES.has(download.status)) {
+      attachment.hidden = true;
+      ctx.log.info({ url: download.url, status: download.status }, 'attachment withheld by the site: recorded as hidden');
+      return undefined;
+    }
+    throw new UnexpectedResponseError(download.url, download.status);
+  } finally {
+    await rm(dest, { force: true });
+  }
+}
+
+async function markGone(ctx: RunContext, ref: RequestPayload, knownRemoteId: number | undefined, response: FetchedPage): Promise<void> {
+  let remoteId = knownRemoteId;
+  if (remoteId === undefined && ref.slug !== undefined) remoteId = (await ctx.archive.findRequestByUrlTitle(ctx.siteId, ref.slug))?.remoteId;
+  if (remoteId === undefined) {
+    ctx.log.debug({ url: response.url, status: response.status }, 'not public and not in the archive: nothing to record');
+    return;
+  }
+  const reason = `HTTP ${response.status} for ${response.url}`;
+  if (await ctx.archive.markRemoved(ctx.siteId, remoteId, reason, { runId: ctx.runId, status: response.status })) {
+    ctx.counters.removedRequests++;
+    ctx.log.info({ remoteId, status: response.status }, `request ${remoteId} removed from the site: ${reason}`);
+  }
+}
+
+function sameUpdate(stored: Date | null, remote: string | undefined): boolean {
+  return stored !== null && remote !== undefined && stored.getTime() === Date.parse(remote);
+}
+
+function sameIds(a: number[], b: number[]): boolean {
+  return a.length === b.length && a.every((id, i) => id === b[i]);
+}
+
+function toDate(value: string | undefined): Date | undefined {
+  if (value === undefined) return undefined;
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
+/** Maps the JSON (ids, state, times) and the page (text, attachments, hidden markers) onto one thread. */
+export function buildThread(json: RequestJson, rawJson: object, page: RequestPage): ReconcileInput {
+  const eventIdOf = new Map<string, number>();
+  for (const event of json.events) {
+    const key =
+      event.incomingMessageId !== null ? `incoming:${event.incomingMessageId}`
+      : event.outgoingMessageId !== null ? `outgoing:${event.outgoingMessageId}`
+      : event.commentId !== null ? `comment:${event.commentId}`
+      : undefined;
+    if (key && !eventIdOf.has(key)) eventIdOf.set(key, event.id);
+  }
+  const authority = json.publicBody
+    ? { remoteId: json.publicBody.id, urlName: json.publicBody.urlName, name: json.publicBody.name }
+    : { urlName: page.request.authority.urlName, name: page.request.authority.name };
+  const requester = json.user
+    ? { remoteId: json.user.id, urlName: json.user.urlName, name: json.user.name }
+    : page.request.requester?.urlName
+      ? { urlName: page.request.requester.urlName, name: page.request.requester.name }
+      : null;
+  const remoteCreatedAt = toDate(json.createdAt);
+  const remoteUpdatedAt = toDate(json.updatedAt);
+  return {
+    remoteId: json.id,
+    urlTitle: json.urlTitle,
+    title: json.title || page.request.title,
+    authority,
+    requester,
+    ...(json.describedState !== undefined ? { describedState: json.describedState } : {}),
+    status: page.request.status || json.describedState || 'unknown',
+    ...(page.request.statusLabel || json.displayStatus ? { statusLabel: page.request.statusLabel || json.displayStatus! } : {}),
+    prominence: json.prominence ?? page.request.prominence ?? 'normal',
+    ...(remoteCreatedAt ? { remoteCreatedAt } : {}),
+    ...(remoteUpdatedAt ? { remoteUpdatedAt } : {}),
+    remoteEventIds: json.events.map((e) => e.id),
+    raw: rawJson,
+    events: page.events.map((event) => {
+      const eventId = eventIdOf.get(`${event.kind}:${event.id}`);
+      const time = toDate(event.time);
+      return {
+        kind: event.kind,
+        messageId: event.id,
+        ...(eventId !== undefined ? { eventId } : {}),
+        ...(time ? { time } : {}),
+        ...(event.author !== undefined ? { author: event.author } : {}),
+        hidden: event.hidden,
+        ...(event.text !== undefined ? { text: event.text } : {}),
+        attachments: event.attachments.map((a) => ({
+          remoteId: a.id,
+          ...(a.part !== undefined ? { part: a.part } : {}),
+          ...(a.filename !== undefined ? { filename: a.filename } : {}),
+          ...(a.contentType !== undefined ? { contentType: a.contentType } : {}),
+          ...(a.url !== undefined ? { sourceUrl: a.url } : {}),
+          hidden: a.hidden || a.erased === true,
+        })),
+      };
+    }),
+  };
+}
