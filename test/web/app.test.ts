@@ -1,0 +1,237 @@
+import { createHash } from 'node:crypto';
+import { PassThrough } from 'node:stream';
+import { parse as parseCsv } from 'csv-parse/sync';
+import type { Hono } from 'hono';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WARCParser } from 'warcio';
+import type { Archive } from '../../storage/index.js';
+import { createApp, writeWarc } from '../../web/index.js';
+import { openTestArchive } from '../helpers/archive.js';
+import { REMOVED, seedArchive, THREAD, type Seeded } from './fixture.js';
+
+let archive: Archive;
+let cleanup: () => Promise<void>;
+let seeded: Seeded;
+let app: Hono;
+
+beforeAll(async () => {
+  ({ archive, cleanup } = await openTestArchive());
+  seeded = await seedArchive(archive);
+  app = createApp(archive);
+});
+
+afterAll(async () => {
+  await cleanup?.();
+});
+
+const get = (path: string, init?: RequestInit) => app.request(path, init);
+
+describe('search page', () => {
+  it('ranks the thread and the document page, highlights the words, and links the hit to the attachment page', async () => {
+    const res = await get('/search?q=housing+repairs');
+    expect(res.status).toBe(200);
+    const body = await res.text();
+    expect(body).toContain(`href="/request/${THREAD.urlTitle}"`);
+    expect(body).toMatch(/<mark>[Hh]ousing<\/mark>/);
+    expect(body).toContain(`/attachment/${seeded.pdf.attachmentId}?q=housing+repairs#page-2`);
+    expect(body).toContain('page 2');
+    expect(body).toContain('/export.csv?q=housing+repairs');
+    expect(body).toContain('/api/search?q=housing+repairs');
+  });
+
+  it('shows facet counts as links that add the filter', async () => {
+    const body = await (await get('/search?q=housing')).text();
+    expect(body).toContain(`/search?q=housing&amp;authority=${THREAD.authority.urlName}`);
+    expect(body).toMatch(/Camden Borough Council<\/a><span class="muted">\d+<\/span>/);
+  });
+
+  it('explains an impossible date instead of failing', async () => {
+    const res = await get('/search?q=x&from=2024-13-45');
+    expect(res.status).toBe(400);
+    expect(await res.text()).toContain('is not a real date');
+  });
+
+  it('pages through results', async () => {
+    const body = await (await get('/search?page=1')).text();
+    expect(body).toContain('1 result');
+    expect(body).not.toContain('rel="next"');
+  });
+});
+
+describe('request page', () => {
+  it('shows the thread: authority, requester, status, messages with quoted text folded, attachments with sha256', async () => {
+    const res = await get(`/request/${THREAD.urlTitle}`);
+    expect(res.status).toBe(200);
+    const body = await res.text();
+    expect(body).toContain(THREAD.title);
+    expect(body).toContain('Jane Doe');
+    expect(body).toContain('Successful');
+    expect(body).toContain(seeded.pdf.sha256);
+    expect(body).toContain(`/attachment/${seeded.pdf.attachmentId}/download`);
+    expect(body).toMatch(/<details class="quoted"><summary>Show quoted text<\/summary><div class="body">-----Original Message-----/);
+    expect(body).toContain('Capture history');
+  });
+
+  it('answers by numeric id too', async () => {
+    expect((await get(`/request/${THREAD.remoteId}`)).status).toBe(200);
+  });
+
+  it('answers 410 with the reason for a removed request', async () => {
+    const res = await get(`/request/${REMOVED.urlTitle}`);
+    expect(res.status).toBe(410);
+    expect(await res.text()).toContain(REMOVED.reason);
+    const api = await get(`/api/request/${REMOVED.urlTitle}`);
+    expect(api.status).toBe(410);
+    expect(await api.json()).toMatchObject({ reason: REMOVED.reason });
+  });
+
+  it('answers 404 for an unknown request', async () => {
+    expect((await get('/request/no_such_request')).status).toBe(404);
+  });
+});
+
+describe('attachment page and download', () => {
+  it('shows the text by page with the hits highlighted, and the provenance', async () => {
+    const res = await get(`/attachment/${seeded.pdf.attachmentId}?q=repairs`);
+    expect(res.status).toBe(200);
+    const body = await res.text();
+    expect(body).toContain('id="page-2"');
+    expect(body).toMatch(/housing <mark>repairs<\/mark> grew/);
+    expect(body).toContain('https://www.whatdotheyknow.com/request/4201/response/77/attach/2/repairs%20backlog.pdf');
+    expect(body).toContain(seeded.pdf.sha256);
+    expect(body).toContain('last-modified');
+    expect(body).toContain('2024-03-02 10:00:00 UTC');
+  });
+
+  it('downloads the original bytes under the original filename', async () => {
+    const res = await get(`/attachment/${seeded.pdf.attachmentId}/download`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-disposition')).toBe(`attachment; filename="repairs backlog.pdf"; filename*=UTF-8''repairs%20backlog.pdf`);
+    expect(res.headers.get('content-type')).toBe('application/pdf');
+    const bytes = Buffer.from(await res.arrayBuffer());
+    expect(createHash('sha256').update(bytes).digest('hex')).toBe(seeded.pdf.sha256);
+    expect(bytes.equals(seeded.pdf.bytes)).toBe(true);
+  });
+
+  it('finds an attachment by its sha256', async () => {
+    const res = await get(`/api/attachment/${seeded.pdf.sha256}`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ sha256: seeded.pdf.sha256, downloadUrl: expect.stringContaining('/download') });
+  });
+});
+
+describe('authority and runs pages', () => {
+  it("lists an authority's requests with counts by status", async () => {
+    const body = await (await get(`/authority/${THREAD.authority.urlName}`)).text();
+    expect(body).toContain(THREAD.authority.name);
+    expect(body).toContain(THREAD.title);
+    expect(body).not.toContain('withdrawn');
+    expect(body).toMatch(/successful<\/a><\/td><td>1</i);
+  });
+
+  it('lists runs with their counters', async () => {
+    const runId = await archive.runs.start({ recent: true });
+    await archive.runs.finish(runId, 'ok', { requests: 3, attachments: 2 });
+    const body = await (await get('/runs')).text();
+    expect(body).toContain('<th>attachments</th>');
+    const api = (await (await get('/api/runs')).json()) as { runs: { id: number; counters: Record<string, number> }[] };
+    expect(api.runs.find((r) => r.id === runId)?.counters).toEqual({ requests: 3, attachments: 2 });
+  });
+});
+
+describe('JSON API', () => {
+  it('searches with filters and paging', async () => {
+    const res = await get(`/api/search?q=backlog&authority=${THREAD.authority.urlName}&limit=1`);
+    const body = (await res.json()) as { total: number; limit: number; hits: { urlTitle: string; snippetParts: unknown[] }[] };
+    expect(body.total).toBeGreaterThanOrEqual(2);
+    expect(body.limit).toBe(1);
+    expect(body.hits).toHaveLength(1);
+    expect(body.hits[0]?.urlTitle).toBe(THREAD.urlTitle);
+  });
+
+  it('rejects a limit past the cap with a 400 and a message', async () => {
+    const res = await get('/api/search?limit=100000');
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: expect.stringContaining('limit') });
+  });
+
+  it('gives a request with its events, attachments and captures', async () => {
+    const body = (await (await get(`/api/request/${THREAD.urlTitle}`)).json()) as { events: unknown[]; attachments: unknown[]; captures: unknown[] };
+    expect(body.events).toHaveLength(2);
+    expect(body.attachments).toHaveLength(2);
+    expect(body.captures.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('gives the text of an attachment page by page', async () => {
+    const body = (await (await get(`/api/attachment/${seeded.pdf.attachmentId}/text`)).json()) as { pages: { number: number; text: string }[] };
+    expect(body.pages.map((p) => p.number)).toEqual([1, 2]);
+    expect(body.pages[1]?.text).toContain('4,312 cases');
+  });
+
+  it('gives an authority with status counts', async () => {
+    const body = (await (await get(`/api/authority/${THREAD.authority.urlName}`)).json()) as { total: number; statusCounts: { key: string; count: number }[] };
+    expect(body.total).toBe(1);
+    expect(body.statusCounts).toContainEqual(expect.objectContaining({ key: 'successful', count: 1 }));
+  });
+
+  it('serves an OpenAPI 3.1 document listing every API path', async () => {
+    const res = await get('/api/openapi.json');
+    expect(res.headers.get('content-type')).toContain('application/json');
+    const doc = (await res.json()) as { openapi: string; paths: Record<string, unknown> };
+    expect(doc.openapi).toBe('3.1.0');
+    for (const path of ['/api/search', '/api/request/{idOrSlug}', '/api/attachment/{idOrSha256}', '/api/authority/{urlName}', '/api/runs']) {
+      expect(doc.paths).toHaveProperty([path]);
+    }
+  });
+});
+
+describe('exports', () => {
+  it('streams the whole result set as CSV with a header row', async () => {
+    const res = await get('/export.csv?q=housing');
+    expect(res.headers.get('content-type')).toContain('text/csv');
+    const rows = parseCsv(await res.text(), { columns: true }) as Record<string, string>[];
+    expect(rows.length).toBeGreaterThanOrEqual(2);
+    expect(rows.map((r) => r.kind)).toEqual(expect.arrayContaining(['request', 'document']));
+    expect(rows.find((r) => r.kind === 'document')?.attachment_sha256).toBe(seeded.pdf.sha256);
+  });
+
+  it('streams JSON Lines, one object per hit', async () => {
+    const text = await (await get('/export.jsonl?q=housing')).text();
+    const rows = text.trim().split('\n').map((line) => JSON.parse(line) as { urlTitle: string });
+    expect(rows.length).toBeGreaterThanOrEqual(2);
+    expect(rows.every((r) => r.urlTitle === THREAD.urlTitle)).toBe(true);
+  });
+});
+
+describe('WARC export', () => {
+  it('writes request, response and metadata records that a WARC reader reads back with matching digests', async () => {
+    const out = new PassThrough();
+    const chunks: Buffer[] = [];
+    out.on('data', (chunk: Buffer) => chunks.push(chunk));
+    const { records } = await writeWarc(archive, { authority: THREAD.authority.urlName }, out);
+    out.end();
+    const warc = Buffer.concat(chunks);
+
+    const seen: { type: string; uri: string | null | undefined; payload: Buffer }[] = [];
+    // Read without HTTP parsing, so the block is exactly the bytes the digests were computed over.
+    for await (const record of new WARCParser([warc], { parseHttp: false })) {
+      const block = Buffer.from(await record.readFully(false));
+      expect(block.length).toBe(record.warcContentLength);
+      const hasHttp = record.warcType === 'request' || record.warcType === 'response';
+      const payload = hasHttp ? block.subarray(block.indexOf('\r\n\r\n') + 4) : block;
+      if (record.warcType !== 'warcinfo') {
+        expect(record.warcBlockDigest).toBe(`sha256:${createHash('sha256').update(block).digest('hex')}`);
+        expect(record.warcPayloadDigest).toBe(`sha256:${createHash('sha256').update(payload).digest('hex')}`);
+      }
+      seen.push({ type: record.warcType, uri: record.warcTargetURI, payload });
+    }
+    expect(seen[0]?.type).toBe('warcinfo');
+    expect(seen).toHaveLength(records);
+    const pdfResponse = seen.find((r) => r.type === 'response' && r.uri?.endsWith('repairs%20backlog.pdf'));
+    expect(pdfResponse?.payload.equals(seeded.pdf.bytes)).toBe(true);
+    const types = seen.map((r) => r.type);
+    expect(types.filter((t) => t === 'response')).toHaveLength(3);
+    expect(types.filter((t) => t === 'request')).toHaveLength(3);
+    expect(types.filter((t) => t === 'metadata')).toHaveLength(3);
+  });
+});
