@@ -1,0 +1,31 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, expect, test } from 'vitest';
+import { ArchiveBusyError, openArchive } from '../../storage/index.js';
+
+const dirs: string[] = [];
+afterAll(async () => {
+  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+});
+
+// Embedded mode only: PGlite must never be opened by two processes at once.
+test('the lock file refuses a second open, and a stale lock of a dead process is taken over', async () => {
+  const archiveDir = await mkdtemp(path.join(tmpdir(), 'wdtk-lock-'));
+  dirs.push(archiveDir);
+  const first = await openArchive({ archiveDir });
+  expect(first.mode).toEqual({ db: 'pglite', blobs: 'files' });
+  expect((await readFile(path.join(archiveDir, '.lock'), 'utf8')).trim()).toBe(String(process.pid));
+  const second = openArchive({ archiveDir });
+  await expect(second).rejects.toBeInstanceOf(ArchiveBusyError);
+  await expect(second).rejects.toThrow(`archive ${archiveDir} is in use by process ${process.pid}`);
+  await first.ensureSite('http://127.0.0.1:1');
+  await first.close();
+
+  // a crashed process left its lock behind: pid 2^22+1 is above Linux's pid_max default and not running
+  await writeFile(path.join(archiveDir, '.lock'), '4194305\n');
+  const reopened = await openArchive({ archiveDir });
+  expect(await reopened.ensureSite('http://127.0.0.1:1')).toBe(1);
+  await reopened.close();
+  await expect(readFile(path.join(archiveDir, '.lock'), 'utf8')).rejects.toThrow();
+});
