@@ -59,14 +59,17 @@ export function textPdf(pages: string[][]): Buffer {
   return buildPdf(objects);
 }
 
-/** A one-page PDF that is only a JPEG picture, like a scanned letter. */
-export function imagePdf(jpeg: Uint8Array, width: number, height: number): Buffer {
+/** A one-page A4 PDF that is only a (three-component) JPEG picture, like a scanned letter. */
+export function imagePdf(jpeg: Uint8Array, pixelWidth: number, pixelHeight: number): Buffer {
   return buildPdf([
     { body: '<< /Type /Catalog /Pages 2 0 R >>' },
     { body: '<< /Type /Pages /Kids [3 0 R] /Count 1 >>' },
-    { body: `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 ${width} ${height}] /Resources << /XObject << /Im1 4 0 R >> >> /Contents 5 0 R >>` },
-    { body: `<< /Type /XObject /Subtype /Image /Width ${width} /Height ${height} /ColorSpace /DeviceGray /BitsPerComponent 8 /Filter /DCTDecode >>`, stream: jpeg },
-    { body: '<< >>', stream: `q ${width} 0 0 ${height} 0 0 cm /Im1 Do Q` },
+    { body: '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /XObject << /Im1 4 0 R >> >> /Contents 5 0 R >>' },
+    {
+      body: `<< /Type /XObject /Subtype /Image /Width ${pixelWidth} /Height ${pixelHeight} /ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /DCTDecode >>`,
+      stream: jpeg,
+    },
+    { body: '<< >>', stream: 'q 595 0 0 842 0 0 cm /Im1 Do Q' },
   ]);
 }
 

@@ -15,7 +15,8 @@ export function decodeText(bytes: Uint8Array, statedCharset?: string): { text: s
     return { text: new TextDecoder('utf-8', { fatal: true }).decode(bytes), charset: 'utf-8' };
   } catch {
     const charset = [statedCharset, chardet.detect(bytes.subarray(0, CHARSET_SAMPLE_BYTES)) ?? undefined, 'windows-1252'].find(
-      (name): name is string => !!name && !/^utf-?8$/i.test(name) && iconv.encodingExists(name),
+      // Without a BOM, UTF-16/32 text would have NUL bytes and be sniffed as binary: a guess of those is wrong.
+      (name): name is string => !!name && !/^utf-?(8|16|32)/i.test(name) && iconv.encodingExists(name),
     )!;
     return { text: iconv.decode(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), charset), charset: charset.toLowerCase() };
   }

@@ -1,0 +1,187 @@
+import { execFile } from 'node:child_process';
+import { Readable } from 'node:stream';
+import { promisify } from 'node:util';
+import ExcelJS from 'exceljs';
+import { strToU8, zipSync } from 'fflate';
+import iconv from 'iconv-lite';
+import { describe, expect, it } from 'vitest';
+import XLSX from 'xlsx';
+import { extract, sniffType } from '../../parsers/documents/index.js';
+import { imagePdf, textPdf } from './pdf-builder.js';
+
+const run = promisify(execFile);
+
+async function onPath(command: string): Promise<boolean> {
+  return run(command, ['-v']).then(
+    () => true,
+    (error: NodeJS.ErrnoException) => error.code !== 'ENOENT',
+  );
+}
+
+const CONTENT_TYPES = (main: string) =>
+  `<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">` +
+  `<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>` +
+  `<Default Extension="xml" ContentType="application/xml"/>${main}</Types>`;
+
+function docx(paragraphs: string[], extra: Record<string, Uint8Array> = {}): Uint8Array {
+  const body = paragraphs.map((text) => `<w:p><w:r><w:t>${text}</w:t></w:r></w:p>`).join('');
+  return zipSync({
+    '[Content_Types].xml': strToU8(
+      CONTENT_TYPES('<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/>'),
+    ),
+    '_rels/.rels': strToU8(
+      '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">' +
+        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>',
+    ),
+    'word/document.xml': strToU8(
+      `<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>${body}</w:body></w:document>`,
+    ),
+    ...extra,
+  });
+}
+
+function odt(paragraphs: string[]): Uint8Array {
+  const ns = 'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"';
+  return zipSync({
+    mimetype: [strToU8('application/vnd.oasis.opendocument.text'), { level: 0 }],
+    'content.xml': strToU8(
+      `<?xml version="1.0" encoding="UTF-8"?><office:document-content ${ns}><office:body><office:text>` +
+        `${paragraphs.map((text) => `<text:p>${text.replace('\t', '<text:tab/>')}</text:p>`).join('')}</office:text></office:body></office:document-content>`,
+    ),
+    'meta.xml': strToU8(
+      '<?xml version="1.0" encoding="UTF-8"?><office:document-meta xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" ' +
+        'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:meta="urn:oasis:names:tc:opendocument:xmlns:meta:1.0">' +
+        '<office:meta><dc:title>Minutes</dc:title><meta:initial-creator>Clerk</meta:initial-creator></office:meta></office:document-meta>',
+    ),
+    'META-INF/manifest.xml': strToU8('<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"/>'),
+  });
+}
+
+describe('office formats', () => {
+  it('reads DOCX text with mammoth', async () => {
+    const result = await extract(docx(['Dear Requester,', 'Please find the minutes attached.']), { filename: 'reply.docx' });
+    expect(result.type).toBe('docx');
+    expect(result.pages).toEqual([{ number: 1, text: 'Dear Requester,\n\nPlease find the minutes attached.' }]);
+    expect(result.warnings).toEqual([]);
+  });
+
+  it('refuses a DOCX that is a zip bomb before mammoth unzips it', async () => {
+    const bomb = docx(['harmless'], { 'word/media/padding.bin': new Uint8Array(32 * 1024 * 1024) });
+    const result = await extract(bomb);
+    expect(result.type).toBe('docx');
+    expect(result.pages).toEqual([]);
+    expect(result.warnings.join('\n')).toMatch(/DOCX not extracted: word\/media\/padding.bin: compression ratio \d+:1 exceeds 200:1/);
+  });
+
+  it('reads each XLSX sheet as a page of tab-separated cells', async () => {
+    const workbook = new ExcelJS.Workbook();
+    workbook.creator = 'Finance Team';
+    workbook.addWorksheet('Spending').addRows([
+      ['Supplier', 'Amount'],
+      ['Acme Ltd', 1200.5],
+    ]);
+    workbook.addWorksheet('Notes').addRow(['Figures exclude VAT']);
+    const bytes = new Uint8Array(await workbook.xlsx.writeBuffer());
+    const result = await extract(bytes, { filename: 'spending.xlsx' });
+    expect(result.type).toBe('xlsx');
+    expect(result.pages).toEqual([
+      { number: 1, text: 'Spending\nSupplier\tAmount\nAcme Ltd\t1200.5' },
+      { number: 2, text: 'Notes\nFigures exclude VAT' },
+    ]);
+    expect(result.metadata).toMatchObject({ author: 'Finance Team', pageCount: 2 });
+  });
+
+  it('reads legacy XLS and ODS through SheetJS', async () => {
+    const book = XLSX.utils.book_new();
+    XLSX.utils.book_append_sheet(book, XLSX.utils.aoa_to_sheet([['Request', 'Days'], ['FOI-1', 20]]), 'Log');
+    for (const bookType of ['biff8', 'ods'] as const) {
+      const bytes = new Uint8Array(XLSX.write(book, { type: 'buffer', bookType }) as Buffer);
+      const result = await extract(bytes);
+      expect(result.type, bookType).toBe(bookType === 'biff8' ? 'xls' : 'ods');
+      expect(result.pages, bookType).toEqual([{ number: 1, text: 'Log\nRequest\tDays\nFOI-1\t20' }]);
+    }
+  });
+
+  it('reads ODT paragraphs and metadata', async () => {
+    const result = await extract(odt(['Minutes of the meeting', 'Item\tAgreed']));
+    expect(result.type).toBe('odt');
+    expect(result.pages).toEqual([{ number: 1, text: 'Minutes of the meeting\nItem\tAgreed' }]);
+    expect(result.metadata).toMatchObject({ title: 'Minutes', author: 'Clerk' });
+  });
+});
+
+describe('text formats', () => {
+  it('detects legacy charsets in plain text', async () => {
+    const letter = ['Café réponse: « déjà vu » — voilà, naïve façade, où est le problème?', 'Merci.', 'Bien à vous, le délégué'].join('\n');
+    const latin1 = iconv.encode(letter, 'windows-1252');
+    const result = await extract(latin1, { filename: 'reply.txt' });
+    expect(result.type).toBe('txt');
+    expect(result.pages[0]!.text.split('\n')[0]).toBe('Café réponse: « déjà vu » — voilà, naïve façade, où est le problème?');
+    expect(result.warnings[0]).toMatch(/^decoded as (windows-1252|iso-8859-1)$/);
+  });
+
+  it('honours an HTML meta charset and keeps block structure', async () => {
+    const html = iconv.encode(
+      '<html><head><meta charset="windows-1252"><title>Disclosure log</title><style>p{color:red}</style></head>' +
+        '<body><h1>Disclosure</h1><p>Fee: £25</p><table><tr><td>A</td><td>B</td></tr></table><noscript>enable js</noscript></body></html>',
+      'windows-1252',
+    );
+    const result = await extract(html);
+    expect(result.type).toBe('html');
+    expect(result.metadata.title).toBe('Disclosure log');
+    expect(result.pages[0]!.text).toBe('Disclosure\nFee: £25\nA\tB');
+  });
+
+  it('reads RTF unicode escapes, hex escapes and the info title', async () => {
+    const rtf = String.raw`{\rtf1\ansi\ansicpg1252\uc1{\info{\title Response letter}{\author FOI Officer}}{\fonttbl{\f0 Arial;}}\f0 Caf\'e9 \u8364? 10\par Second\tab line}`;
+    const result = await extract(Buffer.from(rtf, 'latin1'));
+    expect(result.pages[0]!.text).toBe('Café € 10\nSecond\tline');
+    expect(result.metadata).toMatchObject({ title: 'Response letter', author: 'FOI Officer' });
+  });
+
+  it('sniffs email, HTML and CSV from content whatever the name says', async () => {
+    const email = Buffer.from('From: a@example.org\r\nTo: b@example.org\r\nSubject: Hi\r\n\r\nBody');
+    expect((await sniffType(email, { filename: 'message.txt' })).type).toBe('eml');
+    expect((await sniffType(Buffer.from('<!DOCTYPE html><p>x</p>'))).type).toBe('html');
+    expect(await sniffType(Buffer.from('a;b;c\n1;2;3\n'), { filename: 'x.csv', contentType: 'text/plain' })).toEqual({ type: 'csv', mime: 'text/csv' });
+  });
+
+  it('accepts a Node stream or an async iterable as input', async () => {
+    const fromStream = await extract(Readable.from([Buffer.from('first '), Buffer.from('second')]));
+    expect(fromStream.pages[0]!.text).toBe('first second');
+    async function* chunks() {
+      yield strToU8('third');
+    }
+    expect((await extract(chunks())).pages[0]!.text).toBe('third');
+  });
+});
+
+describe('OCR', () => {
+  it('reads a scanned page (an image-only PDF) and a picture of text with tesseract, or says OCR is needed', async () => {
+    const tools = (await onPath('tesseract')) && (await onPath('pdftoppm'));
+    const letter = textPdf([['FREEDOM OF INFORMATION RESPONSE', '', 'Your request has been granted in full.']]);
+    if (!tools) {
+      const scanned = await extract(imagePdf(new Uint8Array(), 10, 10));
+      expect(scanned.needsOcr).toBe(true);
+      return;
+    }
+    const child = execFile('pdftoppm', ['-r', '100', '-gray', '-jpeg', '-scale-to-x', '827', '-scale-to-y', '1170', '-singlefile', '-'], { encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 });
+    const picture = await new Promise<Buffer>((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      child.stdout!.on('data', (chunk: Buffer) => chunks.push(chunk));
+      child.on('close', (code) => (code === 0 ? resolve(Buffer.concat(chunks)) : reject(new Error(`pdftoppm exited ${code}`))));
+      child.stdin!.end(letter);
+    });
+
+    const image = await extract(picture, { filename: 'scan.jpg' });
+    expect(image).toMatchObject({ type: 'image', ocr: true, needsOcr: false });
+    expect(image.pages[0]!.text).toMatch(/FREEDOM OF INFORMATION RESPONSE/);
+
+    const scanned = await extract(imagePdf(picture, 827, 1170), { filename: 'scan.pdf' });
+    expect(scanned).toMatchObject({ type: 'pdf', ocr: true, needsOcr: false });
+    expect(scanned.pages[0]!.text).toMatch(/request has been granted in full/);
+
+    const withoutOcr = await extract(imagePdf(picture, 827, 1170), { ocr: false });
+    expect(withoutOcr.needsOcr).toBe(true);
+  });
+});
