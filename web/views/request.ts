@@ -83,7 +83,7 @@ function capturesTable(captures: CaptureSummary[]): Html {
   if (captures.length === 0) return html`<p class="muted">No capture recorded.</p>`;
   return html`<table><thead><tr><th>Fetched</th><th>Kind</th><th>Status</th><th>URL</th><th>Body sha256</th><th>Snapshot</th></tr></thead><tbody>${captures.map(
     (c) => html`<tr>
-  <td>${formatDateTime(c.fetchedAt)}</td><td>${c.kind}</td><td>${c.status}</td><td>${c.url}</td>
+  <td>${formatDateTime(c.fetchedAt)}</td><td>${c.kind}</td><td>${c.status}</td><td class="url">${c.url}</td>
   <td class="hash">${c.sha256 ?? '—'}</td>
   <td>${c.snapshotPdfSha256 ? html`<a href="/capture/${c.id}/snapshot.pdf">PDF</a>` : ''}${c.snapshotPdfSha256 && c.snapshotPngSha256 ? ' · ' : ''}${c.snapshotPngSha256 ? html`<a href="/capture/${c.id}/snapshot.png">PNG</a>` : ''}${!c.snapshotPdfSha256 && !c.snapshotPngSha256 ? '—' : ''}</td>
 </tr>`,
