@@ -1,7 +1,7 @@
 import type { Cheerio, CheerioAPI } from 'cheerio';
 import type { Element } from 'domhandler';
 import { contentTypeFromFilename, contentTypeFromIcon } from './content-types.js';
-import { chromeSelector, firstMatch, loadHtml, toInteger } from './dom.js';
+import { ElementIndex, firstMatch, hasClass, indexOf, insideChrome, loadHtml, textOf, toInteger, within } from './dom.js';
 import { PageKindError } from './errors.js';
 import { statusLabels } from './status.js';
 import { htmlToText, inlineText } from './text.js';
@@ -18,12 +18,25 @@ import type {
 } from './types.js';
 import { absoluteUrl, bodySlugFromHref, requestSlugFromHref, userSlugFromHref } from './urls.js';
 
-const blockSelector = 'div.correspondence[id], div.comment_in_request[id]';
-const headerSelector = '.request-header, #request_header';
-
 /** True when the document carries a request header or correspondence blocks. */
 export function looksLikeRequestPage($: CheerioAPI): boolean {
-  return $(headerSelector).length > 0 || $(blockSelector).length > 0;
+  return headerOf(indexOf($)) !== undefined || correspondenceBlocks(indexOf($)).length > 0;
+}
+
+function headerOf(index: ElementIndex): Element | undefined {
+  return index.classed('request-header')[0] ?? index.withId('request_header')[0];
+}
+
+/** Outgoing, incoming and annotation blocks in page order, outside sidebars and notes. */
+function correspondenceBlocks(index: ElementIndex): Element[] {
+  return index
+    .tagged('div')
+    .filter(
+      (element) =>
+        element.attribs['id'] !== undefined &&
+        (hasClass(element, 'correspondence') || hasClass(element, 'comment_in_request')) &&
+        !insideChrome(element),
+    );
 }
 
 export function parseRequestPage(html: string, opts: PageOptions = {}): RequestPage {
@@ -36,41 +49,50 @@ export function parseRequestPage(html: string, opts: PageOptions = {}): RequestP
 
 export function readRequestPage($: CheerioAPI, opts: PageOptions): RequestPage {
   const warnings: string[] = [];
-  const request = readSummary($, opts, warnings);
-  const events = readEvents($, request.urlTitle, opts.url, warnings);
+  const index = indexOf($);
+  const request = readSummary($, index, opts, warnings);
+  const events = readEvents($, index, request.urlTitle, opts.url, warnings);
   return { kind: 'request', request, events, warnings };
 }
 
-function readSummary($: CheerioAPI, opts: PageOptions, warnings: string[]): RequestSummary {
-  const header = $(headerSelector).first();
-  const titleNode = header.find('h1').first();
-  let title = titleNode.length ? inlineText(titleNode.get(0)!.children) : '';
-  if (!title) title = $('meta[property="og:title"]').attr('content')?.trim() ?? '';
-  if (!title) title = $('#content h1, h1').first().text().replace(/\s+/g, ' ').trim();
+const collapse = (text: string) => text.replace(/\s+/g, ' ').trim();
+
+function wrap($: CheerioAPI, element: Element | undefined): Cheerio<Element> {
+  return $(element ? [element] : ([] as Element[]));
+}
+
+function readSummary($: CheerioAPI, index: ElementIndex, opts: PageOptions, warnings: string[]): RequestSummary {
+  const headerElement = headerOf(index);
+  const header = wrap($, headerElement);
+  const titleNode = header.find('h1').get(0);
+  let title = titleNode ? inlineText(titleNode.children) : '';
+  if (!title) title = index.meta('og:title')?.trim() ?? '';
+  if (!title) title = collapse(wrap($, index.tagged('h1')[0]).text());
   if (!title) warnings.push('request title not found');
 
-  const urlTitle = readUrlTitle($, opts.url);
+  const urlTitle = readUrlTitle(index, opts.url);
   if (!urlTitle) warnings.push('request url_title not found');
 
-  const statusBlock = $('.request-status-message, #request_status').first();
+  const statusBlock = wrap($, index.classed('request-status-message')[0] ?? index.withId('request_status')[0]);
   const statusClasses = [statusBlock.attr('class'), statusBlock.find('i[class*="icon_"]').attr('class')].join(' ');
   const status =
     firstMatch(/request-status-message--([a-z_]+)/, statusClasses) ?? firstMatch(/(?:^|\s)icon_([a-z_]+)/, statusClasses);
   if (!status) warnings.push('request status not found');
-  const statusLabel =
-    (status && statusLabels[status]) ?? statusBlock.find('strong').first().text().replace(/\s+/g, ' ').trim();
+  const statusLabel = (status && statusLabels[status]) ?? collapse(statusBlock.find('strong').first().text());
   if (status && !statusLabels[status]) warnings.push(`unknown request status "${status}"`);
 
-  const subtitle = $('.request-header__subtitle, #request_header .subtitle, #content p.subtitle').first();
-  const scope = subtitle.length ? subtitle : header;
+  const subtitle =
+    index.classed('request-header__subtitle')[0] ??
+    index.classed('subtitle').find((element) => element.name === 'p' && !insideChrome(element));
+  const scope = subtitle ? $(subtitle) : header;
   const authorityLink = scope.find('a[href*="/body/"]').first();
   const authority: NamedSlug = {
-    name: authorityLink.text().replace(/\s+/g, ' ').trim(),
+    name: collapse(authorityLink.text()),
     urlName: bodySlugFromHref(authorityLink.attr('href') ?? '') ?? '',
   };
   if (!authority.urlName) warnings.push('authority link not found');
 
-  const lang = $('html').attr('lang')?.trim();
+  const lang = index.tagged('html')[0]?.attribs['lang']?.trim();
   if (!lang) warnings.push('page has no lang attribute');
 
   const summary: RequestSummary = {
@@ -79,29 +101,37 @@ function readSummary($: CheerioAPI, opts: PageOptions, warnings: string[]): Requ
     status: status ?? '',
     statusLabel,
     authority,
-    requester: readRequester($, scope, authorityLink),
+    requester: readRequester(scope, authorityLink),
     lang: lang || 'und',
   };
-  const id = readRequestId($, opts.url);
+  const id = readRequestId($, index, opts.url);
   if (id !== undefined) summary.id = id;
-  const notices = $(
-    '#hidden_request, .request-header__foi_no, .request-header__restricted_correspondence, .request-header__closed_to_correspondence',
-  )
-    .map((_, element) => inlineText(element.children))
-    .get()
+  const hiddenRequest = index.withId('hidden_request')[0];
+  const notices = [
+    hiddenRequest,
+    ...['request-header__foi_no', 'request-header__restricted_correspondence', 'request-header__closed_to_correspondence']
+      .flatMap((name) => index.classed(name)),
+  ]
+    .map((element) => (element ? inlineText(element.children) : ''))
     .filter((notice) => notice !== '');
   if (notices.length) summary.notices = notices;
-  const prominence = firstMatch(/prominence\s+['"‘’]?(normal|backpage|requester_only|hidden)/, $('#hidden_request').text());
+  const prominence = firstMatch(
+    /prominence\s+['"‘’]?(normal|backpage|requester_only|hidden)/,
+    hiddenRequest ? inlineText(hiddenRequest.children) : undefined,
+  );
   if (prominence) summary.prominence = prominence as RequestProminence;
   return summary;
 }
 
-function readUrlTitle($: CheerioAPI, pageUrl: string | undefined): string {
+function readUrlTitle(index: ElementIndex, pageUrl: string | undefined): string {
   const candidates = [
     pageUrl,
-    $('meta[property="og:url"]').attr('content'),
-    $('link[rel="alternate"][type="application/json"]').filter((_, el) => /\.json$/.test(el.attribs['href'] ?? '')).attr('href'),
-    $('input.cplink__field').attr('value'),
+    index.meta('og:url'),
+    index
+      .tagged('link')
+      .map((element) => element.attribs['href'])
+      .find((href) => href !== undefined && /\/request\/[^/]+\.json$/.test(href)),
+    index.classed('cplink__field').find((element) => element.name === 'input')?.attribs['value'],
   ];
   for (const href of candidates) {
     const slug = href && requestSlugFromHref(href);
@@ -112,11 +142,12 @@ function readUrlTitle($: CheerioAPI, pageUrl: string | undefined): string {
 
 // The page itself rarely names the numeric id: it shows only when the page was fetched as
 // `/request/<id>` or a header link uses the numeric form.
-function readRequestId($: CheerioAPI, pageUrl: string | undefined): number | undefined {
+function readRequestId($: CheerioAPI, index: ElementIndex, pageUrl: string | undefined): number | undefined {
   const hrefs = [
     pageUrl,
-    $('meta[property="og:url"]').attr('content'),
-    ...$('head link[href], #after_actions a[href]').map((_, el) => el.attribs['href']).get(),
+    index.meta('og:url'),
+    ...index.tagged('link').map((element) => element.attribs['href']),
+    ...$(index.withId('after_actions')).find('a[href]').map((_, element) => element.attribs['href']).get(),
   ];
   for (const href of hrefs) {
     const id = toInteger(firstMatch(/\/request\/(\d+)(?:[/.?#]|$)/, href));
@@ -125,7 +156,7 @@ function readRequestId($: CheerioAPI, pageUrl: string | undefined): number | und
   return undefined;
 }
 
-function readRequester($: CheerioAPI, scope: Cheerio<Element>, authorityLink: Cheerio<Element>): Requester | null {
+function readRequester(scope: Cheerio<Element>, authorityLink: Cheerio<Element>): Requester | null {
   const userLink = scope.find('a[href*="/user/"]').first();
   const urlName = userSlugFromHref(userLink.attr('href') ?? '');
   if (urlName) return { name: userLink.text().replace(/\s+/g, ' ').trim(), urlName };
@@ -138,50 +169,43 @@ function readRequester($: CheerioAPI, scope: Cheerio<Element>, authorityLink: Ch
   return name ? { name } : null;
 }
 
-function readEvents($: CheerioAPI, urlTitle: string, pageUrl: string | undefined, warnings: string[]): RequestEvent[] {
+function readEvents(
+  $: CheerioAPI,
+  index: ElementIndex,
+  urlTitle: string,
+  pageUrl: string | undefined,
+  warnings: string[],
+): RequestEvent[] {
   const events: RequestEvent[] = [];
   const outgoingById = new Map<number, RequestEvent>();
   const seen = new Set<string>();
-  $(blockSelector).each((_, element) => {
+  for (const element of correspondenceBlocks(index)) {
     const block = $(element);
-    if (block.parents(chromeSelector).length) return;
     const match = /^(outgoing|incoming|comment)-(\d+)$/.exec(element.attribs['id'] ?? '');
     if (!match) {
       warnings.push(`correspondence block with unreadable id "${element.attribs['id']}"`);
-      return;
+      continue;
     }
     const kind = match[1] as EventKind;
     const id = Number(match[2]);
     const key = `${kind}-${id}`;
-    if (kind === 'outgoing' && isResentBlock(block)) {
-      const original = outgoingById.get(id);
-      if (original) {
-        original.resent = true;
-      } else {
-        const resent: RequestEvent = { kind, id, hidden: false, resent: true, attachments: [] };
-        const time = block.find('time[datetime]').first().attr('datetime');
-        if (time) resent.time = time;
-        events.push(resent);
-        outgoingById.set(id, resent);
-        seen.add(key);
-      }
-      return;
+    const event = readEvent($, block, kind, id, pageUrl, warnings);
+    // A resent block repeats its message's id: it marks the message, it is not a second message.
+    const original = event.resent ? outgoingById.get(id) : undefined;
+    if (original) {
+      original.resent = true;
+      continue;
     }
     if (seen.has(key)) {
       warnings.push(`duplicate correspondence block ${key} ignored`);
-      return;
+      continue;
     }
     seen.add(key);
-    const event = readEvent($, block, kind, id, pageUrl, warnings);
     events.push(event);
     if (kind === 'outgoing') outgoingById.set(id, event);
-  });
+  }
   if (events.length === 0 && urlTitle) warnings.push('no correspondence found');
   return events;
-}
-
-function isResentBlock(block: Cheerio<Element>): boolean {
-  return block.find('.event_plain').length > 0 && block.find('.correspondence_text').length === 0;
 }
 
 function readEvent(
@@ -192,63 +216,77 @@ function readEvent(
   pageUrl: string | undefined,
   warnings: string[],
 ): RequestEvent {
-  const classes = ` ${block.attr('class') ?? ''} `;
+  const element = block.get(0)!;
+  const parts = new ElementIndex(element.children);
   const hidden =
-    block.find('.hidden_message, #hidden_message').length > 0 || / (hidden|requester_only) /.test(classes);
-  const event: RequestEvent = { kind, id, hidden, attachments: [] };
-
-  const time = block.find('time[datetime]').first().attr('datetime');
-  if (time) event.time = time;
-  const author = readAuthor(block, kind);
+    parts.classed('hidden_message').length > 0 ||
+    parts.withId('hidden_message').length > 0 ||
+    hasClass(element, 'hidden') ||
+    hasClass(element, 'requester_only');
+  if (kind === 'outgoing' && parts.classed('event_plain').length > 0 && parts.classed('correspondence_text').length === 0) {
+    return { kind, id, hidden, resent: true, attachments: [], ...timeOf(parts) };
+  }
+  const event: RequestEvent = { kind, id, hidden, attachments: [], ...timeOf(parts) };
+  const author = readAuthor($, block, parts, kind);
   if (author) event.author = author;
 
   if (kind === 'comment') {
-    const body = block.find('.comment_in_request_text').first();
-    if (body.length) event.text = htmlToText(body.get(0)!.children);
+    const body = parts.classed('comment_in_request_text')[0];
+    if (body) event.text = htmlToText(body.children);
     else if (!hidden) warnings.push(`comment-${id}: no annotation text`);
     return event;
   }
   if (hidden) return event;
 
-  const container = block.find('.correspondence_text').first();
-  if (!container.length) {
+  const container = parts.classed('correspondence_text')[0];
+  if (!container) {
     warnings.push(`${kind}-${id}: no message body`);
     return event;
   }
   const body = kind === 'incoming' ? incomingBody(container) : container;
-  const bodyElement = body.get(0)!;
-  if (body.find('.unfold_link a[href*="unfold=1"]').length) event.folded = true;
-  if (body.children('.hidden_attachment').length === 0) {
+  const foldLink = parts
+    .classed('unfold_link')
+    .some((span) => within(span, body) && span.children.some((node) => node.type === 'tag' && /unfold=1/.test((node as Element).attribs['href'] ?? '')));
+  if (foldLink) event.folded = true;
+  const bodyHidden = body.children.some((node) => node.type === 'tag' && hasClass(node as Element, 'hidden_attachment'));
+  if (!bodyHidden) {
     event.text = htmlToText(
-      bodyElement === container.get(0)
-        ? bodyElement.children.filter((node) => !(node.type === 'tag' && isAttachmentList(node as Element)))
-        : bodyElement.children,
+      body === container
+        ? body.children.filter((node) => !(node.type === 'tag' && isAttachmentList(node as Element)))
+        : body.children,
     );
   }
-  if (kind === 'incoming') event.attachments = readAttachments($, block, id, pageUrl, warnings);
+  if (kind === 'incoming') event.attachments = readAttachments(parts, id, pageUrl, warnings);
   return event;
 }
 
+function timeOf(parts: ElementIndex): { time?: string } {
+  const time = parts.tagged('time').find((element) => element.attribs['datetime'])?.attribs['datetime'];
+  return time ? { time } : {};
+}
+
 // New markup keeps the body in a div named after its main body part; old markup has it inline.
-function incomingBody(container: Cheerio<Element>): Cheerio<Element> {
-  const main = container.children('div[id^="attachment-"]').first();
-  return main.length ? main : container;
+function incomingBody(container: Element): Element {
+  const main = container.children.find(
+    (node) => node.type === 'tag' && (node as Element).name === 'div' && /^attachment-/.test((node as Element).attribs['id'] ?? ''),
+  );
+  return (main as Element | undefined) ?? container;
 }
 
 function isAttachmentList(element: Element): boolean {
-  const classes = ` ${element.attribs['class'] ?? ''} `;
-  return / (attachments|list-of-attachments|attachment) /.test(classes);
+  return hasClass(element, 'attachments') || hasClass(element, 'list-of-attachments') || hasClass(element, 'attachment');
 }
 
-function readAuthor(block: Cheerio<Element>, kind: EventKind): string | undefined {
+function readAuthor($: CheerioAPI, block: Cheerio<Element>, parts: ElementIndex, kind: EventKind): string | undefined {
   let author: string | undefined;
   if (kind === 'comment') {
-    const heading = block.find('h2').first();
-    author = heading.find('a[href*="/user/"]').first().text() || heading.text().split(/\s+left an annotation/)[0];
+    const heading = parts.tagged('h2')[0];
+    const userLink = heading && new ElementIndex(heading.children).tagged('a').find((a) => /\/user\//.test(a.attribs['href'] ?? ''));
+    author = userLink ? textOf(userLink) : textOf(heading).split(/\s+left an annotation/)[0];
   } else {
-    const span = block.find('.correspondence__header__author').first();
-    if (span.length) {
-      author = inlineText(span.get(0)!.children);
+    const span = parts.classed('correspondence__header__author')[0];
+    if (span) {
+      author = inlineText(span.children);
     } else {
       // Old markup: "From: Name,<br><a href="#incoming-N">date</a>" in a heading.
       const heading = block.children('.correspondence_header, h2').first().clone();
@@ -260,29 +298,28 @@ function readAuthor(block: Cheerio<Element>, kind: EventKind): string | undefine
   return cleaned || undefined;
 }
 
-function readAttachments(
-  $: CheerioAPI,
-  block: Cheerio<Element>,
-  messageId: number,
-  pageUrl: string | undefined,
-  warnings: string[],
-): Attachment[] {
+function isAttachmentItem(li: Element): boolean {
+  if (hasClass(li, 'attachment')) return true;
+  const list = li.parent as Element | null;
+  return list !== null && (hasClass(list, 'list-of-attachments') || (list.parent !== null && hasClass(list.parent as Element, 'attachments')));
+}
+
+function readAttachments(parts: ElementIndex, messageId: number, pageUrl: string | undefined, warnings: string[]): Attachment[] {
   const attachments: Attachment[] = [];
-  block.find('.attachments li, .list-of-attachments li, li.attachment').each((_, element) => {
-    const li = $(element);
-    const id = toInteger(firstMatch(/^attachment-(\d+)$/, element.attribs['id']));
+  for (const li of parts.tagged('li').filter(isAttachmentItem)) {
+    const id = toInteger(firstMatch(/^attachment-(\d+)$/, li.attribs['id']));
     if (id === undefined) {
       warnings.push(`incoming-${messageId}: attachment without an id skipped`);
-      return;
+      continue;
     }
-    if (attachments.some((attachment) => attachment.id === id)) return;
-    const attachment: Attachment = { id, hidden: li.find('.hidden_attachment').length > 0 };
-    const downloadHref = li
-      .find('a[href*="/attach/"]')
-      .filter((_, a) => !/\/attach\/html\//.test(a.attribs['href'] ?? ''))
-      .first()
-      .attr('href');
-    const nameText = li.find('.attachment__name, .attachment_name').first().text().replace(/\s+/g, ' ').trim();
+    if (attachments.some((attachment) => attachment.id === id)) continue;
+    const item = new ElementIndex(li.children);
+    const attachment: Attachment = { id, hidden: item.classed('hidden_attachment').length > 0 };
+    const downloadHref = item
+      .tagged('a')
+      .map((a) => a.attribs['href'])
+      .find((href) => href !== undefined && href.includes('/attach/') && !href.includes('/attach/html/'));
+    const nameText = textOf(item.classed('attachment__name')[0] ?? item.classed('attachment_name')[0]);
     if (downloadHref) {
       const part = toInteger(firstMatch(/\/attach\/(\d+)\//, downloadHref));
       if (part !== undefined) attachment.part = part;
@@ -293,18 +330,18 @@ function readAttachments(
     const filename = nameText || (urlName ? safeDecode(urlName) : undefined);
     if (filename) attachment.filename = filename;
     const contentType =
-      contentTypeFromIcon(li.find('img').attr('src') ?? '', filename) ??
+      contentTypeFromIcon(item.tagged('img')[0]?.attribs['src'] ?? '', filename) ??
       (filename ? contentTypeFromFilename(filename) : undefined);
     if (contentType && !attachment.hidden) attachment.contentType = contentType;
-    const meta = li.find('.attachment__meta, .attachment_meta').first();
-    const sizeText = firstMatch(/(?:^|\s)(\d+(?:\.\d+)?[KMG])(?:\s|$)/, (meta.length ? meta : li).text());
+    const meta = item.classed('attachment__meta')[0] ?? item.classed('attachment_meta')[0] ?? li;
+    const sizeText = firstMatch(/(?:^|\s)(\d+(?:\.\d+)?[KMG])(?:\s|$)/, textOf(meta));
     if (sizeText) attachment.sizeText = sizeText;
     if (!attachment.hidden && !downloadHref) {
       if (filename) attachment.erased = true;
       else warnings.push(`attachment-${id}: neither a link nor a hidden notice`);
     }
     attachments.push(attachment);
-  });
+  }
   return attachments;
 }
 

@@ -1,15 +1,11 @@
 import type { AnyNode, Element } from 'domhandler';
+import { hasClass } from './dom.js';
 
 const blockElements = new Set([
   'p', 'div', 'blockquote', 'pre', 'table', 'tr', 'ul', 'ol', 'dl', 'dd', 'dt',
   'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'section', 'article', 'header', 'footer', 'hr',
 ]);
 const skippedElements = new Set(['script', 'style', 'template', 'noscript']);
-
-function hasClass(element: Element, name: string): boolean {
-  const value = element.attribs['class'];
-  return value !== undefined && ` ${value} `.includes(` ${name} `);
-}
 
 /** The "show/hide quoted sections" control: page chrome, never message text. */
 export function isUnfoldLink(element: Element): boolean {
