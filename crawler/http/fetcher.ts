@@ -347,7 +347,8 @@ export class PoliteFetcher {
         rules = RobotsRules.disallowAll(this.userAgent, `robots.txt answered HTTP ${status}, so (RFC 9309) nothing may be crawled`);
       }
     } catch (error) {
-      if (!(error instanceof FetchFailedError) || error instanceof RetryAfterTooLongError) throw error;
+      const unreachable = (error instanceof FetchFailedError && !(error instanceof RetryAfterTooLongError)) || error instanceof OffSiteUrlError;
+      if (!unreachable) throw error;
       this.#logger.error({ url: robotsUrl.href, err: error }, 'robots.txt unreachable: treating the whole site as disallowed');
       rules = RobotsRules.disallowAll(
         this.userAgent,
@@ -383,7 +384,8 @@ export class PoliteFetcher {
       if (redirects.length >= maxRedirects) {
         throw new FetchFailedError(start.href, `more than ${maxRedirects} redirects from ${start.href}`, exchange.status);
       }
-      const next = new URL(location, current);
+      const next = URL.parse(location, current.href);
+      if (!next) throw new FetchFailedError(start.href, `unusable redirect Location "${location}" from ${current.href}`, exchange.status);
       redirects.push({ url: current.href, status: exchange.status, location: next.href });
       current = next;
     }
