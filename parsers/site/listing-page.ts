@@ -1,4 +1,5 @@
-import type { CheerioAPI } from 'cheerio';
+import type { Cheerio, CheerioAPI } from 'cheerio';
+import type { Element } from 'domhandler';
 import { firstMatch, loadHtml, toInteger } from './dom.js';
 import { PageKindError } from './errors.js';
 import { inlineText } from './text.js';
@@ -63,7 +64,7 @@ function pageFromUrl(url: string | undefined): number | undefined {
   }
 }
 
-function readItem($: CheerioAPI, element: Parameters<CheerioAPI>[0], pageUrl: string | undefined): ListingItem | undefined {
+function readItem($: CheerioAPI, element: Element, pageUrl: string | undefined): ListingItem | undefined {
   const item = $(element);
   const link = item.find('.head a[href*="/request/"], a[href*="/request/"]').first();
   const rawHref = link.attr('href');
@@ -100,7 +101,7 @@ function readItem($: CheerioAPI, element: Parameters<CheerioAPI>[0], pageUrl: st
 }
 
 function namedLink(
-  link: ReturnType<CheerioAPI>,
+  link: Cheerio<Element>,
   slugOf: (href: string) => string | undefined,
 ): NamedSlug | undefined {
   const urlName = slugOf(link.attr('href') ?? '');

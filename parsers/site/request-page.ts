@@ -189,7 +189,7 @@ function readEvents(
     const kind = match[1] as EventKind;
     const id = Number(match[2]);
     const key = `${kind}-${id}`;
-    const event = readEvent($, block, kind, id, pageUrl, warnings);
+    const event = readEvent(block, kind, id, pageUrl, warnings);
     // A resent block repeats its message's id: it marks the message, it is not a second message.
     const original = event.resent ? outgoingById.get(id) : undefined;
     if (original) {
@@ -209,7 +209,6 @@ function readEvents(
 }
 
 function readEvent(
-  $: CheerioAPI,
   block: Cheerio<Element>,
   kind: EventKind,
   id: number,
@@ -227,7 +226,7 @@ function readEvent(
     return { kind, id, hidden, resent: true, attachments: [], ...timeOf(parts) };
   }
   const event: RequestEvent = { kind, id, hidden, attachments: [], ...timeOf(parts) };
-  const author = readAuthor($, block, parts, kind);
+  const author = readAuthor(block, parts, kind);
   if (author) event.author = author;
 
   if (kind === 'comment') {
@@ -277,7 +276,7 @@ function isAttachmentList(element: Element): boolean {
   return hasClass(element, 'attachments') || hasClass(element, 'list-of-attachments') || hasClass(element, 'attachment');
 }
 
-function readAuthor($: CheerioAPI, block: Cheerio<Element>, parts: ElementIndex, kind: EventKind): string | undefined {
+function readAuthor(block: Cheerio<Element>, parts: ElementIndex, kind: EventKind): string | undefined {
   let author: string | undefined;
   if (kind === 'comment') {
     const heading = parts.tagged('h2')[0];
