@@ -18,13 +18,13 @@ export interface RequestPayload {
   remoteId?: number;
 }
 
+/** Attachments of one thread the site was still masking when the thread was crawled. */
 export interface AttachmentPayload {
   requestRemoteId: number;
-  incomingMessageId: number;
-  part: number;
-  /** Earliest time to try again (the site is still masking it). */
+  attachments: { sourceUrl: string; incomingMessageId: number; part: number }[];
+  /** Earliest time to try again. */
   notBefore: string;
-  /** The thread as last parsed, so the attachment can be reconciled without fetching the page again. */
+  /** The thread as last parsed, so it can be reconciled without fetching the page again. */
   thread: SerializedThread;
 }
 
@@ -52,8 +52,11 @@ export type SerializedThread = Omit<ReconcileInput, 'remoteCreatedAt' | 'remoteU
   })[];
 };
 
-/** Higher runs first: finish what is in hand before discovering more. */
-export const PRIORITY = { attachment: 40, request: 30, csv: 20, listing: 10, sweep: 0 } as const;
+/**
+ * Higher runs first. Listings go first: a live listing shifts as new events arrive, so it is paged
+ * through quickly; the sweep goes last, once discovery and every listed thread are done.
+ */
+export const PRIORITY = { csv: 50, listing: 45, attachment: 40, request: 30, sweep: 0 } as const;
 
 export function requestItem(urls: SiteUrls, ref: RequestPayload): FrontierItem {
   if (ref.slug !== undefined) {
@@ -77,11 +80,11 @@ export function sweepItem(urls: SiteUrls, sweep: SweepPayload): FrontierItem {
   return { kind: 'request', key: 'sweep:known-requests', url: urls.origin, payload: sweep, priority: PRIORITY.sweep };
 }
 
-export function attachmentItem(sourceUrl: string, payload: AttachmentPayload): FrontierItem {
+export function attachmentsItem(urls: SiteUrls, payload: AttachmentPayload): FrontierItem {
   return {
     kind: 'attachment',
-    key: `attachment:${payload.requestRemoteId}:${payload.incomingMessageId}:${payload.part}`,
-    url: sourceUrl,
+    key: `attachments:${payload.requestRemoteId}`,
+    url: urls.requestJson(payload.requestRemoteId),
     payload,
     priority: PRIORITY.attachment,
   };

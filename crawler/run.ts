@@ -17,7 +17,7 @@ import {
 } from './http/index.js';
 import { runExtractionWorker, type WorkerSummary } from './extraction.js';
 import { coversEverything, describeScope, normalizeScope, seedItems, type CrawlScope, type ScopeInput } from './scope.js';
-import { syncMaskedAttachment, syncRequest } from './thread.js';
+import { syncMaskedAttachments, syncRequest } from './thread.js';
 import { SiteUrls } from './urls.js';
 
 export type RunOutcome = 'ok' | 'failed' | 'interrupted' | 'stopped';
@@ -71,7 +71,7 @@ export interface CrawlSummary {
 export class RunInProgressError extends Error {
   override name = 'RunInProgressError';
   constructor(detail: string) {
-    super(`another crawl is already running on this archive${detail}; only one run at a time`);
+    super(`another crawl is already running on this archive${detail}: only one run at a time`);
   }
 }
 
@@ -279,7 +279,7 @@ async function processRow(ctx: RunContext, row: FrontierRow): Promise<Date | und
       else await syncRequest(ctx, payload as RequestPayload);
       return undefined;
     case 'attachment': {
-      const outcome = await syncMaskedAttachment(ctx, row.url, payload as unknown as AttachmentPayload);
+      const outcome = await syncMaskedAttachments(ctx, payload as unknown as AttachmentPayload);
       return outcome === 'done' ? undefined : outcome.retryAt;
     }
     case 'csv':

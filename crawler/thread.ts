@@ -4,7 +4,7 @@ import path from 'node:path';
 import { parseRequestJson, parseRequestPage, type RequestJson, type RequestPage } from '../parsers/index.js';
 import type { ReconcileInput } from '../storage/index.js';
 import { fetchAndKeep, GONE_STATUSES, UnexpectedResponseError, type RunContext } from './context.js';
-import { attachmentItem, reviveThread, serializeThread, type AttachmentPayload, type RequestPayload } from './frontier.js';
+import { attachmentsItem, reviveThread, serializeThread, type AttachmentPayload, type RequestPayload } from './frontier.js';
 import { MaskingPendingError, type FetchedPage } from './http/index.js';
 import { findKeptDownload } from './kept-downloads.js';
 
@@ -49,6 +49,7 @@ export async function syncRequest(ctx: RunContext, ref: RequestPayload): Promise
   }
   if (page.status !== 200) throw new UnexpectedResponseError(page.url, page.status);
   const thread = buildThread(parsed, JSON.parse(text) as object, parseRequestPage(page.text(), { url: page.url }));
+  if (state) await keepPartNumbersOfWithheld(ctx, state.urlTitle, thread);
 
   const held = await ctx.archive.heldAttachments(ctx.siteId, parsed.id);
   const masked: { sourceUrl: string; incomingMessageId: number; part: number }[] = [];
@@ -67,10 +68,8 @@ export async function syncRequest(ctx: RunContext, ref: RequestPayload): Promise
     }
   }
 
-  // Until every attachment is in, the stored thread must not look current, or the next run would skip it.
-  const { remoteUpdatedAt: _pendingUntilComplete, ...incomplete } = thread;
   const complete = missingAttachments(thread, held) === 0;
-  const outcome = await ctx.archive.reconcileRequest(ctx.siteId, complete ? thread : incomplete, { runId: ctx.runId, captureId: pageCaptureId });
+  const outcome = await ctx.archive.reconcileRequest(ctx.siteId, complete ? thread : withoutUpdateTime(thread), { runId: ctx.runId, captureId: pageCaptureId });
   if (outcome.created) ctx.counters.newRequests++;
   else if (outcome.changed) ctx.counters.changedRequests++;
   else ctx.counters.unchangedRequests++;
@@ -78,41 +77,52 @@ export async function syncRequest(ctx: RunContext, ref: RequestPayload): Promise
 
   if (masked.length) {
     const notBefore = new Date(Date.now() + ctx.maskingRetryMs).toISOString();
-    const serialized = serializeThread(thread);
-    await ctx.archive.frontier.add(
-      ctx.runId,
-      masked.map(({ sourceUrl, ...identity }) =>
-        attachmentItem(sourceUrl, { requestRemoteId: parsed.id, ...identity, notBefore, thread: serialized }),
-      ),
-    );
+    const payload = { requestRemoteId: parsed.id, attachments: masked, notBefore, thread: serializeThread(thread) };
+    await ctx.archive.frontier.add(ctx.runId, [attachmentsItem(ctx.urls, payload)]);
     ctx.counters.maskingRequeued += masked.length;
     ctx.log.info({ request: parsed.urlTitle, attachments: masked.length }, 'attachments still being masked by the site: coming back to them later in the run');
   }
   if (ctx.snapshot) await ctx.snapshot(pageCaptureId);
 }
 
-/** An attachment the site was still masking when its thread was crawled. */
-export async function syncMaskedAttachment(ctx: RunContext, sourceUrl: string, payload: AttachmentPayload): Promise<'done' | { retryAt: Date }> {
+/** Attachments the site was still masking when their thread was crawled: fetch what is ready, reconcile once. */
+export async function syncMaskedAttachments(ctx: RunContext, payload: AttachmentPayload): Promise<'done' | { retryAt: Date }> {
   const notBefore = new Date(payload.notBefore);
   if (notBefore.getTime() > Date.now()) return { retryAt: notBefore };
   const thread = reviveThread(payload.thread);
   const held = await ctx.archive.heldAttachments(ctx.siteId, payload.requestRemoteId);
-  if (held.has(`${payload.incomingMessageId}:${payload.part}`)) return 'done';
-  const event = thread.events.find((e) => e.kind === 'incoming' && e.messageId === payload.incomingMessageId);
-  const attachment = event?.attachments.find((a) => (a.part ?? a.remoteId) === payload.part);
-  if (!attachment) return 'done';
-  try {
-    const content = await fetchAttachment(ctx, { ...attachment, sourceUrl });
-    if (content) attachment.content = content;
-  } catch (error) {
-    if (!(error instanceof MaskingPendingError)) throw error;
-    ctx.counters.maskingRequeued++;
-    return { retryAt: new Date(Date.now() + ctx.maskingRetryMs) };
+  let arrived = 0;
+  let stillMasked = 0;
+  for (const pending of payload.attachments) {
+    const key = `${pending.incomingMessageId}:${pending.part}`;
+    if (held.has(key)) continue;
+    const event = thread.events.find((e) => e.kind === 'incoming' && e.messageId === pending.incomingMessageId);
+    const attachment = event?.attachments.find((a) => (a.part ?? a.remoteId) === pending.part);
+    if (!attachment) continue;
+    try {
+      const content = await fetchAttachment(ctx, { ...attachment, sourceUrl: pending.sourceUrl });
+      if (content) {
+        attachment.content = content;
+        arrived++;
+      }
+    } catch (error) {
+      if (!(error instanceof MaskingPendingError)) throw error;
+      stillMasked++;
+    }
   }
-  if (attachment.content) held.add(`${payload.incomingMessageId}:${payload.part}`);
-  const { remoteUpdatedAt: _pendingUntilComplete, ...incomplete } = thread;
-  await ctx.archive.reconcileRequest(ctx.siteId, missingAttachments(thread, held) === 0 ? thread : incomplete, { runId: ctx.runId });
-  return 'done';
+  if (arrived) await ctx.archive.reconcileRequest(ctx.siteId, missingAttachments(thread, held) === 0 ? thread : withoutUpdateTime(thread), { runId: ctx.runId });
+  if (!stillMasked) return 'done';
+  ctx.counters.maskingRequeued += stillMasked;
+  return { retryAt: new Date(Date.now() + ctx.maskingRetryMs) };
+}
+
+/**
+ * The thread without its update time: until every attachment is in, the stored thread must not look
+ * current, or the next run would skip it.
+ */
+function withoutUpdateTime(thread: ReconcileInput): ReconcileInput {
+  const { remoteUpdatedAt: _pending, ...rest } = thread;
+  return rest;
 }
 
 /** Public attachments of the thread whose content is neither held nor in hand. */
@@ -167,6 +177,21 @@ async function fetchAttachment(ctx: RunContext, attachment: ThreadAttachment): P
     throw new UnexpectedResponseError(download.url, download.status);
   } finally {
     await rm(dest, { force: true });
+  }
+}
+
+/**
+ * A withheld attachment is listed without a download link, so without its part number; one that was
+ * public before keeps the identity (message, part) it was archived under, and is marked hidden there.
+ */
+async function keepPartNumbersOfWithheld(ctx: RunContext, storedSlug: string, thread: ReconcileInput): Promise<void> {
+  const unnumbered = thread.events.flatMap((e) => e.attachments.filter((a) => a.hidden && a.part === undefined));
+  if (!unnumbered.length) return;
+  const stored = await ctx.archive.getRequest(storedSlug, { includeRemoved: true, siteId: ctx.siteId });
+  const partOf = new Map((stored?.attachments ?? []).flatMap((a) => (a.remoteId === null ? [] : [[a.remoteId, a.part] as const])));
+  for (const attachment of unnumbered) {
+    const part = partOf.get(attachment.remoteId);
+    if (part !== undefined) attachment.part = part;
   }
 }
 

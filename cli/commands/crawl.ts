@@ -10,6 +10,7 @@ import {
   type CrawlScope,
   type CrawlSummary,
 } from '../../crawler/index.js';
+import { ArchiveBusyError } from '../../storage/index.js';
 import { globalsOf, printJson, withArchive, type GlobalOptions } from '../context.js';
 import { CliError, UsageError } from '../errors.js';
 import { collect, isoDate, positiveInt } from '../options.js';
@@ -99,6 +100,7 @@ export async function crawlOnce(
     );
   } catch (error) {
     if (error instanceof ContactRequiredError) throw new CliError(`refusing to crawl: ${error.message}; or set WDTK_CONTACT`);
+    if (error instanceof ArchiveBusyError) throw new CliError(`${error.message}: only one run at a time (a crawl, or another command, has it open)`);
     throw error;
   }
 }

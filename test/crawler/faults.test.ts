@@ -1,0 +1,65 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCrawl } from '../../crawler/index.js';
+import { startSimulator, type Simulator } from '../../fixtures/site/index.js';
+import { openTestArchive, type TestArchive } from '../helpers/archive.js';
+import { differencesFromTruth, integrityProblems, openChildArchive, startCli } from './helpers.js';
+
+describe('a crawl through a flaky site', () => {
+  const cleanups: (() => Promise<void>)[] = [];
+  afterAll(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+  });
+
+  it('ends with the same archive as without faults, honouring every Retry-After', { timeout: 180_000 }, async () => {
+    const retryAfterSeconds = 1;
+    const sim: Simulator = await startSimulator({
+      requests: 50,
+      seed: 9,
+      maskingMs: 200,
+      faults: { rate: 0.1, kinds: ['status500', 'status503', 'status429', 'reset', 'truncate'], retryAfterSeconds, seed: 4 },
+    });
+    const test: TestArchive = await openTestArchive();
+    cleanups.push(() => sim.close(), () => test.cleanup());
+
+    const summary = await runCrawl(test.archive, {
+      site: sim.url,
+      scope: { all: true, ids: true },
+      ratePerSecond: 100,
+      maskingRetryMs: 250,
+      extract: false,
+      fetcher: { backoff: { baseMs: 50, maxMs: 400 } },
+    });
+    expect(summary.outcome).toBe('ok');
+    expect(await differencesFromTruth(test.archive, sim.groundTruth())).toEqual([]);
+    expect(await integrityProblems(test.archive)).toEqual([]);
+
+    const faulted = sim.log.filter((entry) => entry.fault);
+    expect(new Set(faulted.map((entry) => entry.fault))).toEqual(new Set(['status500', 'status503', 'status429', 'reset', 'truncate']));
+    expect(summary.counters.retries).toBeGreaterThanOrEqual(faulted.length);
+
+    const askedToWait = sim.log.flatMap((entry, i) => (entry.fault === 'status429' || entry.fault === 'status503' ? [i] : []));
+    expect(askedToWait.length).toBeGreaterThan(0);
+    for (const i of askedToWait) {
+      const next = sim.log[i + 1];
+      if (next) expect(next.time - sim.log[i]!.time).toBeGreaterThanOrEqual(retryAfterSeconds * 1000 - 1);
+    }
+  });
+
+  it('stops at a WAF challenge with its message and a non-zero exit', { timeout: 60_000 }, async () => {
+    const sim = await startSimulator({ requests: 20, seed: 2 });
+    const target = await openChildArchive();
+    cleanups.push(() => sim.close(), () => target.cleanup());
+    sim.setFaults({ challenge: true });
+
+    const result = await startCli([...target.args, '--site', sim.url, 'crawl', '--recent', '--rate', '50', '--no-extract'], target.env).done;
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^wdtk-archive: the site answered .* with a bot challenge \(HTTP 403, cf-mitigated: challenge header\)/m);
+    expect(result.stdout).toMatch(/: stopped in /);
+    // It stopped at the first challenge: no second request.
+    expect(sim.log.length).toBe(1);
+
+    const [run] = await target.inspect((archive) => archive.runs.list(1));
+    expect(run?.outcome).toBe('stopped');
+    expect(run?.error).toMatch(/bot challenge/);
+  });
+});

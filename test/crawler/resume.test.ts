@@ -1,0 +1,60 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startSimulator, type Simulator } from '../../fixtures/site/index.js';
+import { differencesFromTruth, integrityProblems, isAttachmentPath, openChildArchive, startCli, type ChildArchive } from './helpers.js';
+
+const downloads = (sim: Simulator) => sim.log.filter((entry) => isAttachmentPath(entry.path) && entry.status === 200);
+
+async function until(condition: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await sleep(10);
+  }
+}
+
+describe('a run killed with SIGKILL', () => {
+  let sim: Simulator;
+  let target: ChildArchive;
+  afterAll(async () => {
+    await target?.cleanup();
+    await sim?.close();
+  });
+
+  it('is continued by the next crawl: same archive, nothing stored twice, nothing downloaded twice', { timeout: 300_000 }, async () => {
+    sim = await startSimulator({ requests: 60, seed: 13, maskingMs: 200 });
+    target = await openChildArchive();
+    const args = [...target.args, '--site', sim.url, 'crawl', '--all', '--ids', '--rate', '100', '--no-extract'];
+
+    const first = startCli(args, target.env);
+    await until(() => sim.log.length > 0, 60_000);
+    const second = await startCli(args, target.env).done;
+    expect(second.code).toBe(1);
+    expect(second.stderr).toMatch(/^wdtk-archive: .*(in use|already running).*only one run at a time/m);
+
+    await until(() => downloads(sim).length >= 20, 120_000);
+    first.child.kill('SIGKILL');
+    const killed = await first.done;
+    expect(killed.signal).toBe('SIGKILL');
+    const beforeKill = downloads(sim).map((entry) => entry.path);
+    expect(beforeKill.length).toBeLessThan(sim.groundTruth().requests.flatMap((r) => r.events.flatMap((e) => e.attachments)).length);
+
+    const resumed = await startCli(args, target.env).done;
+    expect(resumed.stderr).toBe('');
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).toMatch(/^run 1 \(resumed\): ok in /m);
+
+    await target.inspect(async (archive) => {
+      expect(await differencesFromTruth(archive, sim.groundTruth())).toEqual([]);
+      expect(await integrityProblems(archive)).toEqual([]);
+      const runs = await archive.runs.list();
+      expect(runs.map((run) => [run.id, run.outcome])).toEqual([[1, 'ok']]);
+    });
+
+    // Only the download in flight at the kill may have been asked for again.
+    const counts = new Map<string, number>();
+    for (const entry of downloads(sim)) counts.set(entry.path, (counts.get(entry.path) ?? 0) + 1);
+    const twice = [...counts].filter(([, n]) => n > 1).map(([path]) => path);
+    expect(twice.filter((path) => path !== beforeKill.at(-1))).toEqual([]);
+  });
+});
