@@ -3,7 +3,7 @@ import ExcelJS from 'exceljs';
 import mammoth from 'mammoth';
 import WordExtractor from 'word-extractor';
 import XLSX from 'xlsx';
-import { errorMessage, type ExtractContext } from '../context.js';
+import type { ExtractContext } from '../context.js';
 import type { ExtractResult } from '../types.js';
 import { readContainer } from './zip.js';
 
@@ -140,8 +140,4 @@ export async function extractPptx(bytes: Uint8Array, ctx: ExtractContext, result
     ctx.addPage(result, text.trim());
   }
   result.metadata.pageCount = members.length;
-}
-
-export function describeOfficeError(type: string, error: unknown): string {
-  return `unreadable ${type.toUpperCase()}: ${errorMessage(error)}`;
 }
