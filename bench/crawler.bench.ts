@@ -1,0 +1,234 @@
+/**
+ * The crawler against the simulator (issue 5): requests per archived thread against the minimum, the
+ * same site by `wget --mirror`, no-change and one-day reruns, pipeline wall time against a bare fetch
+ * loop, and peak RSS of the CLI archiving one very large attachment.
+ *
+ * Run: npm run bench -- crawler   (or: node --import tsx bench/crawler.bench.ts)
+ * Sizes: BENCH_REQUESTS (default 10000), BENCH_LARGE_MB (default 1024), BENCH_SEED (default 1),
+ * BENCH_WGET_TIMEOUT_S (default 1800), BENCH_RSS_EXTRACT (default false,true). Parts: BENCH_PARTS=requests,extract,wget,rss (default all).
+ * The archive is the default embedded one (PGlite + files) in a temp directory, unless DATABASE_URL / S3_* are set.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runCrawl, type CrawlSummary } from '../crawler/index.js';
+import { startSimulator, type RequestLogEntry, type Simulator } from '../fixtures/site/index.js';
+import { configFromEnv, openArchive, type Archive } from '../storage/index.js';
+import { gnuTimeMaxRssMb, runMeasuringRss } from './crawler/peak-rss.js';
+import { categoryOf, minimumCrawl, tally, type LogTally } from './crawler/requests.js';
+
+const env = process.env;
+const SITE_REQUESTS = Number(env['BENCH_REQUESTS'] ?? 10_000);
+const LARGE_BYTES = Number(env['BENCH_LARGE_MB'] ?? 1024) * 1024 * 1024;
+const SEED = Number(env['BENCH_SEED'] ?? 1);
+const WGET_TIMEOUT_MS = Number(env['BENCH_WGET_TIMEOUT_S'] ?? 1800) * 1000;
+const PARTS = new Set((env['BENCH_PARTS'] ?? 'requests,extract,wget,rss').split(','));
+const repoRoot = fileURLToPath(new URL('..', import.meta.url));
+
+const isAttachmentPath = (path: string) => categoryOf(path) === 'attachment';
+const out = (line = '') => process.stdout.write(`${line}\n`);
+const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
+const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+const load = () => loadavg().map((n) => n.toFixed(1)).join(' ');
+
+function describeTally(t: LogTally): string {
+  const parts = Object.entries(t.byCategory).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`);
+  const statuses = Object.entries(t.nonOk).map(([status, n]) => `${status}×${n}`);
+  return `${t.total} requests (${parts.join(', ')})${statuses.length ? `; non-200: ${statuses.join(' ')}` : ''}`;
+}
+
+async function withTempArchive<T>(label: string, use: (archive: Archive, dir: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(path.join(tmpdir(), `wdtk-bench-${label}-`));
+  const archive = await openArchive(configFromEnv(env, { archiveDir: dir }));
+  try {
+    return await use(archive, dir);
+  } finally {
+    await archive.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function timedCrawl(archive: Archive, sim: Simulator, extract: boolean): Promise<{ summary: CrawlSummary; wallMs: number }> {
+  const started = performance.now();
+  const summary = await runCrawl(archive, { site: sim.url, scope: { all: true }, ratePerSecond: 0, extract });
+  const wallMs = performance.now() - started;
+  if (summary.outcome !== 'ok') throw new Error(`crawl ended ${summary.outcome}: ${summary.error ?? ''}`);
+  return { summary, wallMs };
+}
+
+/** The same GETs the crawl made, in order, one at a time, bodies read and dropped. */
+async function bareFetchLoop(base: string, log: readonly RequestLogEntry[]): Promise<{ wallMs: number; bytes: number }> {
+  const started = performance.now();
+  let bytes = 0;
+  for (const entry of log) {
+    const response = await fetch(`${base}${entry.path}`, { redirect: 'manual', headers: { 'user-agent': 'bare-loop' } });
+    bytes += (await response.arrayBuffer()).byteLength;
+  }
+  return { wallMs: performance.now() - started, bytes };
+}
+
+async function requestsAndReruns(): Promise<void> {
+  out(`### requests per thread, reruns, wall time without extraction (${SITE_REQUESTS}-request site, seed ${SEED})`);
+  const sim = await startSimulator({ seed: SEED, requests: SITE_REQUESTS });
+  try {
+    await withTempArchive('requests', async (archive) => {
+      const first = await timedCrawl(archive, sim, false);
+      const firstLog = [...sim.log];
+      const minimum = minimumCrawl(sim.groundTruth());
+      const ours = tally(firstLog);
+      const threads = first.summary.counters.newRequests;
+      out(`first crawl: ${describeTally(ours)}; ${secs(first.wallMs)}; load ${load()}`);
+      out(`archived threads ${threads} (listed in ground truth ${minimum.threads}); attachments ${first.summary.counters.attachments} (public ${minimum.attachments}); masking re-queues ${first.summary.counters.maskingRequeued}; bytes received ${mb(first.summary.counters.bytes)}`);
+      out(`minimum: ${minimum.requests} = robots 1 + csv 1 + listing pages ${minimum.listingPages} (${minimum.authorities} authorities) + 2 × ${minimum.threads} threads + ${minimum.attachments} attachments`);
+      out(`requests per thread: ${(ours.total / threads).toFixed(3)} vs minimum ${(minimum.requests / minimum.threads).toFixed(3)}: ${(ours.total / minimum.requests).toFixed(3)}x the minimum (goal ≤ 1.05x)`);
+      // The site answers the first fetch of an attachment it is still masking with a redirect: one request no client can save.
+      const masked = new Set(firstLog.filter((e) => e.status === 302 && isAttachmentPath(e.path)).map((e) => e.path)).size;
+      out(`with the ${masked} first fetches of masked attachments the site forces: minimum ${minimum.requests + masked}, ours ${(ours.total / (minimum.requests + masked)).toFixed(3)}x`);
+
+      const bare = await bareFetchLoop(sim.url, firstLog);
+      out(`bare fetch loop over the same ${firstLog.length} URLs: ${secs(bare.wallMs)}, ${mb(bare.bytes)}; crawl + store without extraction ${secs(first.wallMs)} = ${(first.wallMs / bare.wallMs).toFixed(2)}x (goal ≤ 1.5x); load ${load()}`);
+
+      sim.clearLog();
+      const unchanged = await timedCrawl(archive, sim, false);
+      out(`no-change rerun: ${describeTally(tally(sim.log))}; pages fetched ${unchanged.summary.counters.pages}; ${secs(unchanged.wallMs)}`);
+
+      const changes = sim.advance(1);
+      sim.clearLog();
+      const nextDay = await timedCrawl(archive, sim, false);
+      const c = nextDay.summary.counters;
+      out(`one simulated day: ${changes.newRequests.length} new requests, ${changes.newResponses.length} new responses, ${changes.statusChanges.length} status changes, ${changes.hidden.length} hidden, ${changes.renamed.length} renamed, ${changes.hiddenAttachments.length} attachments hidden`);
+      out(`one-day rerun: ${describeTally(tally(sim.log))}; new ${c.newRequests}, changed ${c.changedRequests}, unchanged ${c.unchangedRequests}, removed ${c.removedRequests}, renamed ${c.renamedRequests}; ${secs(nextDay.wallMs)}`);
+    });
+  } finally {
+    await sim.close();
+  }
+}
+
+async function crawlWithExtraction(): Promise<void> {
+  out(`### wall time with extraction (${SITE_REQUESTS}-request site, seed ${SEED}, fresh simulator and archive)`);
+  const sim = await startSimulator({ seed: SEED, requests: SITE_REQUESTS });
+  try {
+    await withTempArchive('extract', async (archive) => {
+      const run = await timedCrawl(archive, sim, true);
+      const extraction = run.summary.extraction;
+      out(`crawl + store + extraction: ${secs(run.wallMs)}; ${describeTally(tally(sim.log))}; extraction ${JSON.stringify(extraction)}; load ${load()}`);
+      const bare = await bareFetchLoop(sim.url, [...sim.log]);
+      out(`bare fetch loop over the same URLs: ${secs(bare.wallMs)}; ratio ${(run.wallMs / bare.wallMs).toFixed(2)}x (goal ≤ 1.5x)`);
+    });
+  } finally {
+    await sim.close();
+  }
+}
+
+function runWget(base: string, dir: string): Promise<{ code: number | null; timedOut: boolean; wallMs: number; stderrTail: string }> {
+  const started = performance.now();
+  const child = spawn('wget', ['--mirror', '--no-parent', '-e', 'robots=on', '-nv', '-P', dir, `${base}/`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let tail = '';
+  child.stderr.on('data', (chunk: Buffer) => (tail = (tail + chunk.toString()).slice(-2000)));
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    child.kill('SIGTERM');
+  }, WGET_TIMEOUT_MS);
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, timedOut, wallMs: performance.now() - started, stderrTail: tail });
+    });
+  });
+}
+
+async function duBytes(dir: string): Promise<number> {
+  const child = spawn('du', ['-sb', dir], { stdio: ['ignore', 'pipe', 'ignore'] });
+  let text = '';
+  child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  await new Promise((resolve) => child.on('close', resolve));
+  return Number(text.split(/\s/)[0]);
+}
+
+async function wgetMirror(): Promise<void> {
+  out(`### wget --mirror of the same site (${SITE_REQUESTS}-request site, seed ${SEED}, fresh simulator)`);
+  const sim = await startSimulator({ seed: SEED, requests: SITE_REQUESTS });
+  const dir = await mkdtemp(path.join(tmpdir(), 'wdtk-bench-wget-'));
+  try {
+    const run = await runWget(sim.url, dir);
+    const stored = await duBytes(dir);
+    const t = tally(sim.log);
+    const threadPages = new Set(sim.log.filter((e) => e.status === 200 && /^\/request\/[^/.?]+$/.test(e.path)).map((e) => e.path)).size;
+    const attachments = new Set(sim.log.filter((e) => e.status === 200 && /\/attach\/\d+\//.test(e.path)).map((e) => e.path.split('?')[0])).size;
+    const minimum = minimumCrawl(sim.groundTruth());
+    out(`wget: ${describeTally(t)}; ${run.timedOut ? `STOPPED after ${secs(run.wallMs)} (timeout)` : `exit ${run.code} after ${secs(run.wallMs)}`}; stored ${mb(stored)}; load ${load()}`);
+    out(`wget got ${threadPages} of ${minimum.threads} listed thread pages and ${attachments} of ${minimum.attachments} attachments (${(t.total / Math.max(1, threadPages)).toFixed(2)} requests per thread page)`);
+    const summaryLine = /Downloaded: .*$/m.exec(run.stderrTail)?.[0];
+    if (summaryLine) out(`wget says: ${summaryLine}`);
+    for (const line of new Set(run.stderrTail.split('\n').filter((l) => /cannot|error|failed/i.test(l) && !/ERROR 404/.test(l)))) out(`wget: ${line}`);
+  } finally {
+    await sim.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+interface CliPeak {
+  gnuTimeMb: number | undefined;
+  polled: string;
+  wallMs: number;
+}
+
+async function cliCrawlPeak(site: string, archiveDir: string, slug: string, extract: boolean): Promise<CliPeak> {
+  const cliArgs = ['bin/wdtk-archive.js', 'crawl', '--site', site, '--archive', archiveDir, '--rate', '1000', '--request', slug, '--json'];
+  if (!extract) cliArgs.push('--no-extract');
+  const measured = await runMeasuringRss('/usr/bin/time', ['-v', process.execPath, ...cliArgs], { cwd: repoRoot });
+  if (measured.code !== 0) throw new Error(`CLI exited ${measured.code}: ${measured.stderr.slice(-2000)}`);
+  const polled = Object.entries(measured.peakByCommand).filter(([name]) => name !== 'time').map(([name, peak]) => `${name} ${peak.toFixed(0)} MiB`).join(', ');
+  return { gnuTimeMb: gnuTimeMaxRssMb(measured.stderr), polled, wallMs: measured.wallMs };
+}
+
+const describePeak = (p: CliPeak) => `peak RSS ${p.gnuTimeMb?.toFixed(0) ?? '?'} MiB (GNU time; /proc VmHWM: ${p.polled}), ${secs(p.wallMs)}`;
+
+/**
+ * Three CLI runs on one archive: a small thread on the fresh archive (migrations included), another small
+ * thread (the baseline of a run on a migrated archive), then the thread with the large attachment.
+ */
+async function largeAttachmentRss(): Promise<void> {
+  out(`### peak RSS of \`wdtk-archive crawl\` archiving one ${mb(LARGE_BYTES)} attachment`);
+  const sim = await startSimulator({ seed: SEED, requests: 20, largeAttachmentBytes: LARGE_BYTES });
+  const dir = await mkdtemp(path.join(tmpdir(), 'wdtk-bench-rss-'));
+  try {
+    const hashing = performance.now();
+    const truth = sim.groundTruth();
+    out(`(the simulator hashed it for the ground truth in ${secs(performance.now() - hashing)})`);
+    const withAttachments = truth.requests.filter((r) => r.prominence === 'normal' && r.events.some((e) => e.attachments.some((a) => !a.hidden)));
+    const large = withAttachments.find((r) => r.events.some((e) => e.attachments.some((a) => a.size === LARGE_BYTES)));
+    const [first, second] = withAttachments.filter((r) => r !== large);
+    if (!large || !first || !second) throw new Error('the simulator did not add the large attachment');
+    const largeSha = large.events.flatMap((e) => e.attachments).find((a) => a.size === LARGE_BYTES)!.sha256;
+    for (const extract of (env['BENCH_RSS_EXTRACT'] ?? 'false,true').split(',').map((v) => v === 'true')) {
+      const archiveDir = path.join(dir, extract ? 'extract' : 'no-extract');
+      const label = extract ? 'with extraction' : '--no-extract';
+      out(`${label}, small thread on a fresh archive: ${describePeak(await cliCrawlPeak(sim.url, archiveDir, first.urlTitle, extract))}`);
+      out(`${label}, another small thread (baseline): ${describePeak(await cliCrawlPeak(sim.url, archiveDir, second.urlTitle, extract))}`);
+      const peak = await cliCrawlPeak(sim.url, archiveDir, large.urlTitle, extract);
+      const archive = await openArchive(configFromEnv({}, { archiveDir }));
+      let stored: string | null | undefined;
+      try {
+        stored = (await archive.getRequest(large.urlTitle))?.attachments.find((a) => a.size === LARGE_BYTES)?.sha256;
+      } finally {
+        await archive.close();
+      }
+      out(`${label}, the thread with the large attachment: ${describePeak(peak)}; stored sha256 ${stored === largeSha ? 'matches' : `DIFFERS (${stored ?? 'missing'})`} (goal < 200 MB)`);
+    }
+  } finally {
+    await sim.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+out(`machine: ${availableParallelism()} cores, load ${load()}, node ${process.version}`);
+if (PARTS.has('requests')) await requestsAndReruns();
+if (PARTS.has('extract')) await crawlWithExtraction();
+if (PARTS.has('wget')) await wgetMirror();
+if (PARTS.has('rss')) await largeAttachmentRss();
+out(`done; load ${load()}`);
