@@ -1,10 +1,12 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import pg from 'pg';
+import { afterAll } from 'vitest';
 import { configFromEnv, openArchive, S3BlobStore, type Archive, type ArchiveConfig } from '../../storage/index.js';
 
 export interface TestArchive {
@@ -12,44 +14,118 @@ export interface TestArchive {
   cleanup(): Promise<void>;
 }
 
-// One migrated PGlite per test file (process); each test archive gets a clone (~1 s instead of 4-6 s).
-let template: Promise<PGlite> | null = null;
-
-function migratedTemplate(): Promise<PGlite> {
-  template ??= (async () => {
-    const client = await PGlite.create({ extensions: { pg_trgm } });
-    const archiveDir = await mkdtemp(path.join(tmpdir(), 'wdtk-template-'));
-    const archive = await openArchive({ archiveDir }, { pglite: client });
-    await archive.close();
-    await rm(archiveDir, { recursive: true, force: true });
-    return client;
-  })();
-  return template;
+/**
+ * A migrated database kept for the whole test file (worker process) and emptied between test archives:
+ * a PGlite instance costs seconds and ~650 MB, a server database a CREATE + migrations.
+ */
+interface SharedDatabase {
+  /** a PGlite instance, or a database URL on the server */
+  target: { pglite: PGlite } | { databaseUrl: string };
+  /** run one statement against it (outside any test archive) */
+  exec(statement: string): Promise<{ rows: Record<string, unknown>[] }>;
+  dispose(): Promise<void>;
 }
 
-async function freshDatabase(serverUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `wdtk_t_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
+const idle: SharedDatabase[] = [];
+const all: SharedDatabase[] = [];
+
+// The helper is imported while a test file is collected, so this runs once when that file ends.
+afterAll(async () => {
+  idle.length = 0;
+  for (const database of all.splice(0)) await database.dispose();
+});
+
+async function withAdmin<T>(serverUrl: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: serverUrl });
+  await client.connect();
   try {
-    await admin.query(`CREATE DATABASE ${name}`);
+    return await work(client);
   } finally {
-    await admin.end();
+    await client.end();
   }
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
+}
+
+function pgliteDatabase(client: PGlite): SharedDatabase {
   return {
-    url: url.toString(),
-    async drop() {
-      const client = new pg.Client({ connectionString: serverUrl });
-      await client.connect();
-      try {
-        await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      } finally {
-        await client.end();
-      }
+    target: { pglite: client },
+    exec: (statement) => client.query(statement) as Promise<{ rows: Record<string, unknown>[] }>,
+    dispose: async () => {
+      if (!client.closed) await client.close();
     },
   };
+}
+
+const emptyPglite = async () => pgliteDatabase(await PGlite.create({ extensions: { pg_trgm } }));
+
+/**
+ * A migrated PGlite data dir, dumped once per migrations + PGlite version into the temp dir and loaded
+ * by every test file after: loading takes a few seconds where initdb + migrations take five times that.
+ */
+async function migratedPglite(): Promise<SharedDatabase> {
+  const migrations = path.join(import.meta.dirname, '../../migrations');
+  const pgliteEntry = createRequire(import.meta.url).resolve('@electric-sql/pglite');
+  const pglitePackage = path.join(pgliteEntry.slice(0, pgliteEntry.lastIndexOf(`${path.sep}dist${path.sep}`)), 'package.json');
+  const hash = createHash('sha256').update(await readFile(pglitePackage));
+  for (const entry of (await readdir(migrations, { recursive: true })).sort()) {
+    if (entry.endsWith('.sql') || entry.endsWith('_journal.json')) hash.update(entry).update(await readFile(path.join(migrations, entry)));
+  }
+  const dumpPath = path.join(tmpdir(), `wdtk-test-pglite-${hash.digest('hex').slice(0, 16)}.tar`);
+  const dump = await readFile(dumpPath).catch(() => null);
+  if (dump) return pgliteDatabase(await PGlite.create({ extensions: { pg_trgm }, loadDataDir: new Blob([dump]) }));
+  const database = await emptyPglite();
+  await migrateOnce(database);
+  const fresh = Buffer.from(await (await (database.target as { pglite: PGlite }).pglite.dumpDataDir('none')).arrayBuffer());
+  // written aside and renamed, so a test file starting meanwhile never reads half a dump
+  const partial = `${dumpPath}.${process.pid}.partial`;
+  await writeFile(partial, fresh);
+  await rename(partial, dumpPath);
+  return database;
+}
+
+async function emptyServerDatabase(serverUrl: string): Promise<SharedDatabase> {
+  const name = `wdtk_t_${randomBytes(6).toString('hex')}`;
+  await withAdmin(serverUrl, (admin) => admin.query(`CREATE DATABASE ${name}`));
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  const databaseUrl = url.toString();
+  return {
+    target: { databaseUrl },
+    exec: (statement) => withAdmin(databaseUrl, (client) => client.query(statement)),
+    dispose: () => withAdmin(serverUrl, (admin) => admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => {}),
+  };
+}
+
+const emptyDatabase = (serverUrl: string | undefined) => (serverUrl ? emptyServerDatabase(serverUrl) : emptyPglite());
+
+async function migrateOnce(database: SharedDatabase): Promise<void> {
+  const archiveDir = await mkdtemp(path.join(tmpdir(), 'wdtk-migrate-'));
+  const { target } = database;
+  try {
+    const archive = await openArchive({ archiveDir, ...('databaseUrl' in target ? target : {}) }, 'pglite' in target ? target : {});
+    await archive.close();
+  } finally {
+    await rm(archiveDir, { recursive: true, force: true });
+  }
+}
+
+/** Empties every table of the schema; the drizzle migrations table lives in its own schema and stays. */
+const truncateAll = (database: SharedDatabase) =>
+  database.exec(`do $$ begin
+    execute (select 'truncate ' || string_agg(format('%I', tablename), ', ') || ' restart identity cascade'
+             from pg_tables where schemaname = 'public');
+  end $$`);
+
+async function acquireMigrated(serverUrl: string | undefined): Promise<SharedDatabase> {
+  const reused = idle.pop();
+  if (reused && !('pglite' in reused.target && reused.target.pglite.closed)) {
+    await truncateAll(reused);
+    return reused;
+  }
+  // Only the first time in this file, or when a test holds two archives at once.
+  const database = serverUrl ? await emptyServerDatabase(serverUrl) : await migratedPglite();
+  all.push(database);
+  if (serverUrl) await migrateOnce(database);
+  return database;
 }
 
 async function emptyBucket(store: S3BlobStore): Promise<void> {
@@ -62,31 +138,36 @@ async function emptyBucket(store: S3BlobStore): Promise<void> {
 }
 
 /**
- * An empty, migrated archive in a temp dir. Embedded by default (a PGlite clone + files); with
- * DATABASE_URL a fresh database on that server, with S3_ENDPOINT a fresh bucket; all removed by cleanup().
- * `migrate: false` gives a database with no tables yet (for migration tests).
+ * An empty, migrated archive with its own temp dir for blobs. Embedded by default (PGlite + files);
+ * with DATABASE_URL a database on that server, with S3_ENDPOINT a fresh bucket. The database is shared
+ * by the archives of one test file in turn (emptied on each open), so archive.close() leaves it open;
+ * cleanup() removes the dir and bucket and hands the database back.
+ * `migrate: false` gives a database of its own with no tables yet (for migration tests);
+ * `searchExactLimit` lowers the count past which search totals become estimates.
  */
-export async function openTestArchive(opts: { migrate?: boolean } = {}): Promise<TestArchive> {
+export async function openTestArchive(opts: { migrate?: boolean; searchExactLimit?: number } = {}): Promise<TestArchive> {
   const migrate = opts.migrate ?? true;
   const archiveDir = await mkdtemp(path.join(tmpdir(), 'wdtk-archive-'));
   const env = configFromEnv(process.env, { archiveDir });
-  const config: ArchiveConfig = { archiveDir };
   const undo: (() => Promise<void>)[] = [() => rm(archiveDir, { recursive: true, force: true })];
-  let pglite: PGlite | undefined;
   try {
-    if (env.databaseUrl) {
-      const database = await freshDatabase(env.databaseUrl);
-      undo.unshift(database.drop);
-      config.databaseUrl = database.url;
+    let database: SharedDatabase;
+    if (migrate) {
+      database = await acquireMigrated(env.databaseUrl);
+      undo.unshift(async () => {
+        idle.push(database);
+      });
     } else {
-      const client = migrate
-        ? ((await (await migratedTemplate()).clone()) as PGlite)
-        : await PGlite.create({ extensions: { pg_trgm } });
-      pglite = client;
-      undo.unshift(() => client.close());
+      database = await emptyDatabase(env.databaseUrl);
+      undo.unshift(database.dispose);
     }
+    const config: ArchiveConfig = { archiveDir, ...('databaseUrl' in database.target ? database.target : {}) };
     if (env.s3) config.s3 = { ...env.s3, bucket: `wdtk-t-${randomBytes(6).toString('hex')}` };
-    const archive = await openArchive(config, { migrate, ...(pglite ? { pglite } : {}) });
+    const archive = await openArchive(config, {
+      migrate: false,
+      ...('pglite' in database.target ? database.target : {}),
+      ...(opts.searchExactLimit === undefined ? {} : { searchExactLimit: opts.searchExactLimit }),
+    });
     if (archive.blobs instanceof S3BlobStore) {
       const store = archive.blobs;
       undo.unshift(() => emptyBucket(store));
