@@ -35,6 +35,8 @@ export interface OpenArchiveOptions {
   pglite?: PGlite;
   /** a claimed extraction job whose worker is silent this long is handed out again (default 900) */
   jobLeaseSeconds?: number;
+  /** a search counts and ranks this many matches at most; beyond, its total is a lower bound (default 10,000) */
+  searchExactLimit?: number;
 }
 
 export interface Archive {
@@ -100,7 +102,7 @@ export async function openArchive(config: ArchiveConfig, opts: OpenArchiveOption
     await releaseDir?.();
     throw error;
   }
-  return createArchive(config, handle, store, releaseDir, opts.jobLeaseSeconds ?? 900);
+  return createArchive(config, handle, store, releaseDir, opts);
 }
 
 function createArchive(
@@ -108,7 +110,7 @@ function createArchive(
   handle: DbHandle,
   store: BlobStore,
   releaseDir: (() => Promise<void>) | null,
-  jobLeaseSeconds: number,
+  opts: OpenArchiveOptions,
 ): Archive {
   const db = handle.db;
   let runLockHeld = false;
@@ -244,7 +246,7 @@ function createArchive(
     },
 
     purge: (slugOrId, opts) => purge(db, store, slugOrId, opts),
-    search: (q) => search(db, q),
+    search: (q) => search(db, q, opts.searchExactLimit === undefined ? {} : { exactLimit: opts.searchExactLimit }),
     getRequest: (slugOrId, opts) => getRequest(db, slugOrId, opts),
     getAttachment: (idOrSha) => getAttachment(db, idOrSha),
     exportRows: (q) => exportRows(db, q),
@@ -285,6 +287,6 @@ function createArchive(
     },
 
     frontier: frontierApi(db),
-    jobs: jobsApi(db, jobLeaseSeconds),
+    jobs: jobsApi(db, opts.jobLeaseSeconds ?? 900),
   };
 }

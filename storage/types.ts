@@ -125,7 +125,13 @@ export interface SearchHit {
 }
 
 export interface SearchResult {
+  /** every match when `totalIsEstimate` is false; otherwise a lower bound: show it as "N+" */
   total: number;
+  /**
+   * More matches than a search counts exactly (10,000 by default): `total` is that limit, facets count
+   * only the matches seen, and relevance order ranks among them; date order is still exact.
+   */
+  totalIsEstimate: boolean;
   hits: SearchHit[];
   facets: { authority: Facet[]; status: Facet[]; type: Facet[]; year: Facet[] };
 }

@@ -122,7 +122,8 @@ export const requests = pgTable(
     index('requests_site_url_title').on(t.siteId, t.urlTitle),
     index('requests_authority').on(t.authorityId),
     index('requests_requester').on(t.requesterId),
-    index('requests_remote_created_at').on(t.remoteCreatedAt),
+    // newest first, as search and listings order: a LIMIT over it stops after the first matches
+    index('requests_remote_created_at').on(t.remoteCreatedAt.desc().nullsLast()),
     index('requests_search').using('gin', t.search),
   ],
 );

@@ -16,7 +16,7 @@ function requestFilters(q: SearchQuery): SQL[] {
   const filters: SQL[] = [];
   if (q.siteId !== undefined) filters.push(sql`r.site_id = ${q.siteId}`);
   if (!q.includeRemoved) filters.push(sql`r.removed_at is null`);
-  if (q.authority) filters.push(sql`a.url_name = ${q.authority}`);
+  if (q.authority) filters.push(sql`r.authority_id in (select au.id from authorities au where au.url_name = ${q.authority} and au.site_id = r.site_id)`);
   if (q.status) filters.push(sql`r.status = ${q.status}`);
   if (q.requester) filters.push(sql`r.requester_id = (select u.id from users u where u.url_name = ${q.requester} and u.site_id = r.site_id)`);
   if (q.from) filters.push(sql`r.remote_created_at >= ${q.from.toISOString()}::timestamptz`);
@@ -28,8 +28,10 @@ const and = (parts: SQL[]) => (parts.length ? sql.join(parts, sql` and `) : sql`
 
 /**
  * The matching set, one row per hit: (request_id, attachment_id, sha256, page, rank, type, authority_id,
- * status, created). With text: requests whose title/body match plus document pages that match; a type
- * filter keeps only documents of that type. Without text: requests (having an attachment of the type).
+ * status, created). With text: requests whose title/body match plus document pages that match (a page
+ * shared by two attachments of one request counts once, under the first); a type filter keeps only
+ * documents of that type. Without text: requests (having an attachment of the type). No step needs the
+ * whole set before yielding rows, so a LIMIT above it stops the scans early.
  */
 function matches(q: SearchQuery): SQL {
   const filters = requestFilters(q);
@@ -41,29 +43,28 @@ function matches(q: SearchQuery): SQL {
     return sql`
       select r.id as request_id, null::int as attachment_id, null::text as sha256, 0 as page, 0::real as rank,
              null::text as type, r.authority_id, r.status, r.remote_created_at as created
-      from requests r join authorities a on a.id = r.authority_id
+      from requests r
       where ${and([...filters, ...typeFilter])}`;
   }
   const requestBranch = q.type
     ? sql``
     : sql`
       select r.id, null::int, null::text, 0, ts_rank(r.search, tq.q), null::text, r.authority_id, r.status, r.remote_created_at
-      from requests r join authorities a on a.id = r.authority_id, tq
+      from requests r, tq
       where r.search @@ tq.q and ${and(filters)}
       union all`;
   const typeFilter = q.type ? [sql`b.sniffed_type = ${q.type}`] : [];
   return sql`
     select * from (${requestBranch}
-      (select distinct on (att.request_id, dp.sha256, dp.page)
-              att.request_id, att.id, dp.sha256, dp.page, ts_rank(dp.search, tq.q), b.sniffed_type,
-              r.authority_id, r.status, r.remote_created_at
-       from document_pages dp
-       join attachments att on att.sha256 = dp.sha256 and not att.hidden and att.removed_at is null
-       join blobs b on b.sha256 = dp.sha256
-       join requests r on r.id = att.request_id
-       join authorities a on a.id = r.authority_id, tq
-       where dp.search @@ tq.q and ${and([...filters, ...typeFilter])}
-       order by att.request_id, dp.sha256, dp.page, att.id)
+      select att.request_id, att.id, dp.sha256, dp.page, ts_rank(dp.search, tq.q), b.sniffed_type,
+             r.authority_id, r.status, r.remote_created_at
+      from document_pages dp
+      join attachments att on att.sha256 = dp.sha256 and not att.hidden and att.removed_at is null
+      join blobs b on b.sha256 = dp.sha256
+      join requests r on r.id = att.request_id, tq
+      where dp.search @@ tq.q and ${and([...filters, ...typeFilter])}
+        and not exists (select 1 from attachments first where first.sha256 = att.sha256 and first.request_id = att.request_id
+                        and not first.hidden and first.removed_at is null and first.id < att.id)
     ) as hits (request_id, attachment_id, sha256, page, rank, type, authority_id, status, created)`;
 }
 
@@ -119,28 +120,54 @@ interface FacetRow {
   count: number;
 }
 
-export async function search(db: Db, q: SearchQuery): Promise<SearchResult> {
+/**
+ * Beyond this many matches a search stops looking: the total is reported as this many with
+ * `totalIsEstimate`, facets count the matches seen, and relevance ranks among them (date order stays
+ * exact). Ranking and counting every match of a common word would cost seconds at archive scale.
+ */
+export const DEFAULT_EXACT_LIMIT = 10_000;
+
+export async function search(db: Db, q: SearchQuery, opts: { exactLimit?: number } = {}): Promise<SearchResult> {
   const limit = Math.max(0, Math.min(q.limit ?? 20, 1000));
   const offset = Math.max(0, q.offset ?? 0);
+  const exactLimit = opts.exactLimit ?? DEFAULT_EXACT_LIMIT;
   const text = hasText(q);
+  const byDate = !text || q.sort === 'date';
   const stripMarkers = (expr: SQL) => sql`translate(${expr}, ${START + STOP}, '')`;
   const headline = text
     ? sql`ts_headline('english', ${stripMarkers(sql`case when p.attachment_id is null
               then r.title || E'\n' || left(r.body_text, ${HEADLINE_SOURCE_CHARS})
               else left(dp.text, ${HEADLINE_SOURCE_CHARS}) end`)}, tq.q, ${HEADLINE_OPTIONS})`
     : stripMarkers(sql`left(r.body_text, 240)`);
+  // one page of hits, read from a CTE named p, with their titles and snippets
+  const pageOfHits = sql`(select coalesce(json_agg(h), '[]'::json) from (
+         select p.request_id, p.attachment_id, p.sha256, p.page, p.rank, p.type, r.remote_id, r.url_title, r.title,
+                a.url_name as authority_url_name, a.name as authority_name, r.status, p.created, att.filename,
+                ${headline} as headline
+         from p join requests r on r.id = p.request_id join authorities a on a.id = r.authority_id
+         left join attachments att on att.id = p.attachment_id
+         left join document_pages dp on dp.sha256 = p.sha256 and dp.page = p.page
+         cross join tq
+         order by ${orderBy(q, 'p')}
+      ) h)`;
   const typeFacet = text
     ? sql`select 'type', m.type, m.type, count(*)::int from m where m.type is not null group by m.type`
     : sql`select 'type', b.sniffed_type, b.sniffed_type, count(distinct m.request_id)::int
           from m join attachments att on att.request_id = m.request_id and not att.hidden and att.removed_at is null
           join blobs b on b.sha256 = att.sha256 where b.sniffed_type is not null group by b.sniffed_type`;
+  const tq = sql`tq as (select websearch_to_tsquery('english', ${q.text ?? ''}) as q)`;
 
-  const [row] = await rowsOf<{ total: number; hits: HitRow[]; facets: FacetRow[] }>(
+  // At most exactLimit + 1 matches are read: one more than the limit tells that there are more.
+  // By date past the limit, m is not the newest matches, so the page is read separately below.
+  const [row] = await rowsOf<{ seen: number; hits: HitRow[]; facets: FacetRow[] }>(
     db,
     sql`
-    with tq as (select websearch_to_tsquery('english', ${q.text ?? ''}) as q),
-    m as materialized (${matches(q)}),
-    p as (select * from m order by ${orderBy(q, 'm')} limit ${limit} offset ${offset}),
+    with ${tq},
+    seen_matches as materialized (select * from (${matches(q)}) unordered limit ${exactLimit + 1}),
+    seen as (select count(*)::int as n from seen_matches),
+    m as (select * from seen_matches limit ${exactLimit}),
+    p as (select * from m where ${byDate ? sql`(select n from seen) <= ${exactLimit}` : sql`true`}
+          order by ${orderBy(q, 'm')} limit ${limit} offset ${offset}),
     grouped as (
       select case when grouping(m.authority_id) = 0 then 'authority' when grouping(m.status) = 0 then 'status' else 'year' end as facet,
              m.authority_id, m.status, extract(year from m.created)::int as year, count(*)::int as n
@@ -156,26 +183,27 @@ export async function search(db: Db, q: SearchQuery): Promise<SearchResult> {
       union all
       (${typeFacet})
     )
-    select
-      (select count(*)::int from m) as total,
-      (select coalesce(json_agg(h), '[]'::json) from (
-         select p.request_id, p.attachment_id, p.sha256, p.page, p.rank, p.type, r.remote_id, r.url_title, r.title,
-                a.url_name as authority_url_name, a.name as authority_name, r.status, p.created, att.filename,
-                ${headline} as headline
-         from p join requests r on r.id = p.request_id join authorities a on a.id = r.authority_id
-         left join attachments att on att.id = p.attachment_id
-         left join document_pages dp on dp.sha256 = p.sha256 and dp.page = p.page
-         cross join tq
-         order by ${orderBy(q, 'p')}
-      ) h) as hits,
+    select (select n from seen) as seen, ${pageOfHits} as hits,
       (select coalesce(json_agg(f), '[]'::json) from facets f) as facets`,
   );
+  const totalIsEstimate = (row?.seen ?? 0) > exactLimit;
+  let hitRows = row?.hits ?? [];
+  if (totalIsEstimate && byDate) {
+    const [dated] = await rowsOf<{ hits: HitRow[] }>(
+      db,
+      sql`
+      with ${tq},
+      p as (select * from (${matches(q)}) m order by ${orderBy(q, 'm')} limit ${limit} offset ${offset})
+      select ${pageOfHits} as hits`,
+    );
+    hitRows = dated?.hits ?? [];
+  }
 
   const facets: SearchResult['facets'] = { authority: [], status: [], type: [], year: [] };
   for (const f of row?.facets ?? []) facets[f.facet].push({ key: f.key, label: f.label, count: f.count } satisfies Facet);
   facets.type.sort((x, y) => y.count - x.count || x.key.localeCompare(y.key));
 
-  const hits = (row?.hits ?? []).map((h): SearchHit => {
+  const hits = hitRows.map((h): SearchHit => {
     const parts = snippetParts(h.headline ?? '');
     const hit: SearchHit = {
       kind: h.attachment_id === null ? 'request' : 'document',
@@ -195,7 +223,7 @@ export async function search(db: Db, q: SearchQuery): Promise<SearchResult> {
     }
     return hit;
   });
-  return { total: row?.total ?? 0, hits, facets };
+  return { total: totalIsEstimate ? exactLimit : (row?.seen ?? 0), totalIsEstimate, hits, facets };
 }
 
 interface ExportDbRow {

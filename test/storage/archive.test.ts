@@ -12,7 +12,7 @@ afterEach(async () => {
   await current?.cleanup();
   current = null;
 });
-async function open(opts?: { migrate?: boolean }): Promise<Archive> {
+async function open(opts?: { migrate?: boolean; searchExactLimit?: number }): Promise<Archive> {
   current = await openTestArchive(opts);
   return current.archive;
 }
@@ -153,6 +153,70 @@ describe('reconcile', () => {
     const back = await archive.reconcileRequest(siteId, thread(), {});
     expect(back.changed).toBe(true);
     expect((await archive.getRequest('101'))?.history.map((h) => h.change)).toEqual(['removed', 'restored']);
+  });
+});
+
+describe('search past the exact limit', () => {
+  // Five matching requests inserted oldest first (the newest lie past the first matches read) and one other.
+  async function fivePotholeThreads(archive: Archive) {
+    const siteId = await archive.ensureSite(SITE);
+    for (let i = 1; i <= 5; i++) {
+      await archive.reconcileRequest(siteId, thread({
+        remoteId: i, urlTitle: `pothole_${i}`, title: i === 4 ? 'Pothole pothole pothole repairs' : `Pothole repairs ${i}`,
+        status: i % 2 ? 'successful' : 'refused', remoteCreatedAt: new Date(`202${i}-01-01T00:00:00Z`),
+      }), {});
+    }
+    await archive.reconcileRequest(siteId, thread({ remoteId: 6, urlTitle: 'bins', title: 'Bin collection' }), {});
+  }
+
+  test('reports a lower bound, facets over the matches seen, and exact date order', async () => {
+    const archive = await open({ searchExactLimit: 3 });
+    await fivePotholeThreads(archive);
+
+    const ranked = await archive.search({ text: 'pothole' });
+    expect(ranked).toMatchObject({ total: 3, totalIsEstimate: true });
+    expect(ranked.hits).toHaveLength(3);
+    expect(ranked.hits.map((h) => h.rank)).toEqual([...ranked.hits.map((h) => h.rank)].sort((a, b) => b - a));
+    expect(ranked.facets.status.reduce((sum, f) => sum + f.count, 0)).toBe(3);
+
+    const newest = await archive.search({ text: 'pothole', sort: 'date', limit: 2 });
+    expect(newest.totalIsEstimate).toBe(true);
+    expect(newest.hits.map((h) => h.urlTitle)).toEqual(['pothole_5', 'pothole_4']);
+    const next = await archive.search({ text: 'pothole', sort: 'date', limit: 2, offset: 2 });
+    expect(next.hits.map((h) => h.urlTitle)).toEqual(['pothole_3', 'pothole_2']);
+
+    const listed = await archive.search({ limit: 1 });
+    expect(listed).toMatchObject({ total: 3, totalIsEstimate: true });
+    expect(listed.hits.map((h) => h.urlTitle)).toEqual(['pothole_5']);
+
+    expect(await archive.search({ text: 'pothole', status: 'refused' })).toMatchObject({ total: 2, totalIsEstimate: false });
+  });
+
+  test('under the limit every match is counted and ranked', async () => {
+    const archive = await open({ searchExactLimit: 5 });
+    await fivePotholeThreads(archive);
+    const result = await archive.search({ text: 'pothole' });
+    expect(result).toMatchObject({ total: 5, totalIsEstimate: false });
+    expect(result.hits[0]?.urlTitle).toBe('pothole_4');
+    expect(result.facets.status).toEqual([
+      { key: 'successful', label: 'successful', count: 3 },
+      { key: 'refused', label: 'refused', count: 2 },
+    ]);
+  });
+});
+
+describe('test archives', () => {
+  test('each is empty, even after the previous one closed itself', async () => {
+    const first = await open();
+    await first.reconcileRequest(await first.ensureSite(SITE), thread(), {});
+    await first.close();
+    await current!.cleanup();
+    const second = await open();
+    expect(await count(second, 'requests')).toBe(0);
+    const siteId = await second.ensureSite(SITE);
+    expect(siteId).toBe(1);
+    await second.reconcileRequest(siteId, thread(), {});
+    expect((await second.search({ text: 'refuse collection' })).total).toBe(1);
   });
 });
 
