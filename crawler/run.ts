@@ -105,8 +105,18 @@ function storedScope(site: string, siteId: number, scope: CrawlScope): Record<st
   return { site, siteId, ...scope };
 }
 
+/** Key order does not count: jsonb gives keys back in its own order. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
+    return `{${entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
 function sameScope(row: RunRow, wanted: Record<string, unknown>): boolean {
-  return JSON.stringify(row.scope) === JSON.stringify(wanted);
+  return canonicalJson(row.scope) === canonicalJson(wanted);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCrawl } from '../../crawler/index.js';
 import { AttachmentStore } from '../../fixtures/site/attachment-store.js';
@@ -14,10 +15,11 @@ const SIZE = 24;
 const START = new Date('2026-06-01T09:00:00Z');
 
 /**
- * A phrase on page 2 of a generated multi-page PDF of the simulated site, found from the document
- * generator's own record of its text (not from our parsers), with the name the site serves it under.
+ * A phrase found on one later page (not the first) of a generated multi-page PDF of the simulated
+ * site, and on no other page of it: taken from the document generator's own record of its text, not
+ * from our parsers.
  */
-function phraseOnSecondPage(): { phrase: string; filename: string } {
+function phraseOnALaterPage(): { phrase: string; sha256: string; page: number } {
   const store = new AttachmentStore();
   const world = new SiteWorld(SEED, SIZE, START, (kind, seed) => store.extensionOf(kind, seed));
   for (const request of world.data.requests.filter(isPublic)) {
@@ -26,26 +28,33 @@ function phraseOnSecondPage(): { phrase: string; filename: string } {
       if (message.prominence !== 'normal') continue;
       for (const attachment of message.attachments) {
         if (attachment.kind !== 'pdf' || attachment.prominence !== 'normal') continue;
-        const pages = generateDocument('pdf', attachment.seed, { authority: authority.name }).pages.map((p) => p.replace(/\s+/g, ' ').toLowerCase());
-        const words = (pages[1] ?? '').split(' ').filter((w) => /^[a-z]{4,}$/.test(w));
-        for (let i = 0; i + 4 <= words.length; i++) {
-          const phrase = words.slice(i, i + 4).join(' ');
-          if (pages[1]!.includes(phrase) && pages.every((text, n) => n === 1 || !text.includes(phrase))) return { phrase, filename: attachment.displayFilename };
+        const document = generateDocument('pdf', attachment.seed, { authority: authority.name });
+        const pages = document.pages.map((text) => ` ${text.toLowerCase().replace(/[^a-z0-9]+/g, ' ')} `);
+        for (let page = 2; page <= pages.length; page++) {
+          const words = pages[page - 1]!.trim().split(' ');
+          for (let i = 0; i + 4 <= words.length; i++) {
+            const run = words.slice(i, i + 4);
+            if (run.some((word) => !/^[a-z]+$/.test(word)) || run.filter((word) => word.length >= 5).length < 2) continue;
+            const phrase = run.join(' ');
+            if (pages.every((text, n) => n === page - 1 || !text.includes(` ${phrase} `))) {
+              return { phrase, sha256: createHash('sha256').update(document.bytes).digest('hex'), page };
+            }
+          }
         }
       }
     }
   }
-  throw new Error('the simulated site has no multi-page PDF: pick another seed');
+  throw new Error('no later page of a generated PDF has a phrase of its own: pick another seed');
 }
 
-async function pagesFound(archive: Archive, phrase: string, filename: string): Promise<number[]> {
-  const result = await archive.search({ text: `"${phrase}"`, limit: 50 });
-  return result.hits.filter((hit) => hit.attachment?.filename === filename).map((hit) => hit.attachment!.page);
+async function pagesFound(archive: Archive, phrase: string, sha256: string): Promise<number[]> {
+  const result = await archive.search({ text: `"${phrase}"`, limit: 100 });
+  return result.hits.filter((hit) => hit.attachment?.sha256 === sha256).map((hit) => hit.attachment!.page);
 }
 
 describe('text extraction', () => {
   let sim: Simulator;
-  const target = phraseOnSecondPage();
+  const target = phraseOnALaterPage();
   const cleanups: (() => Promise<void>)[] = [];
   beforeAll(async () => {
     sim = await startSimulator({ requests: SIZE, seed: SEED, start: START, maskingMs: 200 });
@@ -62,7 +71,7 @@ describe('text extraction', () => {
     expect(summary.outcome).toBe('ok');
     expect(summary.extraction?.completed).toBeGreaterThan(0);
     expect(await test.archive.jobs.pending()).toBe(0);
-    expect(await pagesFound(test.archive, target.phrase, target.filename)).toContain(2);
+    expect(await pagesFound(test.archive, target.phrase, target.sha256)).toEqual([target.page]);
   });
 
   it('is left to `work` processes with --no-extract, which drain the queue', { timeout: 240_000 }, async () => {
@@ -80,7 +89,7 @@ describe('text extraction', () => {
     expect(extracted).toBeGreaterThan(0);
     await archive.inspect(async (a) => {
       expect(await a.jobs.pending()).toBe(0);
-      expect(await pagesFound(a, target.phrase, target.filename)).toContain(2);
+      expect(await pagesFound(a, target.phrase, target.sha256)).toEqual([target.page]);
     });
   });
 });

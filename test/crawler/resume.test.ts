@@ -22,7 +22,7 @@ describe('a run killed with SIGKILL', () => {
   });
 
   it('is continued by the next crawl: same archive, nothing stored twice, nothing downloaded twice', { timeout: 300_000 }, async () => {
-    sim = await startSimulator({ requests: 60, seed: 13, maskingMs: 200 });
+    sim = await startSimulator({ requests: 40, seed: 13, maskingMs: 200 });
     target = await openChildArchive();
     const args = [...target.args, '--site', sim.url, 'crawl', '--all', '--ids', '--rate', '100', '--no-extract'];
 
@@ -32,7 +32,7 @@ describe('a run killed with SIGKILL', () => {
     expect(second.code).toBe(1);
     expect(second.stderr).toMatch(/^wdtk-archive: .*(in use|already running).*only one run at a time/m);
 
-    await until(() => downloads(sim).length >= 20, 120_000);
+    await until(() => downloads(sim).length >= 12, 120_000);
     first.child.kill('SIGKILL');
     const killed = await first.done;
     expect(killed.signal).toBe('SIGKILL');
@@ -40,8 +40,9 @@ describe('a run killed with SIGKILL', () => {
     expect(beforeKill.length).toBeLessThan(sim.groundTruth().requests.flatMap((r) => r.events.flatMap((e) => e.attachments)).length);
 
     const resumed = await startCli(args, target.env).done;
-    expect(resumed.stderr).toBe('');
     expect(resumed.code).toBe(0);
+    // Off a terminal the log is JSON lines on stderr: none of them an error.
+    expect(resumed.stderr.split('\n').filter((line) => line && JSON.parse(line).level >= 50)).toEqual([]);
     expect(resumed.stdout).toMatch(/^run 1 \(resumed\): ok in /m);
 
     await target.inspect(async (archive) => {
