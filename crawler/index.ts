@@ -12,3 +12,4 @@ export {
   HttpFetchError,
   type PoliteFetcherOptions,
 } from './http/index.js';
+export { Snapshotter } from './browser.js';

@@ -82,7 +82,13 @@ export async function syncRequest(ctx: RunContext, ref: RequestPayload): Promise
     ctx.counters.maskingRequeued += masked.length;
     ctx.log.info({ request: parsed.urlTitle, attachments: masked.length }, 'attachments still being masked by the site: coming back to them later in the run');
   }
-  if (ctx.snapshot) await ctx.snapshot(pageCaptureId);
+  if (ctx.snapshot) {
+    // The thread is archived either way: a snapshot that cannot be rendered is logged, not retried.
+    await ctx.snapshot(pageCaptureId).catch((error: unknown) => {
+      ctx.counters.errors++;
+      ctx.log.warn({ captureId: pageCaptureId, err: error instanceof Error ? error.message : String(error) }, 'page snapshot failed');
+    });
+  }
 }
 
 /** Attachments the site was still masking when their thread was crawled: fetch what is ready, reconcile once. */

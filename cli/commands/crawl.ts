@@ -7,10 +7,11 @@ import {
   formatSummary,
   normalizeScope,
   runCrawl,
+  Snapshotter,
   type CrawlScope,
   type CrawlSummary,
 } from '../../crawler/index.js';
-import { ArchiveBusyError } from '../../storage/index.js';
+import { ArchiveBusyError, type Archive } from '../../storage/index.js';
 import { globalsOf, printJson, withArchive, type GlobalOptions } from '../context.js';
 import { CliError, UsageError } from '../errors.js';
 import { collect, isoDate, positiveInt } from '../options.js';
@@ -29,6 +30,7 @@ export interface CrawlFlags {
   maxRequests?: number;
   contact?: string;
   extract: boolean;
+  snapshots?: boolean;
 }
 
 function positiveNumber(flag: string): (value: string) => number {
@@ -54,7 +56,8 @@ export function addCrawlOptions(command: Command): Command {
     .option('--rate <rps>', 'requests per second (default 0.5: one every 2 s)', positiveNumber('--rate'))
     .option('--max-requests <n>', 'stop the run after this many requests; the next crawl resumes it', positiveInt('--max-requests'))
     .addOption(new Option('--contact <email|url>', 'how the site can reach you; put in the User-Agent, required for any public site').env('WDTK_CONTACT'))
-    .option('--no-extract', 'leave text extraction to `wdtk-archive work` processes');
+    .option('--no-extract', 'leave text extraction to `wdtk-archive work` processes')
+    .option('--snapshots', 'render a PDF and PNG snapshot of each thread page captured (needs chromium)');
 }
 
 /** The scope the flags ask for, checked: bad combinations are usage errors (exit 2). */
@@ -84,6 +87,7 @@ export async function crawlOnce(
   io: { log: Logger; onProgress?: Parameters<typeof runCrawl>[1]['onProgress']; signal?: AbortSignal },
 ): Promise<CrawlSummary> {
   const scope = scopeOf(flags);
+  const snapshotter = flags.snapshots ? new Snapshotter() : null;
   try {
     return await withArchive(globals, (archive) =>
       runCrawl(archive, {
@@ -93,6 +97,7 @@ export async function crawlOnce(
         ...(flags.rate !== undefined ? { ratePerSecond: flags.rate } : {}),
         ...(flags.maxRequests !== undefined ? { maxRequests: flags.maxRequests } : {}),
         extract: flags.extract,
+        ...(snapshotter ? { snapshot: (a: Archive, captureId: number) => snapshotter.snapshot(a, captureId) } : {}),
         log: io.log,
         ...(io.onProgress ? { onProgress: io.onProgress } : {}),
         ...(io.signal ? { signal: io.signal } : {}),
@@ -102,6 +107,8 @@ export async function crawlOnce(
     if (error instanceof ContactRequiredError) throw new CliError(`refusing to crawl: ${error.message}; or set WDTK_CONTACT`);
     if (error instanceof ArchiveBusyError) throw new CliError(`${error.message}: only one run at a time (a crawl, or another command, has it open)`);
     throw error;
+  } finally {
+    await snapshotter?.close();
   }
 }
 
