@@ -119,6 +119,11 @@ function sameScope(row: RunRow, wanted: Record<string, unknown>): boolean {
   return canonicalJson(row.scope) === canonicalJson(wanted);
 }
 
+/** Throws ContactRequiredError when the site is public and no contact is given: checked before opening anything. */
+export async function assertContactFor(site: string, contact: string | undefined): Promise<void> {
+  await new PoliteFetcher({ baseUrl: site, ...(contact ? { contact } : {}) }).close();
+}
+
 /**
  * One archival run: politely fetch what the scope covers, store it, reconcile it. The queue lives in
  * Postgres, so a run killed at any point continues where it stopped when the same crawl is started

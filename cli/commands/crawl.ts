@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import type { Logger } from 'pino';
 import {
+  assertContactFor,
   ContactRequiredError,
   CrawlScopeError,
   createCrawlReporter,
@@ -89,6 +90,7 @@ export async function crawlOnce(
   const scope = scopeOf(flags);
   const snapshotter = flags.snapshots ? new Snapshotter() : null;
   try {
+    await assertContactFor(globals.site, flags.contact);
     return await withArchive(globals, (archive) =>
       runCrawl(archive, {
         site: globals.site,

@@ -105,3 +105,63 @@ describe('crawl scopes', () => {
     expect(page?.snapshotPngSha256).toMatch(/^[0-9a-f]{64}$/);
   });
 });
+
+describe('--backfill on a site too big for one listing', () => {
+  let sim: Simulator;
+  let test: TestArchive;
+  beforeAll(async () => {
+    sim = await startSimulator({ requests: 700, seed: 3 });
+    test = await openTestArchive();
+  });
+  afterAll(async () => {
+    await test?.cleanup();
+    await sim?.close();
+  });
+
+  it('splits the date window in halves until each lists under 500, so nothing is lost to the 20-page cap', { timeout: 120_000 }, async () => {
+    const window = { from: '2024-01-01', to: '2026-06-30' };
+    const summary = await runCrawl(test.archive, {
+      site: sim.url,
+      scope: { backfill: window },
+      ratePerSecond: 200,
+      maxRequests: 80,
+      extract: false,
+    });
+    // Listings are paged before threads are fetched, so the budget stops the run among the threads.
+    expect(summary.outcome).toBe('interrupted');
+    expect(summary.error).toMatch(/request budget of 80 used up.*resumes it/);
+
+    const windows = new Map<string, { from: string; to: string; pages: number[] }>();
+    for (const entry of sim.log) {
+      const url = new URL(entry.path, sim.url);
+      if (url.pathname !== '/list') continue;
+      const [d1, m1, y1] = url.searchParams.get('request_date_after')!.split('/');
+      const [d2, m2, y2] = url.searchParams.get('request_date_before')!.split('/');
+      const key = `${y1}-${m1}-${d1}..${y2}-${m2}-${d2}`;
+      const seen = windows.get(key) ?? { from: `${y1}-${m1}-${d1}`, to: `${y2}-${m2}-${d2}`, pages: [] };
+      seen.pages.push(Number(url.searchParams.get('page') ?? 1));
+      windows.set(key, seen);
+    }
+    const root = windows.get(`${window.from}..${window.to}`);
+    expect(root?.pages).toEqual([1]);
+    const totalOf = async (from: string, to: string) => {
+      const [fy, fm, fd] = from.split('-');
+      const [ty, tm, td] = to.split('-');
+      const html = await (await fetch(`${sim.url}/list?request_date_after=${fd}/${fm}/${fy}&request_date_before=${td}/${tm}/${ty}`)).text();
+      return Number(/About ([\d,]+) FOI requests? found/.exec(html)?.[1]?.replace(/,/g, '') ?? 0);
+    };
+    expect(await totalOf(window.from, window.to)).toBeGreaterThanOrEqual(500);
+    // Leaves: windows that were listed rather than split. They must tile the whole range and each fit.
+    const all = [...windows.values()];
+    const leaves = all.filter((w) => !all.some((other) => other !== w && other.from >= w.from && other.to <= w.to));
+    leaves.sort((a, b) => a.from.localeCompare(b.from));
+    expect(leaves.length).toBeGreaterThan(1);
+    expect(leaves[0]!.from).toBe(window.from);
+    expect(leaves.at(-1)!.to).toBe(window.to);
+    for (let i = 1; i < leaves.length; i++) {
+      const dayAfter = new Date(Date.parse(`${leaves[i - 1]!.to}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+      expect(leaves[i]!.from).toBe(dayAfter);
+    }
+    for (const leaf of leaves) expect(await totalOf(leaf.from, leaf.to)).toBeLessThan(500);
+  });
+});

@@ -1,0 +1,53 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSimulator, type Simulator } from '../../fixtures/site/index.js';
+import { openChildArchive, startCli, type ChildArchive } from './helpers.js';
+
+describe('crawl, schedule and runs on the command line', () => {
+  let sim: Simulator;
+  let target: ChildArchive;
+  beforeAll(async () => {
+    sim = await startSimulator({ requests: 12, seed: 4, maskingMs: 100 });
+    target = await openChildArchive();
+  });
+  afterAll(async () => {
+    await target?.cleanup();
+    await sim?.close();
+  });
+
+  it('refuses to crawl a public site without a contact, in one line, before any request', async () => {
+    const result = await startCli([...target.args, '--site', 'https://www.whatdotheyknow.com', 'crawl', '--recent'], { ...target.env, WDTK_CONTACT: '' }).done;
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^wdtk-archive: refusing to crawl: a contact email or URL is required to crawl www\.whatdotheyknow\.com: .*WDTK_CONTACT\n$/);
+  });
+
+  it('rejects an empty scope and half a backfill as bad usage', async () => {
+    const empty = await startCli([...target.args, '--site', sim.url, 'crawl'], target.env).done;
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toMatch(/nothing to crawl/);
+    const half = await startCli([...target.args, '--site', sim.url, 'crawl', '--backfill', '--from', '2026-01-01'], target.env).done;
+    expect(half.code).toBe(2);
+    expect(half.stderr).toMatch(/--backfill needs both --from and --to/);
+  });
+
+  it('schedule starts runs on its cron ticks, skips a tick while one is going, and stops on SIGTERM', { timeout: 120_000 }, async () => {
+    const slug = sim.groundTruth().requests[0]!.urlTitle;
+    const schedule = startCli([...target.args, '--site', sim.url, 'schedule', '--cron', '* * * * * *', '--request', slug, '--rate', '100', '--no-extract'], target.env);
+    let stderr = '';
+    schedule.child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const deadline = Date.now() + 90_000;
+    while ((stderr.match(/scheduled run ended/g) ?? []).length < 2 && Date.now() < deadline) await sleep(100);
+    schedule.child.kill('SIGTERM');
+    const result = await schedule.done;
+    expect(result.code).toBe(0);
+    expect((result.stderr.match(/scheduled run ended/g) ?? []).length).toBeGreaterThanOrEqual(2);
+    expect(result.stderr).toMatch(/previous one is still going: skipping this tick/);
+
+    const runs = await startCli([...target.args, '--json', 'runs'], target.env).done;
+    expect(runs.code).toBe(0);
+    const listed = JSON.parse(runs.stdout) as { outcome: string; scope: { requests: string[] }; counters: { json: number } }[];
+    expect(listed.length).toBeGreaterThanOrEqual(2);
+    expect(listed.filter((run) => run.outcome === 'ok').length).toBeGreaterThanOrEqual(2);
+    expect(listed.every((run) => run.scope.requests[0] === slug && run.counters.json >= 1)).toBe(true);
+  });
+});
