@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { SearchHit, SearchResult } from '../../storage/index.js';
 import { globalsOf, printJson, withArchive } from '../context.js';
 import { UsageError } from '../errors.js';
+import { formatSnippet, formatTotal } from '../format.js';
 import { nonNegativeInt } from '../options.js';
 import { addSearchFilters, limitOption, toSearchQuery, type SearchFlags } from '../query-options.js';
 
@@ -25,7 +26,7 @@ export function registerSearch(program: Command): void {
 
 function formatResult(result: SearchResult, offset: number): string {
   if (result.total === 0) return 'no hits\n';
-  const lines = [`${result.total} hit${result.total === 1 ? '' : 's'}; showing ${offset + 1}-${offset + result.hits.length}`, ''];
+  const lines = [`${formatTotal(result.total, result.totalIsEstimate)}; showing ${offset + 1}-${offset + result.hits.length}`, ''];
   result.hits.forEach((hit, index) => lines.push(...formatHit(hit, offset + index + 1), ''));
   const facets = result.facets.status.map((f) => `${f.label} ${f.count}`).join(', ');
   if (facets) lines.push(`by status: ${facets}`);
@@ -34,7 +35,7 @@ function formatResult(result: SearchResult, offset: number): string {
 
 function formatHit(hit: SearchHit, position: number): string[] {
   const where = hit.attachment ? `  ${hit.attachment.filename ?? hit.attachment.sha256} p.${hit.attachment.page} (attachment ${hit.attachment.id})` : '';
-  const snippet = hit.snippetParts.map((part) => (part.match ? `[${part.text}]` : part.text)).join('').replace(/\s+/g, ' ').trim();
+  const snippet = formatSnippet(hit);
   return [
     `${position}. ${hit.title}  [${hit.urlTitle}]`,
     `   ${hit.authority.name} · ${hit.status}${hit.date ? ` · ${hit.date.slice(0, 10)}` : ''}${where}`,
