@@ -76,11 +76,14 @@ async function requestsAndReruns(): Promise<void> {
     await withTempArchive('requests', async (archive) => {
       const first = await timedCrawl(archive, sim, false);
       const firstLog = [...sim.log];
-      const minimum = minimumCrawl(sim.groundTruth());
+      const minimum = minimumCrawl(sim.groundTruth(), sim.url);
       const ours = tally(firstLog);
       const threads = first.summary.counters.newRequests;
       out(`first crawl: ${describeTally(ours)}; ${secs(first.wallMs)}; load ${load()}`);
       out(`archived threads ${threads} (listed in ground truth ${minimum.threads}); attachments ${first.summary.counters.attachments} (public ${minimum.attachments}); masking re-queues ${first.summary.counters.maskingRequeued}; bytes received ${mb(first.summary.counters.bytes)}`);
+      if (minimum.disallowedAuthorities.length) {
+        out(`robots.txt forbids the listings of ${minimum.disallowedAuthorities.join(', ')}: ${minimum.threadsBehindDisallowed} listed threads no --all crawl can find, left out of the minimum`);
+      }
       out(`minimum: ${minimum.requests} = robots 1 + csv 1 + listing pages ${minimum.listingPages} (${minimum.authorities} authorities) + 2 × ${minimum.threads} threads + ${minimum.attachments} attachments`);
       out(`requests per thread: ${(ours.total / threads).toFixed(3)} vs minimum ${(minimum.requests / minimum.threads).toFixed(3)}: ${(ours.total / minimum.requests).toFixed(3)}x the minimum (goal ≤ 1.05x)`);
       // The site answers the first fetch of an attachment it is still masking with a redirect: one request no client can save.
@@ -159,7 +162,7 @@ async function wgetMirror(): Promise<void> {
     const t = tally(sim.log);
     const threadPages = new Set(sim.log.filter((e) => e.status === 200 && /^\/request\/[^/.?]+$/.test(e.path)).map((e) => e.path)).size;
     const attachments = new Set(sim.log.filter((e) => e.status === 200 && /\/attach\/\d+\//.test(e.path)).map((e) => e.path.split('?')[0])).size;
-    const minimum = minimumCrawl(sim.groundTruth());
+    const minimum = minimumCrawl(sim.groundTruth(), sim.url);
     out(`wget: ${describeTally(t)}; ${run.timedOut ? `STOPPED after ${secs(run.wallMs)} (timeout)` : `exit ${run.code} after ${secs(run.wallMs)}`}; stored ${mb(stored)}; load ${load()}`);
     out(`wget got ${threadPages} of ${minimum.threads} listed thread pages and ${attachments} of ${minimum.attachments} attachments (${(t.total / Math.max(1, threadPages)).toFixed(2)} requests per thread page)`);
     const summaryLine = /Downloaded: .*$/m.exec(run.stderrTail)?.[0];

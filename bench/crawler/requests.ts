@@ -1,5 +1,9 @@
 // What the simulator's log says a client asked for, and the fewest requests a full crawl could make.
-import type { GroundTruth, RequestLogEntry } from '../../fixtures/site/index.js';
+import robotsParserCjs from 'robots-parser';
+import { ROBOTS_TXT, type GroundTruth, type RequestLogEntry } from '../../fixtures/site/index.js';
+
+// The package's types describe an ES default export; under NodeNext the CommonJS module itself is the function.
+const robotsParser = robotsParserCjs as unknown as typeof robotsParserCjs.default;
 
 export type RequestCategory = 'robots' | 'csv' | 'listing' | 'json' | 'page' | 'attachment' | 'masking' | 'other';
 
@@ -35,8 +39,11 @@ export function tally(log: readonly RequestLogEntry[]): LogTally {
 export const LISTING_PAGE_SIZE = 25;
 
 export interface MinimumCrawl {
-  /** Threads a listing shows (prominence normal): what `crawl --all` can find. */
+  /** Threads a listing robots.txt allows shows (prominence normal): what `crawl --all` can find. */
   threads: number;
+  /** Authorities whose listing robots.txt forbids (`Disallow: *\/tor*` catches /body/tor...), and their listed threads. */
+  disallowedAuthorities: string[];
+  threadsBehindDisallowed: number;
   attachments: number;
   attachmentBytes: number;
   authorities: number;
@@ -47,9 +54,12 @@ export interface MinimumCrawl {
 }
 
 /** The fewest requests that archive every listed thread with its public attachments, from the ground truth. */
-export function minimumCrawl(truth: GroundTruth): MinimumCrawl {
-  const listed = truth.requests.filter((request) => request.prominence === 'normal');
-  const perAuthority = new Map<string, number>(truth.authorities.map((authority) => [authority.urlName, 0]));
+export function minimumCrawl(truth: GroundTruth, base: string, userAgent = 'wdtk-archive'): MinimumCrawl {
+  const robots = robotsParser(`${base}/robots.txt`, ROBOTS_TXT);
+  const disallowed = new Set(truth.authorities.filter((a) => robots.isAllowed(`${base}/body/${a.urlName}`, userAgent) === false).map((a) => a.urlName));
+  const shown = truth.requests.filter((request) => request.prominence === 'normal');
+  const listed = shown.filter((request) => !disallowed.has(request.authority.urlName));
+  const perAuthority = new Map<string, number>(truth.authorities.filter((a) => !disallowed.has(a.urlName)).map((authority) => [authority.urlName, 0]));
   for (const request of listed) perAuthority.set(request.authority.urlName, (perAuthority.get(request.authority.urlName) ?? 0) + 1);
   let listingPages = 0;
   for (const count of perAuthority.values()) listingPages += Math.max(1, Math.ceil(count / LISTING_PAGE_SIZE));
@@ -58,6 +68,8 @@ export function minimumCrawl(truth: GroundTruth): MinimumCrawl {
   );
   return {
     threads: listed.length,
+    disallowedAuthorities: [...disallowed],
+    threadsBehindDisallowed: shown.length - listed.length,
     attachments: attachments.length,
     attachmentBytes: attachments.reduce((sum, attachment) => sum + attachment.size, 0),
     authorities: perAuthority.size,
