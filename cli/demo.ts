@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startSimulator } from '../fixtures/site/index.js';
 import { createCrawlReporter, formatSummary, runCrawl } from '../crawler/index.js';
+import { pino } from 'pino';
 import { openArchive } from '../storage/index.js';
 
 const SEARCHES = ['penalty charge notices', 'potholes', 'agency staff', 'fly-tipping', 'body-worn video', 'school transport', 'noise complaints', 'stop and search'];
@@ -16,14 +17,15 @@ const say = (text = '') => process.stdout.write(`${text}\n`);
 
 async function main(): Promise<void> {
   const archiveDir = await mkdtemp(path.join(tmpdir(), 'wdtk-demo-'));
-  const simulator = await startSimulator({ requests: 60, seed: 7, maskingMs: 500 });
-  say(`simulator: a fake WhatDoTheyKnow with 60 requests at ${simulator.url}`);
+  const simulator = await startSimulator({ requests: 40, seed: 7, maskingMs: 500 });
+  say(`simulator: a fake WhatDoTheyKnow with 40 requests at ${simulator.url}`);
   say(`archive:   ${archiveDir} (PGlite index in pg/, original documents in blobs/)`);
   say();
 
   const archive = await openArchive({ archiveDir });
   try {
-    const reporter = createCrawlReporter({ tty: process.stderr.isTTY === true });
+    // A progress bar on a terminal; otherwise only warnings, so the demo's own lines stay readable.
+    const reporter = process.stderr.isTTY ? createCrawlReporter({ tty: true }) : { log: pino({ level: 'warn' }), onProgress: () => {}, stop: () => {} };
     say('crawling: robots.txt, the authorities CSV, every authority listing, each request as JSON, then its page and attachments...');
     const summary = await runCrawl(archive, {
       site: simulator.url,
