@@ -48,3 +48,11 @@ export function printJson(value: unknown): void {
 export function globalsOf(command: Command): GlobalOptions {
   return command.optsWithGlobals<GlobalOptions>();
 }
+
+/** Resolves on the first Ctrl-C or SIGTERM: long-running commands (serve, simulate) then shut down cleanly. */
+export function untilInterrupted(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+}

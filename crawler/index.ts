@@ -12,4 +12,4 @@ export {
   HttpFetchError,
   type PoliteFetcherOptions,
 } from './http/index.js';
-export { Snapshotter } from './browser.js';
+export { latestPageCapture, snapshotCapture, Snapshotter, SnapshotError } from './browser.js';

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { serve } from '../../web/index.js';
-import { globalsOf, printJson, withArchive } from '../context.js';
+import { globalsOf, printJson, untilInterrupted, withArchive } from '../context.js';
 import { nonNegativeInt } from '../options.js';
 
 export function registerServe(program: Command): void {
@@ -10,16 +9,14 @@ export function registerServe(program: Command): void {
     .option('--port <n>', 'port to listen on (0 picks a free one)', nonNegativeInt('--port'), 8080)
     .option('--host <address>', 'address to listen on; 0.0.0.0 exposes it to the network', '127.0.0.1')
     .action(async (opts: { port: number; host: string }, command: Command) => {
+      const { serve } = await import('../../web/index.js');
       const globals = globalsOf(command);
       const token = process.env.WEB_TOKEN || undefined;
       await withArchive(globals, async (archive) => {
         const server = await serve(archive, { port: opts.port, host: opts.host, token });
         if (globals.json) printJson({ url: server.url, tokenRequired: token !== undefined });
         else process.stdout.write(`serving the archive at ${server.url}${token ? ' (read token required)' : ''}\n  Ctrl-C to stop\n`);
-        await new Promise<void>((resolve) => {
-          process.once('SIGINT', resolve);
-          process.once('SIGTERM', resolve);
-        });
+        await untilInterrupted();
         await server.close();
       });
     });

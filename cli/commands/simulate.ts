@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { untilInterrupted } from '../context.js';
 import { nonNegativeInt, positiveInt } from '../options.js';
 
 export function registerSimulate(program: Command): void {
@@ -16,11 +17,7 @@ export function registerSimulate(program: Command): void {
           `  try: curl ${simulator.url}/list   curl ${simulator.url}/robots.txt\n` +
           `  Ctrl-C to stop\n`,
       );
-      await new Promise<void>((resolve) => {
-        const stop = () => resolve();
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      });
+      await untilInterrupted();
       await simulator.close();
     });
 }

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { latestPageCapture, snapshotCapture } from '../../crawler/browser.js';
 import { globalsOf, printJson, withArchive } from '../context.js';
 import { CliError } from '../errors.js';
 
@@ -9,6 +8,7 @@ export function registerSnapshot(program: Command): void {
     .argument('<slug-or-id>', "the request's url_title or id")
     .description("render the latest archived page of a request to PDF and PNG, offline (nothing is fetched), and keep both")
     .action(async (slugOrId: string, _opts: unknown, command: Command) => {
+      const { latestPageCapture, snapshotCapture } = await import('../../crawler/index.js');
       const globals = globalsOf(command);
       await withArchive(globals, async (archive) => {
         const request = await archive.getRequest(slugOrId, { includeRemoved: true });

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { buffer } from 'node:stream/consumers';
 import { PDFParse } from 'pdf-parse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Snapshotter } from '../../crawler/browser.js';
+import { Snapshotter } from '../../crawler/index.js';
 import { runCrawl } from '../../crawler/index.js';
 import { startSimulator, type GroundTruthRequest, type Simulator } from '../../fixtures/site/index.js';
 import type { Archive } from '../../storage/index.js';

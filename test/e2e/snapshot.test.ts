@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { buffer } from 'node:stream/consumers';
 import { PDFParse } from 'pdf-parse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { latestPageCapture, Snapshotter, snapshotCapture } from '../../crawler/browser.js';
+import { latestPageCapture, Snapshotter, snapshotCapture } from '../../crawler/index.js';
 import type { Archive } from '../../storage/index.js';
 import { createApp } from '../../web/index.js';
 import { openTestArchive } from '../helpers/archive.js';
