@@ -1,18 +1,8 @@
 import { Option, type Command } from 'commander';
 import type { Logger } from 'pino';
-import {
-  assertContactFor,
-  ContactRequiredError,
-  CrawlScopeError,
-  createCrawlReporter,
-  formatSummary,
-  normalizeScope,
-  runCrawl,
-  Snapshotter,
-  type CrawlScope,
-  type CrawlSummary,
-} from '../../crawler/index.js';
-import { ArchiveBusyError, type Archive } from '../../storage/index.js';
+// Types only at the top: the crawler and storage stacks (PGlite, pdf-parse) load when a command runs.
+import type { CrawlOptions, CrawlScope, CrawlSummary } from '../../crawler/index.js';
+import type { Archive } from '../../storage/index.js';
 import { globalsOf, printJson, withArchive, type GlobalOptions } from '../context.js';
 import { CliError, UsageError } from '../errors.js';
 import { collect, isoDate, positiveInt } from '../options.js';
@@ -62,7 +52,8 @@ export function addCrawlOptions(command: Command): Command {
 }
 
 /** The scope the flags ask for, checked: bad combinations are usage errors (exit 2). */
-export function scopeOf(flags: CrawlFlags): CrawlScope {
+export async function scopeOf(flags: CrawlFlags): Promise<CrawlScope> {
+  const { CrawlScopeError, normalizeScope } = await import('../../crawler/index.js');
   if (flags.backfill && (!flags.from || !flags.to)) throw new UsageError('--backfill needs both --from and --to');
   if (!flags.backfill && (flags.from || flags.to)) throw new UsageError('--from and --to go with --backfill');
   try {
@@ -85,9 +76,11 @@ export function scopeOf(flags: CrawlFlags): CrawlScope {
 export async function crawlOnce(
   globals: GlobalOptions,
   flags: CrawlFlags,
-  io: { log: Logger; onProgress?: Parameters<typeof runCrawl>[1]['onProgress']; signal?: AbortSignal },
+  io: { log: Logger; onProgress?: CrawlOptions['onProgress']; signal?: AbortSignal },
 ): Promise<CrawlSummary> {
-  const scope = scopeOf(flags);
+  const scope = await scopeOf(flags);
+  const { assertContactFor, ContactRequiredError, runCrawl, Snapshotter } = await import('../../crawler/index.js');
+  const { ArchiveBusyError } = await import('../../storage/index.js');
   const snapshotter = flags.snapshots ? new Snapshotter() : null;
   try {
     await assertContactFor(globals.site, flags.contact);
@@ -133,6 +126,7 @@ export function registerCrawl(program: Command): void {
   addCrawlOptions(program.command('crawl').description('one archival run: polite, incremental, resumable'))
     .action(async (flags: CrawlFlags, command: Command) => {
       const globals = globalsOf(command);
+      const { createCrawlReporter, formatSummary } = await import('../../crawler/index.js');
       const reporter = createCrawlReporter({ tty: process.stderr.isTTY === true && !globals.json, verbose: globals.verbose ?? false });
       const signals = abortOnSignals();
       let summary: CrawlSummary;

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { createCrawlReporter, formatSummary, ScheduleError, startSchedule } from '../../crawler/index.js';
 import { globalsOf } from '../context.js';
 import { UsageError } from '../errors.js';
 import { abortOnSignals, addCrawlOptions, crawlOnce, scopeOf, type CrawlFlags } from './crawl.js';
@@ -13,8 +12,9 @@ export function registerSchedule(program: Command): void {
       .option('--timezone <tz>', 'time zone of the cron expression (default: this machine\'s)'),
   ).action(async (flags: CrawlFlags & { cron: string; timezone?: string }, command: Command) => {
     const globals = globalsOf(command);
+    const { createCrawlReporter, formatSummary, ScheduleError, startSchedule } = await import('../../crawler/index.js');
     const { log } = createCrawlReporter({ tty: false, verbose: globals.verbose ?? false });
-    scopeOf(flags);
+    await scopeOf(flags);
     const signals = abortOnSignals();
     let schedule;
     try {

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { createCrawlReporter, runExtractionWorker } from '../../crawler/index.js';
 import { globalsOf, printJson, withArchive } from '../context.js';
 import { CliError } from '../errors.js';
 import { positiveInt } from '../options.js';
@@ -13,6 +12,7 @@ export function registerWork(program: Command): void {
     .option('--poll <seconds>', 'how often an idle --watch worker looks for jobs', positiveInt('--poll'), 5)
     .action(async (opts: { watch?: boolean; poll: number }, command: Command) => {
       const globals = globalsOf(command);
+      const { createCrawlReporter, runExtractionWorker } = await import('../../crawler/index.js');
       const { log } = createCrawlReporter({ tty: false, verbose: globals.verbose ?? false });
       const signals = abortOnSignals();
       try {
