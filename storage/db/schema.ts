@@ -3,6 +3,7 @@ import {
   bigint,
   boolean,
   customType,
+  foreignKey,
   index,
   integer,
   jsonb,
@@ -226,11 +227,45 @@ export const documentPages = pgTable(
       .references(() => blobs.sha256, { onDelete: 'cascade' }),
     page: integer('page').notNull(),
     text: text('text').notNull(),
-    search: tsvector('search').generatedAlwaysAs(
-      sql`to_tsvector('english', left("document_pages"."text", 400000))`,
-    ),
   },
-  (t) => [primaryKey({ columns: [t.sha256, t.page] }), index('document_pages_search').using('gin', t.search)],
+  (t) => [primaryKey({ columns: [t.sha256, t.page] })],
+);
+
+/**
+ * What search reads for document hits: one row per page of each visible attachment, a page shared by two
+ * attachments of one request under the first, with the request's filter columns copied beside the page's
+ * tsvector, so filters and date order apply in one table's index scans instead of after a join per match.
+ * Kept by triggers (migration 0003) on document_pages, attachments, requests and blobs.
+ */
+export const searchPages = pgTable(
+  'search_pages',
+  {
+    requestId: integer('request_id')
+      .notNull()
+      .references(() => requests.id, { onDelete: 'cascade' }),
+    sha256: text('sha256').notNull(),
+    page: integer('page').notNull(),
+    attachmentId: integer('attachment_id')
+      .notNull()
+      .references(() => attachments.id, { onDelete: 'cascade' }),
+    siteId: integer('site_id').notNull(),
+    authorityId: integer('authority_id').notNull(),
+    requesterId: integer('requester_id'),
+    status: text('status').notNull(),
+    created: tstz('created'),
+    removed: boolean('removed').notNull(),
+    type: text('type'),
+    search: tsvector('search').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.requestId, t.sha256, t.page] }),
+    foreignKey({ columns: [t.sha256, t.page], foreignColumns: [documentPages.sha256, documentPages.page] }).onDelete('cascade'),
+    index('search_pages_search').using('gin', t.search),
+    index('search_pages_created').on(t.created.desc().nullsLast()),
+    index('search_pages_status_created').on(t.status, t.created.desc().nullsLast()),
+    index('search_pages_authority').on(t.authorityId),
+    index('search_pages_requester').on(t.requesterId),
+  ],
 );
 
 export const frontier = pgTable(

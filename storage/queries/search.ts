@@ -9,6 +9,7 @@ const STOP = '\uE001';
 const HEADLINE_OPTIONS = `StartSel=${START}, StopSel=${STOP}, MaxFragments=2, MaxWords=28, MinWords=12, FragmentDelimiter=" … "`;
 const HEADLINE_SOURCE_CHARS = 100_000;
 const FACET_LIMIT = 100;
+const SEARCH_WORK_MEM = '64MB';
 
 const hasText = (q: SearchQuery) => (q.text ?? '').trim().length > 0;
 
@@ -27,12 +28,29 @@ function requestFilters(q: SearchQuery): SQL[] {
 
 const and = (parts: SQL[]) => (parts.length ? sql.join(parts, sql` and `) : sql`true`);
 
+function pageFilters(q: SearchQuery): SQL[] {
+  const filters: SQL[] = [];
+  if (q.siteId !== undefined) filters.push(sql`h.site_id = ${q.siteId}`);
+  if (!q.includeRemoved) filters.push(sql`not h.removed`);
+  if (q.authority) filters.push(sql`h.authority_id in (select au.id from authorities au where au.url_name = ${q.authority})`);
+  if (q.status) filters.push(sql`h.status = ${q.status}`);
+  if (q.requester) filters.push(sql`h.requester_id in (select u.id from users u where u.url_name = ${q.requester})`);
+  if (q.from) filters.push(sql`h.created >= ${q.from.toISOString()}::timestamptz`);
+  if (q.to) filters.push(sql`h.created <= ${q.to.toISOString()}::timestamptz`);
+  if (q.type) filters.push(sql`h.type = ${q.type}`);
+  return filters;
+}
+
+// Written out where it is used rather than read from a CTE: as a constant the planner sees the words
+// and estimates from the index statistics how many rows match.
+const tsquery = (q: SearchQuery) => sql`websearch_to_tsquery('english', ${q.text ?? ''})`;
+
 /**
  * The matching set, one row per hit: (request_id, attachment_id, sha256, page, rank, type, authority_id,
- * status, created). With text: requests whose title/body match plus document pages that match (a page
- * shared by two attachments of one request counts once, under the first); a type filter keeps only
- * documents of that type. Without text: requests (having an attachment of the type). No step needs the
- * whole set before yielding rows, so a LIMIT above it stops the scans early.
+ * status, created). With text: requests whose title/body match plus document pages that match, read from
+ * search_pages, where the request's filter columns sit beside each page's tsvector; a type filter keeps
+ * only documents of that type. Without text: requests (having an attachment of the type). No step needs
+ * the whole set before yielding rows, so a LIMIT above it stops the scans early.
  */
 function matches(q: SearchQuery): SQL {
   const filters = requestFilters(q);
@@ -50,22 +68,16 @@ function matches(q: SearchQuery): SQL {
   const requestBranch = q.type
     ? sql``
     : sql`
-      select r.id, null::int, null::text, 0, ts_rank(r.search, tq.q), null::text, r.authority_id, r.status, r.remote_created_at
-      from requests r, tq
-      where r.search @@ tq.q and ${and(filters)}
+      select r.id, null::int, null::text, 0, ts_rank(r.search, ${tsquery(q)}), null::text, r.authority_id, r.status, r.remote_created_at
+      from requests r
+      where r.search @@ ${tsquery(q)} and ${and(filters)}
       union all`;
-  const typeFilter = q.type ? [sql`b.sniffed_type = ${q.type}`] : [];
   return sql`
     select * from (${requestBranch}
-      select att.request_id, att.id, dp.sha256, dp.page, ts_rank(dp.search, tq.q), b.sniffed_type,
-             r.authority_id, r.status, r.remote_created_at
-      from document_pages dp
-      join attachments att on att.sha256 = dp.sha256 and not att.hidden and att.removed_at is null
-      join blobs b on b.sha256 = dp.sha256
-      join requests r on r.id = att.request_id, tq
-      where dp.search @@ tq.q and ${and([...filters, ...typeFilter])}
-        and not exists (select 1 from attachments first where first.sha256 = att.sha256 and first.request_id = att.request_id
-                        and not first.hidden and first.removed_at is null and first.id < att.id)
+      select h.request_id, h.attachment_id, h.sha256, h.page, ts_rank(h.search, ${tsquery(q)}), h.type,
+             h.authority_id, h.status, h.created
+      from search_pages h
+      where h.search @@ ${tsquery(q)} and ${and(pageFilters(q))}
     ) as hits (request_id, attachment_id, sha256, page, rank, type, authority_id, status, created)`;
 }
 
@@ -129,6 +141,15 @@ interface FacetRow {
 export const DEFAULT_EXACT_LIMIT = 10_000;
 
 export async function search(db: Db, q: SearchQuery, opts: { exactLimit?: number } = {}): Promise<SearchResult> {
+  return db.transaction(async (tx) => {
+    // Enough memory for the bitmap of a common word's matches to stay exact (rows, not whole heap pages
+    // to recheck), for this transaction only.
+    await tx.execute(sql`select set_config('work_mem', ${SEARCH_WORK_MEM}, true)`);
+    return searchInTransaction(tx, q, opts);
+  });
+}
+
+async function searchInTransaction(db: Db, q: SearchQuery, opts: { exactLimit?: number }): Promise<SearchResult> {
   const limit = Math.max(0, Math.min(q.limit ?? 20, 1000));
   const offset = Math.max(0, q.offset ?? 0);
   const exactLimit = opts.exactLimit ?? DEFAULT_EXACT_LIMIT;
@@ -138,7 +159,7 @@ export async function search(db: Db, q: SearchQuery, opts: { exactLimit?: number
   const headline = text
     ? sql`ts_headline('english', ${stripMarkers(sql`case when p.attachment_id is null
               then r.title || E'\n' || left(r.body_text, ${HEADLINE_SOURCE_CHARS})
-              else left(dp.text, ${HEADLINE_SOURCE_CHARS}) end`)}, tq.q, ${HEADLINE_OPTIONS})`
+              else left(dp.text, ${HEADLINE_SOURCE_CHARS}) end`)}, ${tsquery(q)}, ${HEADLINE_OPTIONS})`
     : stripMarkers(sql`left(r.body_text, 240)`);
   // one page of hits, read from a CTE named p, with their titles and snippets
   const pageOfHits = sql`(select coalesce(json_agg(h), '[]'::json) from (
@@ -148,7 +169,6 @@ export async function search(db: Db, q: SearchQuery, opts: { exactLimit?: number
          from p join requests r on r.id = p.request_id join authorities a on a.id = r.authority_id
          left join attachments att on att.id = p.attachment_id
          left join document_pages dp on dp.sha256 = p.sha256 and dp.page = p.page
-         cross join tq
          order by ${orderBy(q, 'p')}
       ) h)`;
   const typeFacet = text
@@ -156,15 +176,13 @@ export async function search(db: Db, q: SearchQuery, opts: { exactLimit?: number
     : sql`select 'type', b.sniffed_type, b.sniffed_type, count(distinct m.request_id)::int
           from m join attachments att on att.request_id = m.request_id and not att.hidden and att.removed_at is null
           join blobs b on b.sha256 = att.sha256 where b.sniffed_type is not null group by b.sniffed_type`;
-  const tq = sql`tq as (select websearch_to_tsquery('english', ${q.text ?? ''}) as q)`;
 
   // At most exactLimit + 1 matches are read: one more than the limit tells that there are more.
   // By date past the limit, m is not the newest matches, so the page is read separately below.
   const [row] = await rowsOf<{ seen: number; hits: HitRow[]; facets: FacetRow[] }>(
     db,
     sql`
-    with ${tq},
-    seen_matches as materialized (select * from (${matches(q)}) unordered limit ${exactLimit + 1}),
+    with seen_matches as materialized (select * from (${matches(q)}) unordered limit ${exactLimit + 1}),
     seen as (select count(*)::int as n from seen_matches),
     m as (select * from seen_matches limit ${exactLimit}),
     p as (select * from m where ${byDate ? sql`(select n from seen) <= ${exactLimit}` : sql`true`}
@@ -193,8 +211,7 @@ export async function search(db: Db, q: SearchQuery, opts: { exactLimit?: number
     const [dated] = await rowsOf<{ hits: HitRow[] }>(
       db,
       sql`
-      with ${tq},
-      p as (select * from (${matches(q)}) m order by ${orderBy(q, 'm')} limit ${limit} offset ${offset})
+      with p as (select * from (${matches(q)}) m order by ${orderBy(q, 'm')} limit ${limit} offset ${offset})
       select ${pageOfHits} as hits`,
     );
     hitRows = dated?.hits ?? [];
@@ -260,8 +277,7 @@ export async function* exportRows(db: Db, q: SearchQuery, pageSize = 500): Async
     const rows = await rowsOf<ExportDbRow>(
       db,
       sql`
-      with tq as (select websearch_to_tsquery('english', ${q.text ?? ''}) as q),
-      p as (
+      with p as (
         select * from (${matches(q)}) m
         where (m.request_id, coalesce(m.attachment_id, 0), m.page) > (${after[0]}, ${after[1]}, ${after[2]})
         order by m.request_id, coalesce(m.attachment_id, 0), m.page limit ${pageSize}

@@ -158,4 +158,34 @@ describe('search', () => {
       message: { kind: 'incoming', messageId: 21 } });
     expect(await archive.getAttachment('f'.repeat(64))).toBeNull();
   });
+
+  // Runs last: it changes the road safety thread the other tests read.
+  test('document hits follow later changes to their request, attachment and blob sharing', async () => {
+    const siteId = await archive.ensureSite(SITE);
+    const phrase = '"traffic calming measures"';
+    const roads = (status: string, hidden: boolean) => {
+      const input = thread({
+        remoteId: 1, urlTitle: 'road_safety', title: 'Road safety audit for Elm Street',
+        authority: { urlName: 'leeds_city_council', name: 'Leeds City Council' }, status,
+        remoteCreatedAt: new Date('2022-05-01T00:00:00Z'),
+      });
+      input.events[1]!.attachments.push({ remoteId: 10, part: 2, filename: 'audit.pdf', hidden,
+        content: { sha256: reportSha, size: 1, fetchedAt: new Date() } });
+      return input;
+    };
+    await archive.reconcileRequest(siteId, roads('refused', false), {});
+    expect((await archive.search({ text: phrase, status: 'successful' })).total).toBe(0);
+    expect((await archive.search({ text: phrase, status: 'refused' })).hits[0]).toMatchObject({ kind: 'document', status: 'refused' });
+
+    // the same blob attached to another request after its pages were extracted
+    const copy = thread({ remoteId: 5, urlTitle: 'audit_copy', title: 'Copy of the audit', status: 'successful',
+      authority: { urlName: 'york_council', name: 'York Council' }, remoteCreatedAt: new Date('2024-01-01T00:00:00Z') });
+    copy.events[1]!.attachments.push({ remoteId: 12, part: 2, filename: 'copy.pdf', hidden: false,
+      content: { sha256: reportSha, size: 1, fetchedAt: new Date() } });
+    await archive.reconcileRequest(siteId, copy, {});
+    expect((await archive.search({ text: phrase, sort: 'date' })).hits.map((h) => h.remoteId)).toEqual([5, 1]);
+
+    await archive.reconcileRequest(siteId, roads('refused', true), {});
+    expect((await archive.search({ text: phrase })).hits.map((h) => h.remoteId)).toEqual([5]);
+  });
 });
