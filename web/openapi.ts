@@ -152,7 +152,8 @@ export const openApiDocument = {
       SearchResult: {
         type: 'object',
         properties: {
-          total: { type: 'integer' },
+          total: { type: 'integer', description: 'every match, or when totalIsEstimate a lower bound (show it as "10,000+")' },
+          totalIsEstimate: { type: 'boolean', description: 'more matches than search counts exactly: total is that limit, facets count the matches seen' },
           limit: { type: 'integer' },
           offset: { type: 'integer' },
           hits: { type: 'array', items: { $ref: '#/components/schemas/SearchHit' } },

@@ -56,6 +56,18 @@ describe('search page', () => {
     expect(body).toContain('1 result');
     expect(body).not.toContain('rel="next"');
   });
+
+  it('shows an estimated total as N+ with no last page', async () => {
+    const capped = await openTestArchive({ searchExactLimit: 1 });
+    try {
+      await seedArchive(capped.archive);
+      const body = await (await createApp(capped.archive).request('/search?q=housing')).text();
+      expect(body).toContain('1+ results, page 1.');
+      expect(body).not.toMatch(/page 1 of/);
+    } finally {
+      await capped.cleanup();
+    }
+  });
 });
 
 describe('request page', () => {
