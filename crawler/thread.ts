@@ -6,7 +6,6 @@ import type { ReconcileInput } from '../storage/index.js';
 import { fetchAndKeep, GONE_STATUSES, UnexpectedResponseError, type RunContext } from './context.js';
 import { attachmentsItem, reviveThread, serializeThread, type AttachmentPayload, type RequestPayload } from './frontier.js';
 import { MaskingPendingError, type FetchedPage } from './http/index.js';
-import { findKeptDownload } from './kept-downloads.js';
 
 type ThreadAttachment = ReconcileInput['events'][number]['attachments'][number];
 type AttachmentContent = NonNullable<ThreadAttachment['content']>;
@@ -148,7 +147,7 @@ function missingAttachments(thread: ReconcileInput, held: Set<string>): number {
  * undefined when the site withholds it after all (hidden since the page was rendered).
  */
 async function fetchAttachment(ctx: RunContext, attachment: ThreadAttachment): Promise<AttachmentContent | undefined> {
-  const kept = await findKeptDownload(ctx.archive, ctx.runId, attachment.sourceUrl!);
+  const kept = await ctx.archive.keptDownload(ctx.runId, attachment.sourceUrl!);
   if (kept) return kept;
   const dest = path.join(ctx.tmpDir, randomUUID());
   try {

@@ -20,6 +20,8 @@ import type {
   AttachmentDetail,
   CaptureInput,
   ExportRow,
+  KeptDownload,
+  LatestCapture,
   ReconcileInput,
   ReconcileOutcome,
   RequestDetail,
@@ -49,6 +51,10 @@ export interface Archive {
   ensureSite(baseUrl: string, name?: string): Promise<number>;
   putBlob(input: BlobInput, meta?: { contentType?: string; sniffedType?: string }): Promise<{ sha256: string; size: number; created: boolean }>;
   recordCapture(c: CaptureInput): Promise<number>;
+  /** The newest 200 capture of `url` with a stored body, or null: for conditional GETs. */
+  latestCapture(siteId: number, url: string): Promise<LatestCapture | null>;
+  /** The newest attachment download of `url` this run stored, or null: a resumed run reuses it. */
+  keptDownload(runId: number, url: string): Promise<KeptDownload | null>;
   getRequestState(
     siteId: number,
     remoteId: number,
@@ -178,6 +184,35 @@ function createArchive(
         })
         .returning({ id: captures.id });
       return row!.id;
+    },
+
+    async latestCapture(siteId, url) {
+      const [row] = await rowsOf<{ id: number; sha256: string; response_headers: Record<string, string> | string }>(
+        db,
+        sql`select id, sha256, response_headers from captures
+            where url = ${url} and site_id = ${siteId} and status = 200 and sha256 is not null
+            order by id desc limit 1`,
+      );
+      if (!row) return null;
+      const headers = (typeof row.response_headers === 'string' ? JSON.parse(row.response_headers) : row.response_headers) as Record<string, string>;
+      return {
+        captureId: Number(row.id),
+        sha256: row.sha256,
+        contentType: headers['content-type'] ?? null,
+        etag: headers['etag'] ?? null,
+        lastModified: headers['last-modified'] ?? null,
+      };
+    },
+
+    async keptDownload(runId, url) {
+      const [row] = await rowsOf<{ id: number; sha256: string; size: number | string; fetched_at: string | Date }>(
+        db,
+        sql`select id, sha256, size, fetched_at from captures
+            where url = ${url} and run_id = ${runId} and kind = 'attachment' and status = 200 and sha256 is not null
+            order by id desc limit 1`,
+      );
+      if (!row) return null;
+      return { captureId: Number(row.id), sha256: row.sha256, size: Number(row.size), fetchedAt: new Date(row.fetched_at) };
     },
 
     async getRequestState(siteId, remoteId) {

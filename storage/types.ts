@@ -22,6 +22,23 @@ export interface CaptureInput {
   kind: CaptureKind;
 }
 
+/** The newest stored 200 answer for a URL: its body and the validators to ask the site whether it changed. */
+export interface LatestCapture {
+  captureId: number;
+  sha256: string;
+  contentType: string | null;
+  etag: string | null;
+  lastModified: string | null;
+}
+
+/** An attachment a run already downloaded and stored (blob and capture). */
+export interface KeptDownload {
+  captureId: number;
+  sha256: string;
+  size: number;
+  fetchedAt: Date;
+}
+
 export interface PersonInput {
   remoteId?: number;
   urlName: string;
