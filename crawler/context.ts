@@ -1,6 +1,7 @@
+import { buffer } from 'node:stream/consumers';
 import type { Logger } from 'pino';
 import type { Archive, CaptureKind } from '../storage/index.js';
-import type { FetchedPage, PoliteFetcher } from './http/index.js';
+import { decodeText, type FetchedPage, type PoliteFetcher } from './http/index.js';
 import type { SiteUrls } from './urls.js';
 
 /** What one run has done so far; stored on the run row, so a resumed run keeps counting. */
@@ -72,17 +73,30 @@ export interface RunContext {
 
 const kindCounter: Partial<Record<CaptureKind, keyof RunCounters>> = { json: 'json', page: 'pages', listing: 'listings', csv: 'listings' };
 
-/** Fetches through the polite fetcher and keeps the response: body as a blob first, then the capture row. */
+/**
+ * Fetches through the polite fetcher and keeps the response: body as a blob first, then the capture row.
+ * With `conditional`, the validators of the newest stored 200 answer for the URL go with the request;
+ * a 304 is recorded as its own bodiless capture and handed back as that stored answer (status 200,
+ * `notModified` set), so callers parse it as if it had come again.
+ */
 export async function fetchAndKeep(
   ctx: RunContext,
   url: string,
   kind: CaptureKind,
+  options: { conditional?: boolean } = {},
 ): Promise<{ response: FetchedPage; captureId: number }> {
-  const response = await ctx.fetcher.get(url, kind === 'json' ? { accept: 'application/json' } : {});
+  const previous = options.conditional ? await ctx.archive.latestCapture(ctx.siteId, url) : null;
+  const validators = previous && (previous.etag || previous.lastModified)
+    ? { ...(previous.etag ? { etag: previous.etag } : {}), ...(previous.lastModified ? { lastModified: previous.lastModified } : {}) }
+    : undefined;
+  const response = await ctx.fetcher.get(url, {
+    ...(kind === 'json' ? { accept: 'application/json' } : {}),
+    ...(validators ? { conditional: validators } : {}),
+  });
   const counter = kindCounter[kind];
   if (counter) ctx.counters[counter]++;
   let stored: { sha256: string; size: number } | null = null;
-  if (response.body.length > 0) {
+  if (response.body.length > 0 && response.status !== 304) {
     const contentType = response.headers['content-type'];
     stored = await ctx.archive.putBlob(response.body, contentType ? { contentType } : {});
   }
@@ -98,7 +112,19 @@ export async function fetchAndKeep(
     size: stored?.size ?? null,
     kind,
   });
+  if (response.status === 304 && previous) return { response: await asStoredAnswer(ctx, response, previous), captureId };
   return { response, captureId };
+}
+
+/** A 304 stands for the stored answer it confirmed: its body, its content type, status 200. */
+async function asStoredAnswer(
+  ctx: RunContext,
+  response: FetchedPage,
+  previous: { sha256: string; contentType: string | null },
+): Promise<FetchedPage> {
+  const body = await buffer(await ctx.archive.blobs.get(previous.sha256));
+  const headers = { ...response.headers, ...(previous.contentType ? { 'content-type': previous.contentType } : {}) };
+  return { ...response, status: 200, headers, body, text: () => decodeText(body, previous.contentType ?? undefined), notModified: true };
 }
 
 /** A request the site no longer serves to the public (site facts §6.3). */

@@ -18,7 +18,7 @@ export function wholeHistory(today: Date): DateWindow {
  * or two half windows when the listing is too big to page through).
  */
 export async function crawlListing(ctx: RunContext, url: string, scan: ListingScan): Promise<void> {
-  const { response } = await fetchAndKeep(ctx, url, 'listing');
+  const { response } = await fetchAndKeep(ctx, url, 'listing', { conditional: true });
   // Pages past the cap answer 404; so does an empty filtered listing on some versions.
   if (response.status === 404 && scan.page > 1) return;
   if (response.status !== 200) throw new UnexpectedResponseError(response.url, response.status);

@@ -15,7 +15,7 @@ type AttachmentContent = NonNullable<ThreadAttachment['content']>;
  * says something changed; then one reconcile (one transaction) for the whole thread.
  */
 export async function syncRequest(ctx: RunContext, ref: RequestPayload): Promise<void> {
-  const first = await fetchAndKeep(ctx, ctx.urls.requestJson(ref.slug ?? ref.remoteId!), 'json');
+  const first = await fetchAndKeep(ctx, ctx.urls.requestJson(ref.slug ?? ref.remoteId!), 'json', { conditional: true });
   let json = first.response;
   let knownRemoteId = ref.remoteId;
 
@@ -24,7 +24,7 @@ export async function syncRequest(ctx: RunContext, ref: RequestPayload): Promise
     const known = await ctx.archive.findRequestByUrlTitle(ctx.siteId, ref.slug);
     if (known) {
       knownRemoteId = known.remoteId;
-      json = (await fetchAndKeep(ctx, ctx.urls.requestJson(known.remoteId), 'json')).response;
+      json = (await fetchAndKeep(ctx, ctx.urls.requestJson(known.remoteId), 'json', { conditional: true })).response;
     }
   }
   if (GONE_STATUSES.has(json.status)) {

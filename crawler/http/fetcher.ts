@@ -169,7 +169,8 @@ function flattenHeaders(headers: Record<string, string | string[] | undefined>):
   return flat;
 }
 
-function decodeText(body: Buffer, contentType: string | undefined): string {
+/** The body as text, in the charset its Content-Type names (UTF-8 otherwise). */
+export function decodeText(body: Buffer, contentType: string | undefined): string {
   const charset = /charset\s*=\s*"?([^";\s]+)/i.exec(contentType ?? '')?.[1];
   try {
     return new TextDecoder(charset ?? 'utf-8').decode(body);

@@ -1,5 +1,6 @@
 export {
   PoliteFetcher,
+  decodeText,
   type PoliteFetcherOptions,
   type ResponseRecord,
   type RetryEvent,

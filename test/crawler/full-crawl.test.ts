@@ -52,6 +52,12 @@ describe(`a full crawl of a ${SITE_SIZE}-request site`, () => {
     expect(summary.counters.attachments).toBe(0);
     expect(summary.counters.unchangedRequests).toBe(sim.groundTruth().requests.length);
     expect(sim.log.filter((entry) => isThreadPagePath(entry.path) || isAttachmentPath(entry.path))).toEqual([]);
+    // Conditional GETs: every thread's JSON carries the stored ETag back, and the site answers 304.
+    const threadJson = sim.log.filter((entry) => entry.path.endsWith('.json') && entry.headers['if-none-match']);
+    expect(threadJson.length).toBeGreaterThanOrEqual(sim.groundTruth().requests.length);
+    expect(threadJson.filter((entry) => entry.status !== 304)).toEqual([]);
+    expect(sim.log.some((entry) => entry.path.startsWith('/body/') && entry.status === 304)).toBe(true);
+    expect(summary.counters.notModified).toBe(sim.log.filter((entry) => entry.status === 304).length);
   });
 
   it('picks up exactly the changes of a simulated day: new threads, responses, a removal, a rename', { timeout: 180_000 }, async () => {
