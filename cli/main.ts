@@ -1,3 +1,3 @@
-import { runCli } from './program.js';
+import { runCli } from './index.js';
 
 process.exitCode = await runCli(process.argv.slice(2));

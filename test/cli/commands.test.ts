@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { extract } from '../../parsers/index.js';
-import { runCli } from '../../cli/program.js';
+import { runCli } from '../../cli/index.js';
 import type { Archive } from '../../storage/index.js';
 import { openChildArchive, startCli, type ChildArchive } from '../helpers/cli.js';
 

@@ -2,8 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { Command } from 'commander';
-import { buildProgram } from '../../cli/program.js';
-import { ENVIRONMENT } from '../../cli/context.js';
+import { buildProgram, ENVIRONMENT } from '../../cli/index.js';
 
 interface Service {
   build?: unknown;
