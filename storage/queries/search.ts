@@ -51,9 +51,14 @@ const tsquery = (q: SearchQuery) => sql`websearch_to_tsquery('english', ${q.text
  * search_pages, where the request's filter columns sit beside each page's tsvector; a type filter keeps
  * only documents of that type. Without text: requests (having an attachment of the type). No step needs
  * the whole set before yielding rows, so a LIMIT above it stops the scans early.
+ * `newest` keeps only the newest that many rows of each branch (and rows tied with the last on date):
+ * each then walks its date index, a few rows per hit for a common word, where a sort of every match of
+ * the union would read them all.
  */
-function matches(q: SearchQuery): SQL {
+function matches(q: SearchQuery, newest?: number): SQL {
   const filters = requestFilters(q);
+  const newestOf = (created: string) =>
+    newest === undefined ? sql`` : sql`order by ${sql.raw(created)} desc nulls last fetch first ${newest} rows with ties`;
   if (!hasText(q)) {
     const typeFilter = q.type
       ? [sql`exists (select 1 from attachments att join blobs b on b.sha256 = att.sha256
@@ -63,21 +68,21 @@ function matches(q: SearchQuery): SQL {
       select r.id as request_id, null::int as attachment_id, null::text as sha256, 0 as page, 0::real as rank,
              null::text as type, r.authority_id, r.status, r.remote_created_at as created
       from requests r
-      where ${and([...filters, ...typeFilter])}`;
+      where ${and([...filters, ...typeFilter])} ${newestOf('r.remote_created_at')}`;
   }
   const requestBranch = q.type
     ? sql``
     : sql`
-      select r.id, null::int, null::text, 0, ts_rank(r.search, ${tsquery(q)}), null::text, r.authority_id, r.status, r.remote_created_at
-      from requests r
-      where r.search @@ ${tsquery(q)} and ${and(filters)}
+      (select r.id, null::int, null::text, 0, ts_rank(r.search, ${tsquery(q)}), null::text, r.authority_id, r.status, r.remote_created_at
+       from requests r
+       where r.search @@ ${tsquery(q)} and ${and(filters)} ${newestOf('r.remote_created_at')})
       union all`;
   return sql`
     select * from (${requestBranch}
-      select h.request_id, h.attachment_id, h.sha256, h.page, ts_rank(h.search, ${tsquery(q)}), h.type,
-             h.authority_id, h.status, h.created
-      from search_pages h
-      where h.search @@ ${tsquery(q)} and ${and(pageFilters(q))}
+      (select h.request_id, h.attachment_id, h.sha256, h.page, ts_rank(h.search, ${tsquery(q)}), h.type,
+              h.authority_id, h.status, h.created
+       from search_pages h
+       where h.search @@ ${tsquery(q)} and ${and(pageFilters(q))} ${newestOf('h.created')})
     ) as hits (request_id, attachment_id, sha256, page, rank, type, authority_id, status, created)`;
 }
 
@@ -145,6 +150,8 @@ export async function search(db: Db, q: SearchQuery, opts: { exactLimit?: number
     // Enough memory for the bitmap of a common word's matches to stay exact (rows, not whole heap pages
     // to recheck), for this transaction only.
     await tx.execute(sql`select set_config('work_mem', ${SEARCH_WORK_MEM}, true)`);
+    // compiling a plan costs more (≈120 ms) than a search of one page of hits saves by it
+    await tx.execute(sql`select set_config('jit', 'off', true)`);
     return searchInTransaction(tx, q, opts);
   });
 }
@@ -211,7 +218,7 @@ async function searchInTransaction(db: Db, q: SearchQuery, opts: { exactLimit?: 
     const [dated] = await rowsOf<{ hits: HitRow[] }>(
       db,
       sql`
-      with p as (select * from (${matches(q)}) m order by ${orderBy(q, 'm')} limit ${limit} offset ${offset})
+      with p as (select * from (${matches(q, offset + limit)}) m order by ${orderBy(q, 'm')} limit ${limit} offset ${offset})
       select ${pageOfHits} as hits`,
     );
     hitRows = dated?.hits ?? [];

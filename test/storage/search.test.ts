@@ -189,3 +189,26 @@ describe('search', () => {
     expect((await archive.search({ text: phrase })).hits.map((h) => h.remoteId)).toEqual([5]);
   });
 });
+
+describe('search past the exact limit', () => {
+  test('the total is a lower bound, date order stays exact and relevance ranks the matches read', async () => {
+    const capped = await openTestArchive({ searchExactLimit: 2 });
+    try {
+      const siteId = await capped.archive.ensureSite(SITE);
+      for (const [remoteId, year] of [[1, 2019], [2, 2023], [3, 2021], [4, 2022]] as const) {
+        await capped.archive.reconcileRequest(siteId, thread({ remoteId, urlTitle: `bins_${remoteId}`, title: `Bin collection ${year}`,
+          remoteCreatedAt: new Date(`${year}-01-01T00:00:00Z`) }), {});
+      }
+      const byDate = await capped.archive.search({ text: 'bin', sort: 'date', limit: 3 });
+      expect(byDate).toMatchObject({ total: 2, totalIsEstimate: true });
+      expect(byDate.hits.map((h) => h.remoteId)).toEqual([2, 4, 3]);
+      expect((await capped.archive.search({ text: 'bin', sort: 'date', limit: 2, offset: 2 })).hits.map((h) => h.remoteId)).toEqual([3, 1]);
+      const byRank = await capped.archive.search({ text: 'bin' });
+      expect(byRank.totalIsEstimate).toBe(true);
+      expect(byRank.hits).toHaveLength(2);
+      expect((await capped.archive.search({ text: 'bin', from: new Date('2022-06-01') })).totalIsEstimate).toBe(false);
+    } finally {
+      await capped.cleanup();
+    }
+  });
+});
