@@ -3,6 +3,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { WARCParser } from 'warcio';
 import { extract } from '../../parsers/index.js';
 import { runCli } from '../../cli/index.js';
 import type { Archive } from '../../storage/index.js';
@@ -167,6 +168,20 @@ describe('the wdtk-archive command line on a filled archive', () => {
     const bad = await run(target, ['export', '--format', 'xml']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toBe('wdtk-archive: --format takes jsonl, csv, warc, not "xml"\n');
+  });
+
+  it('export --format warc writes the captures behind the result set, readable by a WARC parser', async () => {
+    const warcFile = path.join(outDir, 'export.warc');
+    const exported = await run(target, ['export', 'Purpose', '--format', 'warc', '-o', warcFile]);
+    expect(exported.code).toBe(0);
+    const records: { type: string | undefined; uri: string | undefined; payloadDigest: string | undefined }[] = [];
+    for await (const record of new WARCParser([await readFile(warcFile)])) {
+      records.push({ type: record.warcType, uri: record.warcTargetURI, payloadDigest: record.warcPayloadDigest });
+      await record.readFully(false);
+    }
+    expect(exported.stderr).toBe(`${records.length} WARC records written\n`);
+    const response = records.find((r) => r.type === 'response' && r.uri?.includes('/attach/2/psni.pdf'));
+    expect(response?.payloadDigest).toBe(`sha256:${stored.sha256}`);
   });
 
   it('db migrate is a no-op on a migrated archive', async () => {
