@@ -21,13 +21,14 @@ describe('a run killed with SIGKILL', () => {
     await sim?.close();
   });
 
-  it('is continued by the next crawl: same archive, nothing stored twice, nothing downloaded twice', { timeout: 300_000 }, async () => {
+  it('is continued by the next crawl: same archive, nothing stored twice, nothing downloaded twice', { timeout: 480_000 }, async () => {
     sim = await startSimulator({ requests: 40, seed: 13, maskingMs: 200 });
     target = await openChildArchive();
     const args = [...target.args, '--site', sim.url, 'crawl', '--all', '--ids', '--rate', '100', '--no-extract'];
 
     const first = startCli(args, target.env);
-    await until(() => sim.log.length > 0, 60_000);
+    // A fresh embedded archive migrates before the first request: over a minute on a loaded machine.
+    await until(() => sim.log.length > 0, 180_000);
     const second = await startCli(args, target.env).done;
     expect(second.code).toBe(1);
     expect(second.stderr).toMatch(/^wdtk-archive: .*(in use|already running).*only one run at a time/m);
