@@ -147,11 +147,10 @@ export const DEFAULT_EXACT_LIMIT = 10_000;
 
 export async function search(db: Db, q: SearchQuery, opts: { exactLimit?: number } = {}): Promise<SearchResult> {
   return db.transaction(async (tx) => {
-    // Enough memory for the bitmap of a common word's matches to stay exact (rows, not whole heap pages
-    // to recheck), for this transaction only.
-    await tx.execute(sql`select set_config('work_mem', ${SEARCH_WORK_MEM}, true)`);
-    // compiling a plan costs more (≈120 ms) than a search of one page of hits saves by it
-    await tx.execute(sql`select set_config('jit', 'off', true)`);
+    // For this transaction only: enough memory for the bitmap of a common word's matches to stay exact
+    // (rows, not whole heap pages to recheck), and no JIT: compiling costs more (≈120 ms on a common
+    // word) than it saves on one page of hits.
+    await tx.execute(sql`select set_config('work_mem', ${SEARCH_WORK_MEM}, true), set_config('jit', 'off', true)`);
     return searchInTransaction(tx, q, opts);
   });
 }
