@@ -10,6 +10,7 @@ import { startSimulator } from '../fixtures/site/index.js';
 import { createCrawlReporter, formatSummary, runCrawl } from '../crawler/index.js';
 import { pino } from 'pino';
 import { openArchive } from '../storage/index.js';
+import { formatSnippet, formatTotal } from './format.js';
 
 const SEARCHES = ['penalty charge notices', 'potholes', 'agency staff', 'fly-tipping', 'body-worn video', 'school transport', 'noise complaints', 'stop and search'];
 
@@ -44,12 +45,11 @@ async function main(): Promise<void> {
       const result = await archive.search({ text, limit: 3 });
       const documentHit = result.hits.find((hit) => hit.kind === 'document');
       if (!documentHit) continue;
-      say(`search "${text}": ${result.total} hits; the first ones:`);
+      say(`search "${text}": ${formatTotal(result.total, result.totalIsEstimate)}; the first ones:`);
       for (const hit of result.hits) {
         const where = hit.attachment ? `${hit.attachment.filename ?? 'document'}, page ${hit.attachment.page}` : 'request thread';
-        const snippet = hit.snippetParts.map((part) => (part.match ? `[${part.text}]` : part.text)).join('');
         say(`  ${hit.title} (${hit.authority.name}) - ${where}`);
-        say(`    ${snippet.replace(/\s+/g, ' ').trim()}`);
+        say(`    ${formatSnippet(hit)}`);
       }
       say();
       const request = await archive.getRequest(String(documentHit.remoteId));

@@ -173,7 +173,7 @@ export function createApp(archive: Archive, opts: AppOptions = {}): Hono {
   app.get('/api/search', async (c) => {
     const { query, limit } = pagedQueryFromParams(paramsOf(c), { maxLimit: MAX_API_LIMIT });
     const result = await archive.search(query);
-    return c.json({ total: result.total, limit, offset: query.offset ?? 0, hits: result.hits, facets: result.facets });
+    return c.json({ total: result.total, totalIsEstimate: result.totalIsEstimate, limit, offset: query.offset ?? 0, hits: result.hits, facets: result.facets });
   });
 
   app.get(`/api/request/:slug{${SLUG}}`, async (c) => {

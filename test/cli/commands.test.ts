@@ -174,7 +174,7 @@ describe('the wdtk-archive command line on a filled archive', () => {
     const warcFile = path.join(outDir, 'export.warc');
     const exported = await run(target, ['export', 'Purpose', '--format', 'warc', '-o', warcFile]);
     expect(exported.code).toBe(0);
-    const records: { type: string | undefined; uri: string | undefined; payloadDigest: string | undefined }[] = [];
+    const records: { type: string | undefined; uri: string | null | undefined; payloadDigest: string | null | undefined }[] = [];
     for await (const record of new WARCParser([await readFile(warcFile)])) {
       records.push({ type: record.warcType, uri: record.warcTargetURI, payloadDigest: record.warcPayloadDigest });
       await record.readFully(false);

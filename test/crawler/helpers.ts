@@ -1,15 +1,7 @@
-import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import robotsParserCjs from 'robots-parser';
 import { sql } from 'drizzle-orm';
 import { ROBOTS_TXT, type GroundTruth, type RequestLogEntry } from '../../fixtures/site/index.js';
-import { openArchive, type Archive } from '../../storage/index.js';
-import { openTestArchive } from '../helpers/archive.js';
-
-export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+import type { Archive } from '../../storage/index.js';
 
 // robots-parser is CommonJS typed as an ES default export; at run time the import is the function itself.
 const robotsParser = robotsParserCjs as unknown as typeof robotsParserCjs.default;
@@ -112,70 +104,4 @@ export async function integrityProblems(archive: Archive): Promise<string[]> {
   return problems;
 }
 
-export interface CliResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the real CLI (`node bin/wdtk-archive.js ...`) as a child process. */
-export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): { child: ReturnType<typeof spawn>; done: Promise<CliResult> } {
-  const child = spawn(process.execPath, ['bin/wdtk-archive.js', ...args], {
-    cwd: repoRoot,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const done = new Promise<CliResult>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
-  return { child, done };
-}
-
-export interface ChildArchive {
-  /** Global CLI arguments and environment that point a child process at this archive. */
-  args: string[];
-  env: NodeJS.ProcessEnv;
-  /** Opens the archive in this process (once no child holds an embedded one) and runs `use`. */
-  inspect<T>(use: (archive: Archive) => Promise<T>): Promise<T>;
-  cleanup(): Promise<void>;
-}
-
-/**
- * An archive a child CLI process can open. Embedded: a temp directory (PGlite locks it to one
- * process at a time). With DATABASE_URL / S3_ENDPOINT: a fresh database and bucket on those servers.
- */
-export async function openChildArchive(): Promise<ChildArchive> {
-  const archiveDir = await mkdtemp(path.join(tmpdir(), 'wdtk-cli-archive-'));
-  if (!process.env['DATABASE_URL']) {
-    return {
-      args: ['--archive', archiveDir],
-      env: { DATABASE_URL: '', S3_ENDPOINT: '' },
-      async inspect(use) {
-        const archive = await openArchive({ archiveDir });
-        try {
-          return await use(archive);
-        } finally {
-          await archive.close();
-        }
-      },
-      cleanup: () => rm(archiveDir, { recursive: true, force: true }),
-    };
-  }
-  const test = await openTestArchive();
-  const { config } = test.archive;
-  return {
-    args: ['--archive', archiveDir],
-    env: { DATABASE_URL: config.databaseUrl, ...(config.s3 ? { S3_BUCKET: config.s3.bucket } : {}) },
-    inspect: (use) => use(test.archive),
-    async cleanup() {
-      await test.cleanup();
-      await rm(archiveDir, { recursive: true, force: true });
-    },
-  };
-}
+export { openChildArchive, repoRoot, startCli, type ChildArchive, type CliResult } from '../helpers/cli.js';
