@@ -2,7 +2,7 @@
 // S3-compatible test server: @20minutes/s3rver behind a shim answering ListMultipartUploads
 // (GET /<bucket>?uploads), which minio-js v8 calls before every multipart upload and s3rver lacks.
 // Run: S3_PORT (default 9000), S3_DIR (default ./.s3-data), S3_BUCKETS (comma list, pre-created).
-// Import: createS3TestServer({ dir, buckets }) -> { server, s3 } (test/helpers/s3.ts listens on port 0).
+// Import: createS3TestServer({ dir, buckets }) -> { server, s3 }. S3_PORT=0 picks a free port (test/helpers/s3.ts).
 const fs = require('node:fs');
 const http = require('node:http');
 const S3rver = require('@20minutes/s3rver');
@@ -39,7 +39,7 @@ if (require.main === module) {
   const dir = process.env.S3_DIR || '.s3-data';
   const buckets = (process.env.S3_BUCKETS || '').split(',').filter(Boolean);
   createS3TestServer({ dir, buckets }).then(({ server }) => {
-    server.listen(port, '127.0.0.1', () => console.log(`s3 test server on http://127.0.0.1:${port} dir=${dir} pid=${process.pid}`));
+    server.listen(port, '127.0.0.1', () => console.log(`s3 test server on http://127.0.0.1:${server.address().port} dir=${dir} pid=${process.pid}`));
     const stop = () => {
       server.close(() => process.exit(0));
       server.closeAllConnections();

@@ -1,15 +1,11 @@
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import type { Server } from 'node:http';
-import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { S3Config } from '../../storage/index.js';
 
-const require = createRequire(import.meta.url);
-const { createS3TestServer } = require('../../scripts/s3-test-server.cjs') as {
-  createS3TestServer(opts: { dir: string; buckets?: string[] }): Promise<{ server: Server }>;
-};
+const script = fileURLToPath(new URL('../../scripts/s3-test-server.cjs', import.meta.url));
 
 export interface S3TestServer {
   endpoint: string;
@@ -18,20 +14,32 @@ export interface S3TestServer {
   stop(): Promise<void>;
 }
 
-/** The same s3rver + multipart shim as scripts/s3-test-server.cjs, in this process on a free port. */
+/**
+ * scripts/s3-test-server.cjs (s3rver + multipart shim) in a child process on a free port: its memory
+ * stays out of this process, so tests measuring our RSS measure only the client.
+ */
 export async function startS3Server(buckets: string[] = []): Promise<S3TestServer> {
   const dir = await mkdtemp(path.join(tmpdir(), 'wdtk-s3-'));
-  const { server } = await createS3TestServer({ dir, buckets });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
+  const child = spawn(process.execPath, [script], {
+    env: { ...process.env, S3_PORT: '0', S3_DIR: dir, S3_BUCKETS: buckets.join(',') },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /on http:\/\/127\.0\.0\.1:(\d+) /.exec(out);
+      if (match) resolve(Number(match[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`s3 test server exited with ${code} before listening: ${out}`)));
+  });
   return {
     endpoint: `http://127.0.0.1:${port}`,
     config: (bucket) => ({ endPoint: '127.0.0.1', port, useSSL: false, bucket, accessKey: 'S3RVER', secretKey: 'S3RVER', region: 'us-east-1' }),
     async stop() {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      child.kill('SIGTERM');
+      await exited;
       await rm(dir, { recursive: true, force: true });
     },
   };
