@@ -214,7 +214,7 @@ async function largeAttachmentRss(): Promise<void> {
       out(`${label}, small thread on a fresh archive: ${describePeak(await cliCrawlPeak(sim.url, archiveDir, first.urlTitle, extract))}`);
       out(`${label}, another small thread (baseline): ${describePeak(await cliCrawlPeak(sim.url, archiveDir, second.urlTitle, extract))}`);
       const peak = await cliCrawlPeak(sim.url, archiveDir, large.urlTitle, extract);
-      const archive = await openArchive(configFromEnv({}, { archiveDir }));
+      const archive = await openArchive(configFromEnv(process.env, { archiveDir }));
       let stored: string | null | undefined;
       try {
         stored = (await archive.getRequest(large.urlTitle))?.attachments.find((a) => a.size === LARGE_BYTES)?.sha256;

@@ -1,7 +1,7 @@
 import { text as readText } from 'node:stream/consumers';
 import * as cheerio from 'cheerio';
 import { and, desc, eq } from 'drizzle-orm';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { schema, type Archive } from '../storage/index.js';
 
 const { captures } = schema;
@@ -58,6 +58,8 @@ export class Snapshotter {
   }
 
   private async open(): Promise<Browser> {
+    // playwright-core loads with the first snapshot: a crawl without --snapshots never pays for it.
+    const { chromium } = await import('playwright-core');
     this.browser ??= await chromium.launch({ executablePath: this.executablePath, args: CHROMIUM_ARGS });
     return this.browser;
   }

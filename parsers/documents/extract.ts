@@ -1,10 +1,4 @@
 import { ExtractContext, emptyResult, errorMessage } from './context.js';
-import { extractEml, extractMsg, extractTnef } from './formats/email.js';
-import { extractDoc, extractDocx, extractOpenDocument, extractPptx, extractSheetJs, extractXlsx } from './formats/office.js';
-import { extractPdf } from './formats/pdf.js';
-import { extractRtf } from './formats/rtf.js';
-import { extractHtml, extractPlainText } from './formats/text.js';
-import { extractZip } from './formats/zip.js';
 import { ocrImage, toolAvailable } from './ocr.js';
 import { sniffType, type SniffHint } from './sniff.js';
 import { DEFAULT_LIMITS, DEFAULT_TIMEOUT_MS, ExtractError, type ExtractOptions, type ExtractResult } from './types.js';
@@ -13,28 +7,44 @@ export type ExtractInput = Uint8Array | NodeJS.ReadableStream | AsyncIterable<Ui
 
 type Handler = (bytes: Uint8Array, ctx: ExtractContext, result: ExtractResult, depth: number) => Promise<void> | void;
 
+// Format libraries (pdf.js, exceljs, mammoth, mailparser...) load on first use: a process that only parses
+// site pages, or hands documents to worker threads, never pays their few hundred MB.
+const formats = {
+  email: () => import('./formats/email.js'),
+  office: () => import('./formats/office.js'),
+  pdf: () => import('./formats/pdf.js'),
+  rtf: () => import('./formats/rtf.js'),
+  text: () => import('./formats/text.js'),
+  zip: () => import('./formats/zip.js'),
+};
+
+/** Loads every format library now: a long-lived extraction worker pays once, up front, instead of per first document. */
+export async function preloadFormats(): Promise<void> {
+  await Promise.all(Object.values(formats).map((load) => load()));
+}
+
 const HANDLERS: Record<string, Handler> = {
-  pdf: (bytes, ctx, result) => extractPdf(bytes, ctx, result),
-  docx: (bytes, ctx, result) => extractDocx(bytes, ctx, result),
-  xlsx: (bytes, ctx, result) => extractXlsx(bytes, ctx, result),
-  pptx: (bytes, ctx, result) => extractPptx(bytes, ctx, result),
-  xls: (bytes, ctx, result) => extractSheetJs(bytes, ctx, result),
-  ods: (bytes, ctx, result) => extractSheetJs(bytes, ctx, result),
-  doc: (bytes, ctx, result) => extractDoc(bytes, ctx, result),
-  odt: (bytes, ctx, result) => extractOpenDocument(bytes, ctx, result),
-  odp: (bytes, ctx, result) => extractOpenDocument(bytes, ctx, result),
-  rtf: (bytes, ctx, result) => extractRtf(bytes, ctx, result),
-  html: (bytes, ctx, result) => extractHtml(bytes, ctx, result),
-  txt: (bytes, ctx, result) => extractPlainText(bytes, ctx, result),
-  csv: (bytes, ctx, result) => extractPlainText(bytes, ctx, result),
+  pdf: async (bytes, ctx, result) => (await formats.pdf()).extractPdf(bytes, ctx, result),
+  docx: async (bytes, ctx, result) => (await formats.office()).extractDocx(bytes, ctx, result),
+  xlsx: async (bytes, ctx, result) => (await formats.office()).extractXlsx(bytes, ctx, result),
+  pptx: async (bytes, ctx, result) => (await formats.office()).extractPptx(bytes, ctx, result),
+  xls: async (bytes, ctx, result) => (await formats.office()).extractSheetJs(bytes, ctx, result),
+  ods: async (bytes, ctx, result) => (await formats.office()).extractSheetJs(bytes, ctx, result),
+  doc: async (bytes, ctx, result) => (await formats.office()).extractDoc(bytes, ctx, result),
+  odt: async (bytes, ctx, result) => (await formats.office()).extractOpenDocument(bytes, ctx, result),
+  odp: async (bytes, ctx, result) => (await formats.office()).extractOpenDocument(bytes, ctx, result),
+  rtf: async (bytes, ctx, result) => (await formats.rtf()).extractRtf(bytes, ctx, result),
+  html: async (bytes, ctx, result) => (await formats.text()).extractHtml(bytes, ctx, result),
+  txt: async (bytes, ctx, result) => (await formats.text()).extractPlainText(bytes, ctx, result),
+  csv: async (bytes, ctx, result) => (await formats.text()).extractPlainText(bytes, ctx, result),
   image: (bytes, ctx, result) => extractImage(bytes, ctx, result),
-  zip: (bytes, ctx, result, depth) => extractZip(bytes, ctx, result, (child, name) => extractChild(child, { filename: name }, ctx, result, depth)),
-  eml: (bytes, ctx, result, depth) =>
-    extractEml(bytes, ctx, result, (child, name, contentType) =>
+  zip: async (bytes, ctx, result, depth) => (await formats.zip()).extractZip(bytes, ctx, result, (child, name) => extractChild(child, { filename: name }, ctx, result, depth)),
+  eml: async (bytes, ctx, result, depth) =>
+    (await formats.email()).extractEml(bytes, ctx, result, (child, name, contentType) =>
       extractChild(child, contentType ? { filename: name, contentType } : { filename: name }, ctx, result, depth),
     ),
-  msg: (bytes, ctx, result, depth) => extractMsg(bytes, ctx, result, (child, name) => extractChild(child, { filename: name }, ctx, result, depth)),
-  tnef: (bytes, ctx, result, depth) => extractTnef(bytes, ctx, result, (child, name) => extractChild(child, { filename: name }, ctx, result, depth)),
+  msg: async (bytes, ctx, result, depth) => (await formats.email()).extractMsg(bytes, ctx, result, (child, name) => extractChild(child, { filename: name }, ctx, result, depth)),
+  tnef: async (bytes, ctx, result, depth) => (await formats.email()).extractTnef(bytes, ctx, result, (child, name) => extractChild(child, { filename: name }, ctx, result, depth)),
 };
 
 /** Extracts searchable text in this process. Use extractIsolated for documents from outside. */
