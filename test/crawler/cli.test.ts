@@ -32,6 +32,8 @@ describe('crawl, schedule and runs on the command line', () => {
 
   it('schedule starts runs on its cron ticks, skips a tick while one is going, and stops on SIGTERM', { timeout: 120_000 }, async () => {
     const slug = sim.groundTruth().requests[0]!.urlTitle;
+    // Each run's JSON answer takes 1.5 s, so every run spans the next one-second tick whatever the machine's speed.
+    sim.setFaults({ rate: 1, kinds: ['slow'], routes: /\.json$/, slowMs: 1500 });
     const schedule = startCli([...target.args, '--site', sim.url, 'schedule', '--cron', '* * * * * *', '--request', slug, '--rate', '100', '--no-extract'], target.env);
     let stderr = '';
     schedule.child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -39,6 +41,7 @@ describe('crawl, schedule and runs on the command line', () => {
     while ((stderr.match(/scheduled run ended/g) ?? []).length < 2 && Date.now() < deadline) await sleep(100);
     schedule.child.kill('SIGTERM');
     const result = await schedule.done;
+    sim.setFaults(undefined);
     expect(result.code).toBe(0);
     expect((result.stderr.match(/scheduled run ended/g) ?? []).length).toBeGreaterThanOrEqual(2);
     expect(result.stderr).toMatch(/previous one is still going: skipping this tick/);
