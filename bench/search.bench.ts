@@ -71,7 +71,7 @@ const QUERIES: { name: string; q: SearchQuery }[] = [
   { name: 'word + filters', q: { text: 'salaries', status: 'successful', from: new Date('2019-01-01') } },
   { name: 'word, by date', q: { text: 'sewage', sort: 'date' } },
   { name: 'common, by date', q: { text: 'council', sort: 'date' } },
-  { name: 'no text, filters', q: { status: 'waiting_response', authority: 'authority_42' } },
+  { name: 'no text, filters', q: { status: 'refused', authority: 'authority_42' } },
 ];
 
 async function admin(query: string): Promise<void> {

@@ -125,6 +125,8 @@ export const requests = pgTable(
     index('requests_requester').on(t.requesterId),
     // newest first, as search and listings order: a LIMIT over it stops after the first matches
     index('requests_remote_created_at').on(t.remoteCreatedAt.desc().nullsLast()),
+    // a status filter (with or without dates) ANDed with the word's bitmap: the heap is read only for rows that pass both
+    index('requests_status_created').on(t.status, t.remoteCreatedAt.desc().nullsLast()),
     index('requests_search').using('gin', t.search),
   ],
 );

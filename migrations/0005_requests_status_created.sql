@@ -1,0 +1,1 @@
+CREATE INDEX "requests_status_created" ON "requests" USING btree ("status","remote_created_at" DESC NULLS LAST);
