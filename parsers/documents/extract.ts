@@ -7,15 +7,21 @@ export type ExtractInput = Uint8Array | NodeJS.ReadableStream | AsyncIterable<Ui
 
 type Handler = (bytes: Uint8Array, ctx: ExtractContext, result: ExtractResult, depth: number) => Promise<void> | void;
 
+/** The first call's promise, kept: under tsx every import() asks the loader thread again (about 1 ms a document). */
+function once<T>(load: () => Promise<T>): () => Promise<T> {
+  let loaded: Promise<T> | undefined;
+  return () => (loaded ??= load());
+}
+
 // Format libraries (pdf.js, exceljs, mammoth, mailparser...) load on first use: a process that only parses
 // site pages, or hands documents to worker threads, never pays their few hundred MB.
 const formats = {
-  email: () => import('./formats/email.js'),
-  office: () => import('./formats/office.js'),
-  pdf: () => import('./formats/pdf.js'),
-  rtf: () => import('./formats/rtf.js'),
-  text: () => import('./formats/text.js'),
-  zip: () => import('./formats/zip.js'),
+  email: once(() => import('./formats/email.js')),
+  office: once(() => import('./formats/office.js')),
+  pdf: once(() => import('./formats/pdf.js')),
+  rtf: once(() => import('./formats/rtf.js')),
+  text: once(() => import('./formats/text.js')),
+  zip: once(() => import('./formats/zip.js')),
 };
 
 /** Loads every format library now: a long-lived extraction worker pays once, up front, instead of per first document. */

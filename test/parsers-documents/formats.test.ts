@@ -6,6 +6,7 @@ import { strToU8, zipSync } from 'fflate';
 import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
 import XLSX from 'xlsx';
+import { pdfDate } from '../../parsers/documents/formats/pdf.js';
 import { extract, sniffType } from '../../parsers/documents/index.js';
 import { imagePdf, textPdf } from './pdf-builder.js';
 
@@ -56,6 +57,30 @@ function odt(paragraphs: string[]): Uint8Array {
     'META-INF/manifest.xml': strToU8('<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"/>'),
   });
 }
+
+describe('PDF metadata', () => {
+  it('reads the information dictionary, with dates in UTC whatever zone they were written in', async () => {
+    const info = "<< /Title (Board minutes) /Author (Clerk) /Producer (Hand-made) /CreationDate (D:20240305102030+01'00') /ModDate (D:2024) >>";
+    const result = await extract(textPdf([['Minutes'], ['Actions']], info), { ocr: false });
+    expect(result.metadata).toEqual({
+      pageCount: 2,
+      title: 'Board minutes',
+      author: 'Clerk',
+      producer: 'Hand-made',
+      created: '2024-03-05T09:20:30.000Z',
+      modified: '2024-01-01T00:00:00.000Z',
+    });
+  });
+
+  it('reads PDF dates the way pdf.js does: missing parts at their lowest, no zone as UTC, west of UTC later', () => {
+    expect(pdfDate("D:19991231235959-05'30'")).toBe('2000-01-01T05:29:59.000Z');
+    expect(pdfDate('D:20100311152246Z')).toBe('2010-03-11T15:22:46.000Z');
+    expect(pdfDate('D:201003')).toBe('2010-03-01T00:00:00.000Z');
+    expect(pdfDate('D:20101399')).toBe('2010-01-01T00:00:00.000Z');
+    expect(pdfDate('11 March 2010')).toBeUndefined();
+    expect(pdfDate(undefined)).toBeUndefined();
+  });
+});
 
 describe('office formats', () => {
   it('reads DOCX text with mammoth', async () => {

@@ -7,8 +7,9 @@ export interface PdfObject {
   stream?: Uint8Array | string;
 }
 
-/** Lays objects out with a correct xref table; object 1 must be the catalog. */
-export function buildPdf(objects: PdfObject[]): Buffer {
+/** Lays objects out with a correct xref table; object 1 must be the catalog. `info` is a document information dictionary. */
+export function buildPdf(objects: PdfObject[], info?: string): Buffer {
+  if (info !== undefined) objects = [...objects, { body: info }];
   const parts: Buffer[] = [Buffer.from('%PDF-1.4\n%\xe2\xe3\xcf\xd3\n', 'latin1')];
   const offsets: number[] = [];
   let length = parts[0]!.length;
@@ -30,7 +31,7 @@ export function buildPdf(objects: PdfObject[]): Buffer {
   });
   const xrefOffset = length;
   const xref = [`xref\n0 ${objects.length + 1}\n`, '0000000000 65535 f \n', ...offsets.map((offset) => `${String(offset).padStart(10, '0')} 00000 n \n`)];
-  push(Buffer.from(`${xref.join('')}trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xrefOffset}\n%%EOF\n`, 'latin1'));
+  push(Buffer.from(`${xref.join('')}trailer\n<< /Size ${objects.length + 1} /Root 1 0 R${info === undefined ? '' : ` /Info ${objects.length} 0 R`} >>\nstartxref\n${xrefOffset}\n%%EOF\n`, 'latin1'));
   return Buffer.concat(parts);
 }
 
@@ -39,7 +40,7 @@ function escapePdfString(text: string): string {
 }
 
 /** A PDF with one page per entry of `pages`, each line of text drawn in Helvetica. */
-export function textPdf(pages: string[][]): Buffer {
+export function textPdf(pages: string[][], info?: string): Buffer {
   const pageCount = pages.length;
   // Objects: 1 catalog, 2 pages, 3 font, then a page and its content per page.
   const kids = pages.map((_, index) => `${4 + index * 2} 0 R`).join(' ');
@@ -56,7 +57,7 @@ export function textPdf(pages: string[][]): Buffer {
     const drawn = lines.map((line, lineIndex) => `BT /F1 12 Tf 50 ${790 - lineIndex * 16} Td (${escapePdfString(line)}) Tj ET`).join('\n');
     objects.push({ body: '<< >>', stream: drawn });
   });
-  return buildPdf(objects);
+  return buildPdf(objects, info);
 }
 
 /** A one-page A4 PDF that is only a (three-component) JPEG picture, like a scanned letter. */

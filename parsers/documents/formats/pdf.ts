@@ -10,11 +10,15 @@ export async function extractPdf(bytes: Uint8Array, ctx: ExtractContext, result:
   // pdf.js may detach the array it is given; OCR still needs the bytes.
   const parser = new PDFParse({ ...PDF_LOAD_OPTIONS, data: bytes.slice() });
   try {
-    const info = await parser.getInfo();
-    result.metadata = pdfMetadata(info.info, info.total, info.getDateNode());
-    const pageCount = Math.min(info.total, ctx.limits.maxPages);
-    if (info.total > pageCount) {
-      result.warnings.push(`only the first ${pageCount} of ${info.total} pages were read (maxPages)`);
+    // getText and the metadata read one loaded document. pdf-parse's getInfo would also fetch the outline,
+    // permissions and page labels we do not keep, a fixed cost a one-page PDF feels; its load() is private
+    // only in the typings, and the bracket access is still type-checked against pdf-parse's declarations.
+    const document = await parser['load']();
+    const { info } = await document.getMetadata();
+    result.metadata = pdfMetadata(info, document.numPages);
+    const pageCount = Math.min(document.numPages, ctx.limits.maxPages);
+    if (document.numPages > pageCount) {
+      result.warnings.push(`only the first ${pageCount} of ${document.numPages} pages were read (maxPages)`);
     }
     ctx.checkTime();
     const text = await parser.getText({ first: pageCount, pageJoiner: '' });
@@ -58,7 +62,7 @@ async function ocrPdf(bytes: Uint8Array, ctx: ExtractContext, result: ExtractRes
   }
 }
 
-function pdfMetadata(info: unknown, pageCount: number, dates: { CreationDate?: Date | null; ModDate?: Date | null }): DocumentMetadata {
+function pdfMetadata(info: unknown, pageCount: number): DocumentMetadata {
   const dictionary = (info ?? {}) as Record<string, unknown>;
   const text = (key: string) => {
     const value = dictionary[key];
@@ -67,11 +71,44 @@ function pdfMetadata(info: unknown, pageCount: number, dates: { CreationDate?: D
   const metadata: DocumentMetadata = { pageCount };
   const fields = { title: text('Title'), author: text('Author'), subject: text('Subject'), producer: text('Producer') };
   for (const [key, value] of Object.entries(fields)) if (value) metadata[key as keyof typeof fields] = value;
-  if (isValidDate(dates.CreationDate)) metadata.created = dates.CreationDate.toISOString();
-  if (isValidDate(dates.ModDate)) metadata.modified = dates.ModDate.toISOString();
+  const created = pdfDate(dictionary['CreationDate']);
+  const modified = pdfDate(dictionary['ModDate']);
+  if (created) metadata.created = created;
+  if (modified) metadata.modified = modified;
   return metadata;
 }
 
-function isValidDate(date: Date | null | undefined): date is Date {
-  return date instanceof Date && !Number.isNaN(date.getTime());
+const PDF_DATE = /^D:(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\d{2})?([Z+-])?(\d{2})?'?(\d{2})?'?/;
+
+/**
+ * A PDF date string (`D:YYYYMMDDHHmmSSOHH'mm'`, everything after the year optional) as ISO 8601 UTC, read the
+ * way pdf.js's PDFDateString reads it: missing parts take their lowest value, no zone means UTC.
+ */
+export function pdfDate(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const match = PDF_DATE.exec(value.trim());
+  if (!match) return undefined;
+  const part = (index: number, fallback: number, min: number, max: number) => {
+    const number = match[index] === undefined ? fallback : Number(match[index]);
+    return number >= min && number <= max ? number : fallback;
+  };
+  const year = Number(match[1]);
+  const month = part(2, 1, 1, 12) - 1;
+  const day = part(3, 1, 1, 31);
+  let hour = part(4, 0, 0, 23);
+  let minute = part(5, 0, 0, 59);
+  const second = part(6, 0, 0, 59);
+  const sign = match[7];
+  const offsetHours = part(8, 0, 0, 23);
+  const offsetMinutes = part(9, 0, 0, 59);
+  // A local time east of UTC is later than the same UTC reading, so the offset is taken away.
+  if (sign === '-') {
+    hour += offsetHours;
+    minute += offsetMinutes;
+  } else if (sign === '+') {
+    hour -= offsetHours;
+    minute -= offsetMinutes;
+  }
+  const date = new Date(Date.UTC(year, month, day, hour, minute, second));
+  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
 }
