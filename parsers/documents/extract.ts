@@ -18,6 +18,7 @@ function once<T>(load: () => Promise<T>): () => Promise<T> {
 const formats = {
   email: once(() => import('./formats/email.js')),
   office: once(() => import('./formats/office.js')),
+  ole: once(() => import('./formats/ole.js')),
   pdf: once(() => import('./formats/pdf.js')),
   rtf: once(() => import('./formats/rtf.js')),
   text: once(() => import('./formats/text.js')),
@@ -44,6 +45,10 @@ const HANDLERS: Record<string, Handler> = {
   txt: async (bytes, ctx, result) => (await formats.text()).extractPlainText(bytes, ctx, result),
   csv: async (bytes, ctx, result) => (await formats.text()).extractPlainText(bytes, ctx, result),
   image: (bytes, ctx, result) => extractImage(bytes, ctx, result),
+  cfb: async (bytes, _ctx, result) => {
+    const fault = (await formats.ole()).compoundFileFault(bytes);
+    result.warnings.push(fault ? `damaged OLE compound file: ${fault}` : 'OLE compound file without Word, Excel, PowerPoint or Outlook streams: not read');
+  },
   zip: async (bytes, ctx, result, depth) => (await formats.zip()).extractZip(bytes, ctx, result, (child, name) => extractChild(child, { filename: name }, ctx, result, depth)),
   eml: async (bytes, ctx, result, depth) =>
     (await formats.email()).extractEml(bytes, ctx, result, (child, name, contentType) =>

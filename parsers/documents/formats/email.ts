@@ -1,13 +1,16 @@
-import msgReaderModule from '@kenjiuno/msgreader';
+import { createRequire } from 'node:module';
 import { simpleParser, type AddressObject } from 'mailparser';
 import { errorMessage, type ExtractContext } from '../context.js';
 import type { ExtractResult } from '../types.js';
+import { compoundFileFault } from './ole.js';
 import { rtfToText } from './rtf.js';
 import { decompressTnefRtf, parseTnef } from './tnef.js';
 import { htmlToText } from './text.js';
 import { sanitiseEntryName } from './zip.js';
 
-const MsgReader = msgReaderModule.default;
+// A CommonJS package whose class is `exports.default`: an ESM default import gives the exports object under Node but
+// the class itself under vitest, so take it through require, which gives the exports object everywhere.
+const { default: MsgReader } = createRequire(import.meta.url)('@kenjiuno/msgreader') as typeof import('@kenjiuno/msgreader');
 
 export type ExtractAttachment = (bytes: Uint8Array, name: string, contentType?: string) => Promise<void>;
 
@@ -97,21 +100,39 @@ export function extractUuencoded(text: string): { text: string; files: Uuencoded
   return { text: remaining, files };
 }
 
+/** `Name <address>`, preferring the SMTP address: an Exchange sender's own address is an X.500 path. */
+function mailbox(name: string | undefined, smtpAddress: string | undefined, address: string | undefined): string {
+  const email = smtpAddress || address;
+  return [name, email && email !== name && `<${email}>`].filter(Boolean).join(' ');
+}
+
 export async function extractMsg(bytes: Uint8Array, ctx: ExtractContext, result: ExtractResult, extractAttachment: ExtractAttachment): Promise<void> {
-  const copy = bytes.slice();
-  const reader = new MsgReader(copy.buffer);
+  // msgreader follows the container's chains unchecked: a truncated file fails with an unrelated message, a looping one hangs.
+  const fault = compoundFileFault(bytes);
+  if (fault) {
+    result.warnings.push(`unreadable MSG, damaged container: ${fault}`);
+    return;
+  }
+  // MsgReader takes a whole ArrayBuffer, and a Buffer is often a view into a larger one (a pooled slab, a parent
+  // ZIP or email): copy exactly the viewed bytes, or it reads the neighbours' bytes as part of the file.
+  const reader = new MsgReader(new Uint8Array(bytes).buffer);
   const data = reader.getFileData();
   if (data.error) {
     result.warnings.push(`unreadable MSG: ${data.error}`);
     return;
   }
-  const sender = [data.senderName, data.senderEmail && `<${data.senderEmail}>`].filter(Boolean).join(' ');
-  const recipients = (data.recipients ?? []).map((recipient) => recipient.name ?? recipient.email).filter(Boolean).join(', ');
+  const recipients = (data.recipients ?? []).map((recipient) => mailbox(recipient.name, recipient.smtpAddress, recipient.email)).filter(Boolean);
   const date = data.messageDeliveryTime ?? data.clientSubmitTime;
-  const metadata = { subject: data.subject, title: data.subject, from: sender, to: recipients, date: date ? toIsoDate(date) : undefined };
+  const metadata = {
+    subject: data.subject,
+    title: data.subject,
+    from: mailbox(data.senderName, data.senderSmtpAddress, data.senderEmail),
+    to: recipients.join(', '),
+    date: date ? toIsoDate(date) : undefined,
+  };
   for (const [key, value] of Object.entries(metadata)) if (value) result.metadata[key as keyof typeof metadata] = value;
   const body = data.body?.trim() ? data.body : data.bodyHtml ? htmlToText(data.bodyHtml).text : '';
-  ctx.addPage(result, body.trim());
+  ctx.addPage(result, body.replace(/\r\n?/g, '\n').trim());
   for (const [index, attachmentFields] of (data.attachments ?? []).entries()) {
     ctx.checkTime();
     try {
