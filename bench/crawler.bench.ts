@@ -5,10 +5,12 @@
  *
  * Run: npm run bench -- crawler   (or: node --import tsx bench/crawler.bench.ts)
  * Sizes: BENCH_REQUESTS (default 10000), BENCH_LARGE_MB (default 1024), BENCH_SEED (default 1),
- * BENCH_WGET_TIMEOUT_S (default 1800), BENCH_RSS_EXTRACT (default false,true). Parts: BENCH_PARTS=requests,extract,wget,rss (default all).
+ * BENCH_WGET_TIMEOUT_S (default 1800), BENCH_RSS_EXTRACT (default false,true), BENCH_RSS_ENTRIES (default compiled,tsx:
+ * the CLI built by scripts/build.mjs, as the Docker image runs it, and bin/wdtk-archive.js through tsx).
+ * Parts: BENCH_PARTS=requests,extract,wget,rss (default all).
  * The archive is the default embedded one (PGlite + files) in a temp directory, unless DATABASE_URL / S3_* are set.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -180,8 +182,24 @@ interface CliPeak {
   wallMs: number;
 }
 
-async function cliCrawlPeak(site: string, archiveDir: string, slug: string, extract: boolean): Promise<CliPeak> {
-  const cliArgs = ['bin/wdtk-archive.js', 'crawl', '--site', site, '--archive', archiveDir, '--rate', '1000', '--request', slug, '--json'];
+const builtEntries = new Map<string, string>();
+
+/** The CLI entry to measure: the TypeScript through tsx, or a fresh build of it (built once per bench). */
+function cliEntry(kind: string): string {
+  if (kind === 'tsx') return 'bin/wdtk-archive.js';
+  const known = builtEntries.get(kind);
+  if (known) return known;
+  if (kind !== 'compiled') throw new Error(`BENCH_RSS_ENTRIES: unknown entry ${kind} (compiled or tsx)`);
+  const outDir = path.join(repoRoot, 'node_modules', '.cache', 'wdtk-bench-build');
+  const built = spawnSync(process.execPath, ['scripts/build.mjs', outDir], { cwd: repoRoot, encoding: 'utf8' });
+  if (built.status !== 0) throw new Error(`build failed: ${built.stdout}${built.stderr}`);
+  const entry = path.join(outDir, 'cli', 'main.js');
+  builtEntries.set(kind, entry);
+  return entry;
+}
+
+async function cliCrawlPeak(entry: string, site: string, archiveDir: string, slug: string, extract: boolean): Promise<CliPeak> {
+  const cliArgs = [entry, 'crawl', '--site', site, '--archive', archiveDir, '--rate', '1000', '--request', slug, '--json'];
   if (!extract) cliArgs.push('--no-extract');
   const measured = await runMeasuringRss('/usr/bin/time', ['-v', process.execPath, ...cliArgs], { cwd: repoRoot });
   if (measured.code !== 0) throw new Error(`CLI exited ${measured.code}: ${measured.stderr.slice(-2000)}`);
@@ -208,12 +226,15 @@ async function largeAttachmentRss(): Promise<void> {
     const [first, second] = withAttachments.filter((r) => r !== large);
     if (!large || !first || !second) throw new Error('the simulator did not add the large attachment');
     const largeSha = large.events.flatMap((e) => e.attachments).find((a) => a.size === LARGE_BYTES)!.sha256;
-    for (const extract of (env['BENCH_RSS_EXTRACT'] ?? 'false,true').split(',').map((v) => v === 'true')) {
-      const archiveDir = path.join(dir, extract ? 'extract' : 'no-extract');
-      const label = extract ? 'with extraction' : '--no-extract';
-      out(`${label}, small thread on a fresh archive: ${describePeak(await cliCrawlPeak(sim.url, archiveDir, first.urlTitle, extract))}`);
-      out(`${label}, another small thread (baseline): ${describePeak(await cliCrawlPeak(sim.url, archiveDir, second.urlTitle, extract))}`);
-      const peak = await cliCrawlPeak(sim.url, archiveDir, large.urlTitle, extract);
+    for (const [entryKind, extract] of (env['BENCH_RSS_ENTRIES'] ?? 'compiled,tsx').split(',').flatMap((kind) =>
+      (env['BENCH_RSS_EXTRACT'] ?? 'false,true').split(',').map((v) => [kind, v === 'true'] as const),
+    )) {
+      const entry = cliEntry(entryKind);
+      const archiveDir = path.join(dir, `${entryKind}-${extract ? 'extract' : 'no-extract'}`);
+      const label = `${entryKind}, ${extract ? 'with extraction' : '--no-extract'}`;
+      out(`${label}, small thread on a fresh archive: ${describePeak(await cliCrawlPeak(entry, sim.url, archiveDir, first.urlTitle, extract))}`);
+      out(`${label}, another small thread (baseline): ${describePeak(await cliCrawlPeak(entry, sim.url, archiveDir, second.urlTitle, extract))}`);
+      const peak = await cliCrawlPeak(entry, sim.url, archiveDir, large.urlTitle, extract);
       const archive = await openArchive(configFromEnv(process.env, { archiveDir }));
       let stored: string | null | undefined;
       try {

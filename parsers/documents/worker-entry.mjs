@@ -1,10 +1,10 @@
 // Worker threads start without the parent's tsx loader. The heavy parsing libraries are loaded
-// natively first (tsx would re-transform their megabytes of JavaScript in every worker), then tsx
-// is registered for our own TypeScript.
+// natively first (tsx would re-transform their megabytes of JavaScript in every worker), then our own
+// code: compiled JavaScript beside this file in a build (scripts/build.mjs), else the TypeScript through tsx.
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import 'pdf-parse';
-import { register } from 'tsx/esm/api';
 
 // Parsing libraries print to the console; keep that out of the caller's output (a CLI may be printing JSON).
 for (const method of ['log', 'info', 'warn', 'error', 'debug', 'trace']) console[method] = () => {};
@@ -13,5 +13,11 @@ for (const method of ['log', 'info', 'warn', 'error', 'debug', 'trace']) console
 const pdfParseRequire = createRequire(createRequire(import.meta.url).resolve('pdf-parse'));
 globalThis.pdfjsWorker = await import(pathToFileURL(pdfParseRequire.resolve('pdfjs-dist/legacy/build/pdf.worker.mjs')).href);
 
-register();
-await import('./worker.ts');
+const compiled = new URL('./worker.js', import.meta.url);
+if (existsSync(fileURLToPath(compiled))) {
+  await import(compiled.href);
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('./worker.ts');
+}

@@ -15,9 +15,13 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the real CLI (`node bin/wdtk-archive.js ...`) as a child process. */
-export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): { child: ReturnType<typeof spawn>; done: Promise<CliResult> } {
-  const child = spawn(process.execPath, ['bin/wdtk-archive.js', ...args], {
+/** Runs the real CLI (`node bin/wdtk-archive.js ...`, or another entry such as a compiled build's) as a child process. */
+export function startCli(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  entry = 'bin/wdtk-archive.js',
+): { child: ReturnType<typeof spawn>; done: Promise<CliResult> } {
+  const child = spawn(process.execPath, [entry, ...args], {
     cwd: repoRoot,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
