@@ -34,6 +34,26 @@ describe('emails (real Alaveteli fixtures)', () => {
     ]);
     expect(tnef.children[0]!.pages[0]!.text).toContain('Actions Arising from a Meeting of the Chief Officer Group');
     expect(tnef.children[1]!.pages[0]!.text).toContain('Minutes of Chief Officer Group Meeting');
+    // From each document's \x05SummaryInformation; `file` (libmagic) reads the same values.
+    expect(tnef.children.map((child) => child.metadata)).toEqual([
+      {
+        title: 'Actions Arising From Chief Officer Group Meeting',
+        author: 'HWari',
+        producer: 'Microsoft Office Word',
+        created: '2009-12-02T12:56:00.000Z',
+        modified: '2009-12-02T12:56:00.000Z',
+        pageCount: 1,
+      },
+      {
+        title: 'Minutes of D Division Senior Management Team Meeting',
+        author: 'Humberside Police Authority',
+        producer: 'Microsoft Office Word',
+        created: '2009-12-02T13:00:00.000Z',
+        modified: '2009-12-02T13:00:00.000Z',
+        pageCount: 1,
+      },
+    ]);
+    expect(tnef.children.flatMap((child) => child.warnings)).toEqual([]);
   });
 
   it('keeps attachment names that are not UTF-8, and says when an attachment is not what it claims', async () => {
@@ -61,6 +81,7 @@ describe('emails (real Alaveteli fixtures)', () => {
     expect(result.pages[0]!.text).not.toMatch(/^begin 666/m);
     expect(result.children[0]).toMatchObject({ name: 'ResponseT5741 15.doc', type: 'doc' });
     expect(result.children[0]!.pages[0]!.text).toContain('Mr Tom Young');
+    expect(result.children[0]!.metadata).toMatchObject({ created: '2015-05-29T17:18:00.000Z', pageCount: 2, producer: 'Microsoft Office Word' });
   });
 
   it('extracts forwarded messages recursively, and reports empty or truncated attachments', async () => {

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
+import CFB from 'cfb';
 import ExcelJS from 'exceljs';
 import { strToU8, zipSync } from 'fflate';
 import iconv from 'iconv-lite';
@@ -56,6 +57,63 @@ function odt(paragraphs: string[]): Uint8Array {
     ),
     'META-INF/manifest.xml': strToU8('<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"/>'),
   });
+}
+
+const VT_I2 = 0x02;
+const VT_I4 = 0x03;
+const VT_LPSTR = 0x1e;
+const VT_LPWSTR = 0x1f;
+const VT_FILETIME = 0x40;
+const int16 = (value: number) => {
+  const bytes = Buffer.alloc(4);
+  bytes.writeInt16LE(value);
+  return bytes;
+};
+const int32 = (value: number) => {
+  const bytes = Buffer.alloc(4);
+  bytes.writeInt32LE(value);
+  return bytes;
+};
+const lpstr = (text: Buffer) => {
+  const bytes = Buffer.alloc(4 + text.length + 1);
+  bytes.writeUInt32LE(text.length + 1);
+  text.copy(bytes, 4);
+  return bytes;
+};
+const lpwstr = (text: string) => {
+  const chars = Buffer.from(`${text}\0`, 'utf16le');
+  return Buffer.concat([int32(chars.length / 2), chars]);
+};
+const filetime = (date: Date) => {
+  const bytes = Buffer.alloc(8);
+  if (date.getTime() !== 0) bytes.writeBigUInt64LE(BigInt(date.getTime() + 11_644_473_600_000) * 10_000n);
+  return bytes;
+};
+
+/** A `\x05SummaryInformation` property set stream ([MS-OLEPS] 2.21) with one property set. */
+function summaryInformationStream(properties: [id: number, type: number, value: Buffer][]): Buffer {
+  const padded = (value: Buffer) => Buffer.concat([value, Buffer.alloc((4 - (value.length % 4)) % 4)]);
+  const values = properties.map(([, type, value]) => {
+    const typed = Buffer.alloc(4);
+    typed.writeUInt16LE(type);
+    return padded(Buffer.concat([typed, value]));
+  });
+  const tableBytes = 8 + properties.length * 8;
+  const table = Buffer.alloc(tableBytes);
+  let offset = tableBytes;
+  properties.forEach(([id], index) => {
+    table.writeUInt32LE(id, 8 + index * 8);
+    table.writeUInt32LE(offset, 12 + index * 8);
+    offset += values[index]!.length;
+  });
+  table.writeUInt32LE(offset, 0);
+  table.writeUInt32LE(properties.length, 4);
+  const header = Buffer.alloc(48);
+  header.writeUInt16LE(0xfffe, 0);
+  header.writeUInt32LE(1, 24);
+  Buffer.from('e0859ff2f94f6810ab9108002b27b3d9', 'hex').copy(header, 28); // FMTID_SummaryInformation
+  header.writeUInt32LE(48, 44);
+  return Buffer.concat([header, table, ...values]);
 }
 
 describe('PDF metadata', () => {
@@ -125,6 +183,44 @@ describe('office formats', () => {
       expect(result.type, bookType).toBe(bookType === 'biff8' ? 'xls' : 'ods');
       expect(result.pages, bookType).toEqual([{ number: 1, text: 'Log\nRequest\tDays\nFOI-1\t20' }]);
     }
+  });
+
+  it('reads legacy DOC metadata from the summary information stream, in its code page, even when the text is unreadable', async () => {
+    const created = new Date('2009-12-02T12:56:00Z');
+    const container = CFB.utils.cfb_new();
+    CFB.utils.cfb_add(
+      container,
+      '/\u0005SummaryInformation',
+      summaryInformationStream([
+        [1, VT_I2, int16(1252)],
+        [2, VT_LPSTR, lpstr(iconv.encode('Réponse à la demande', 'windows-1252'))],
+        [3, VT_LPSTR, lpstr(Buffer.alloc(0))],
+        [4, VT_LPWSTR, lpwstr('Zoë Ŵyn')],
+        [12, VT_FILETIME, filetime(created)],
+        [13, VT_FILETIME, Buffer.alloc(8)],
+        [14, VT_I4, int32(3)],
+        [18, VT_LPSTR, lpstr(Buffer.from('Microsoft Office Word'))],
+      ]),
+    );
+    CFB.utils.cfb_add(container, '/WordDocument', Buffer.alloc(1024));
+    const bytes = CFB.write(container, { type: 'buffer' }) as Buffer;
+
+    const result = await extract(bytes, { filename: 'reply.doc' });
+    expect(result.type).toBe('doc');
+    expect(result.metadata).toEqual({
+      title: 'Réponse à la demande',
+      author: 'Zoë Ŵyn',
+      created: '2009-12-02T12:56:00.000Z',
+      pageCount: 3,
+      producer: 'Microsoft Office Word',
+    });
+    expect(result.pages).toEqual([]);
+    expect(result.warnings.join('\n')).toMatch(/^unreadable doc: /);
+
+    const truncated = await extract(bytes.subarray(0, bytes.length - 1024), { filename: 'reply.doc' });
+    expect(truncated.type).toBe('doc');
+    expect(truncated.metadata).toEqual({});
+    expect(truncated.warnings).toEqual([expect.stringMatching(/^unreadable DOC, damaged container: truncated: it refers to \d+ sectors of 512 bytes and holds \d+$/)]);
   });
 
   it('reads ODT paragraphs and metadata', async () => {

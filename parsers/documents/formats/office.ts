@@ -3,8 +3,9 @@ import ExcelJS from 'exceljs';
 import mammoth from 'mammoth';
 import WordExtractor from 'word-extractor';
 import XLSX from 'xlsx';
-import type { ExtractContext } from '../context.js';
+import { errorMessage, type ExtractContext } from '../context.js';
 import type { ExtractResult } from '../types.js';
+import { compoundFileFault, summaryInformation } from './ole.js';
 import { readContainer } from './zip.js';
 
 /** mammoth and exceljs unzip the whole container in memory: inflate-check it under our limits first. */
@@ -80,7 +81,18 @@ export function extractSheetJs(bytes: Uint8Array, ctx: ExtractContext, result: E
   result.metadata.pageCount = names.length;
 }
 
+/** Word 97-2003: text through word-extractor, metadata from the summary information stream beside it. */
 export async function extractDoc(bytes: Uint8Array, ctx: ExtractContext, result: ExtractResult): Promise<void> {
+  const fault = compoundFileFault(bytes);
+  if (fault) {
+    result.warnings.push(`unreadable DOC, damaged container: ${fault}`);
+    return;
+  }
+  try {
+    result.metadata = summaryInformation(bytes);
+  } catch (error) {
+    result.warnings.push(`doc: summary information unreadable: ${errorMessage(error)}`);
+  }
   const document = await new WordExtractor().extract(Buffer.from(bytes));
   const parts = [document.getBody(), document.getFootnotes(), document.getEndnotes(), document.getTextboxes({ includeHeadersAndFooters: false })];
   ctx.addPage(result, parts.map((part) => part.trim()).filter(Boolean).join('\n\n'));

@@ -1,4 +1,8 @@
 // OLE compound files ([MS-CFB]): Word 97-2003, Excel 97-2003 and Outlook MSG all live in one.
+import CFB from 'cfb';
+import iconv from 'iconv-lite';
+import type { DocumentMetadata } from '../types.js';
+
 const HEADER_BYTES = 512;
 const HEADER_FAT_SECTORS = 109;
 const DIRECTORY_ENTRY_BYTES = 128;
@@ -112,4 +116,84 @@ function hasLoop(next: number[]): boolean {
     for (const visited of walk) state[visited] = 2;
   }
   return false;
+}
+
+// The summary information property set ([MS-OLEPS] 2.21, [MS-OSHARED] 2.3.3.2.1): property ids and value types.
+const SUMMARY_INFORMATION = '\u0005SummaryInformation';
+const PID_CODEPAGE = 1;
+const PID_TITLE = 2;
+const PID_SUBJECT = 3;
+const PID_AUTHOR = 4;
+const PID_CREATED = 12;
+const PID_LAST_SAVED = 13;
+const PID_PAGE_COUNT = 14;
+const PID_APP_NAME = 18;
+const VT_I2 = 0x02;
+const VT_I4 = 0x03;
+const VT_LPSTR = 0x1e;
+const VT_LPWSTR = 0x1f;
+const VT_FILETIME = 0x40;
+const FILETIME_UNIX_EPOCH_MS = 11_644_473_600_000;
+const CODEPAGE_UTF16 = 1200;
+const CODEPAGE_UTF8 = 65001;
+
+/** Title, subject, author, dates, page count and the application that wrote it, from `\x05SummaryInformation`. */
+export function summaryInformation(bytes: Uint8Array): DocumentMetadata {
+  const container = CFB.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), { type: 'buffer' });
+  const content = CFB.find(container, SUMMARY_INFORMATION)?.content;
+  if (!content || content.length === 0) return {};
+  const values = readPropertySet(Buffer.from(content));
+  const metadata: DocumentMetadata = {};
+  const text = (id: number) => {
+    const value = values.get(id);
+    return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+  };
+  const fields = { title: text(PID_TITLE), subject: text(PID_SUBJECT), author: text(PID_AUTHOR), producer: text(PID_APP_NAME) };
+  for (const [key, value] of Object.entries(fields)) if (value) metadata[key as keyof typeof fields] = value;
+  const created = values.get(PID_CREATED);
+  const modified = values.get(PID_LAST_SAVED);
+  if (created instanceof Date) metadata.created = created.toISOString();
+  if (modified instanceof Date) metadata.modified = modified.toISOString();
+  const pageCount = values.get(PID_PAGE_COUNT);
+  if (typeof pageCount === 'number' && pageCount > 0) metadata.pageCount = pageCount;
+  return metadata;
+}
+
+/** The first property set of a property set stream: id to string, number or date. Values that do not fit are left out. */
+function readPropertySet(stream: Buffer): Map<number, string | number | Date> {
+  const values = new Map<number, string | number | Date>();
+  if (stream.length < 48 || stream.readUInt16LE(0) !== 0xfffe) return values;
+  const set = stream.readUInt32LE(44);
+  if (set + 8 > stream.length) return values;
+  const count = Math.min(stream.readUInt32LE(set + 4), Math.floor((stream.length - set - 8) / 8));
+  const offsets = new Map<number, number>();
+  for (let i = 0; i < count; i++) offsets.set(stream.readUInt32LE(set + 8 + i * 8), set + stream.readUInt32LE(set + 12 + i * 8));
+  const codePageAt = offsets.get(PID_CODEPAGE);
+  const codePage = codePageAt !== undefined && codePageAt + 6 <= stream.length ? stream.readUInt16LE(codePageAt + 4) : 1252;
+  for (const [id, at] of offsets) {
+    if (at + 8 > stream.length) continue;
+    const type = stream.readUInt16LE(at);
+    if (type === VT_I2) values.set(id, stream.readInt16LE(at + 4));
+    else if (type === VT_I4) values.set(id, stream.readInt32LE(at + 4));
+    else if (type === VT_LPSTR) values.set(id, decodeCodePage(stream.subarray(at + 8, at + 8 + stream.readUInt32LE(at + 4)), codePage));
+    else if (type === VT_LPWSTR) values.set(id, cutAtNul(stream.subarray(at + 8, at + 8 + stream.readUInt32LE(at + 4) * 2).toString('utf16le')));
+    else if (type === VT_FILETIME && at + 12 <= stream.length) {
+      const ticks = stream.readBigUInt64LE(at + 4);
+      const date = new Date(Number(ticks / 10_000n) - FILETIME_UNIX_EPOCH_MS);
+      if (ticks > 0n && !Number.isNaN(date.getTime())) values.set(id, date);
+    }
+  }
+  return values;
+}
+
+function decodeCodePage(bytes: Buffer, codePage: number): string {
+  if (codePage === CODEPAGE_UTF16) return cutAtNul(bytes.toString('utf16le'));
+  if (codePage === CODEPAGE_UTF8) return cutAtNul(bytes.toString('utf8'));
+  const encoding = `cp${codePage}`;
+  return cutAtNul(iconv.encodingExists(encoding) ? iconv.decode(bytes, encoding) : bytes.toString('latin1'));
+}
+
+function cutAtNul(text: string): string {
+  const end = text.indexOf('\0');
+  return end === -1 ? text : text.slice(0, end);
 }
