@@ -1,3 +1,5 @@
+// The pdf.js pdf-parse runs on (the same version, pinned): its reading of PDF dates.
+import { PDFDateString } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import { PDFParse } from 'pdf-parse';
 import { errorMessage, type ExtractContext } from '../context.js';
 import { ocrImage, renderPdfPage, toolAvailable } from '../ocr.js';
@@ -78,37 +80,8 @@ function pdfMetadata(info: unknown, pageCount: number): DocumentMetadata {
   return metadata;
 }
 
-const PDF_DATE = /^D:(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\d{2})?([Z+-])?(\d{2})?'?(\d{2})?'?/;
-
-/**
- * A PDF date string (`D:YYYYMMDDHHmmSSOHH'mm'`, everything after the year optional) as ISO 8601 UTC, read the
- * way pdf.js's PDFDateString reads it: missing parts take their lowest value, no zone means UTC.
- */
+/** A PDF date string (`D:YYYYMMDDHHmmSSOHH'mm'`) as ISO 8601 UTC, read by pdf.js itself. */
 export function pdfDate(value: unknown): string | undefined {
   if (typeof value !== 'string') return undefined;
-  const match = PDF_DATE.exec(value.trim());
-  if (!match) return undefined;
-  const part = (index: number, fallback: number, min: number, max: number) => {
-    const number = match[index] === undefined ? fallback : Number(match[index]);
-    return number >= min && number <= max ? number : fallback;
-  };
-  const year = Number(match[1]);
-  const month = part(2, 1, 1, 12) - 1;
-  const day = part(3, 1, 1, 31);
-  let hour = part(4, 0, 0, 23);
-  let minute = part(5, 0, 0, 59);
-  const second = part(6, 0, 0, 59);
-  const sign = match[7];
-  const offsetHours = part(8, 0, 0, 23);
-  const offsetMinutes = part(9, 0, 0, 59);
-  // A local time east of UTC is later than the same UTC reading, so the offset is taken away.
-  if (sign === '-') {
-    hour += offsetHours;
-    minute += offsetMinutes;
-  } else if (sign === '+') {
-    hour -= offsetHours;
-    minute -= offsetMinutes;
-  }
-  const date = new Date(Date.UTC(year, month, day, hour, minute, second));
-  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
+  return PDFDateString.toDateObject(value)?.toISOString();
 }
