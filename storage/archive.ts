@@ -8,13 +8,12 @@ import type { BlobInput } from './blobs/stream.js';
 import type { BlobStore } from './blobs/types.js';
 import { createPglite, pgliteHandle, postgresHandle, rowsOf, type Db, type DbHandle } from './db/connect.js';
 import { blobs, captures, requests, requestHistory, sites, attachments } from './db/schema.js';
-import { BlobMissingError } from './errors.js';
 import { lockArchiveDir } from './lock.js';
 import { purge, verify } from './maintenance.js';
 import { getAttachment, getRequest } from './queries/reads.js';
 import { exportRows, search } from './queries/search.js';
 import { frontierApi, jobsApi, runsApi } from './queues.js';
-import { reconcileRequest } from './reconcile.js';
+import { asBlobMissing, reconcileRequest } from './reconcile.js';
 import type {
   ArchiveConfig,
   AttachmentDetail,
@@ -162,28 +161,28 @@ function createArchive(
     },
 
     async recordCapture(c) {
-      const shas = [c.sha256].filter((s): s is string => s !== null);
-      for (const sha of shas) {
-        const [held] = await db.select({ sha256: blobs.sha256 }).from(blobs).where(eq(blobs.sha256, sha));
-        if (!held) throw new BlobMissingError(sha);
+      // No check before the insert: the captures.sha256 foreign key refuses a capture whose blob row is missing.
+      try {
+        const [row] = await db
+          .insert(captures)
+          .values({
+            siteId: c.siteId,
+            runId: c.runId ?? null,
+            url: c.url,
+            fetchedAt: c.fetchedAt,
+            status: c.status,
+            method: c.method ?? 'GET',
+            requestHeaders: c.requestHeaders,
+            responseHeaders: c.responseHeaders,
+            sha256: c.sha256,
+            size: c.size,
+            kind: c.kind,
+          })
+          .returning({ id: captures.id });
+        return row!.id;
+      } catch (error) {
+        throw asBlobMissing(error);
       }
-      const [row] = await db
-        .insert(captures)
-        .values({
-          siteId: c.siteId,
-          runId: c.runId ?? null,
-          url: c.url,
-          fetchedAt: c.fetchedAt,
-          status: c.status,
-          method: c.method ?? 'GET',
-          requestHeaders: c.requestHeaders,
-          responseHeaders: c.responseHeaders,
-          sha256: c.sha256,
-          size: c.size,
-          kind: c.kind,
-        })
-        .returning({ id: captures.id });
-      return row!.id;
     },
 
     async latestCapture(siteId, url) {

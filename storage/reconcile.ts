@@ -7,11 +7,30 @@ import type { PersonInput, ReconcileInput, ReconcileOutcome } from './types.js';
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 type HistoryRow = typeof requestHistory.$inferInsert;
 
+// The foreign keys that make a row naming a blob wait for that blob's row (write order: blob first, then rows).
+const BLOB_REFERENCES = new Set(['captures_sha256_blobs_sha256_fk', 'attachments_sha256_blobs_sha256_fk']);
+
+/**
+ * A row refused for naming a blob that has no row (SQLSTATE 23503 on a blob reference) as BlobMissingError;
+ * any other error as it is. Both drivers report code, constraint and detail; drizzle wraps their error in `cause`.
+ */
+export function asBlobMissing(error: unknown): unknown {
+  let current: unknown = error;
+  for (let depth = 0; current instanceof Object && depth < 4; depth++) {
+    const { code, constraint, detail, cause } = current as { code?: unknown; constraint?: unknown; detail?: unknown; cause?: unknown };
+    if (code === '23503' && typeof constraint === 'string' && BLOB_REFERENCES.has(constraint)) {
+      return new BlobMissingError(/\(sha256\)=\((\w+)\)/.exec(String(detail))?.[1] ?? 'unknown');
+    }
+    current = cause;
+  }
+  return error;
+}
+
 const sameTime = (a: Date | null | undefined, b: Date | null | undefined) => (a?.getTime() ?? null) === (b?.getTime() ?? null);
 const sameIds = (a: number[], b: number[]) => a.length === b.length && a.every((id, i) => id === b[i]);
 
-async function upsertAuthority(tx: Tx, siteId: number, person: PersonInput): Promise<number> {
-  const [row] = await tx
+function upsertAuthority(tx: Tx, siteId: number, person: PersonInput) {
+  return tx
     .insert(authorities)
     .values({ siteId, remoteId: person.remoteId ?? null, urlName: person.urlName, name: person.name })
     .onConflictDoUpdate({
@@ -23,11 +42,10 @@ async function upsertAuthority(tx: Tx, siteId: number, person: PersonInput): Pro
       },
     })
     .returning({ id: authorities.id });
-  return row!.id;
 }
 
-async function upsertUser(tx: Tx, siteId: number, person: PersonInput): Promise<number> {
-  const [row] = await tx
+function upsertUser(tx: Tx, siteId: number, person: PersonInput) {
+  return tx
     .insert(users)
     .values({ siteId, remoteId: person.remoteId ?? null, urlName: person.urlName, name: person.name })
     .onConflictDoUpdate({
@@ -35,7 +53,27 @@ async function upsertUser(tx: Tx, siteId: number, person: PersonInput): Promise<
       set: { name: sql`excluded.name`, remoteId: sql`coalesce(excluded.remote_id, ${users.remoteId})` },
     })
     .returning({ id: users.id });
-  return row!.id;
+}
+
+/** The thread's authority and requester upserted in one statement (two CTEs when there is a requester). */
+async function upsertPeople(
+  tx: Tx,
+  siteId: number,
+  authority: PersonInput,
+  requester: PersonInput | null,
+): Promise<{ authorityId: number; requesterId: number | null }> {
+  if (!requester) {
+    const [row] = await upsertAuthority(tx, siteId, authority);
+    return { authorityId: row!.id, requesterId: null };
+  }
+  const authorityRow = tx.$with('authority_row').as(upsertAuthority(tx, siteId, authority));
+  const requesterRow = tx.$with('requester_row').as(upsertUser(tx, siteId, requester));
+  const [row] = await tx
+    .with(authorityRow, requesterRow)
+    .select({ authorityId: authorityRow.id, requesterId: requesterRow.id })
+    .from(authorityRow)
+    .crossJoin(requesterRow);
+  return row!;
 }
 
 /**
@@ -49,18 +87,7 @@ export async function reconcileRequest(
   ctx: { runId?: number; captureId?: number },
 ): Promise<ReconcileOutcome> {
   return db.transaction(async (tx) => {
-    const contentShas = [
-      ...new Set(input.events.flatMap((e) => e.attachments.flatMap((a) => (a.content ? [a.content.sha256] : [])))),
-    ];
-    if (contentShas.length) {
-      const held = await tx.select({ sha256: blobs.sha256 }).from(blobs).where(inArray(blobs.sha256, contentShas));
-      const heldSet = new Set(held.map((b) => b.sha256));
-      const missing = contentShas.find((sha) => !heldSet.has(sha));
-      if (missing) throw new BlobMissingError(missing);
-    }
-
-    const authorityId = await upsertAuthority(tx, siteId, input.authority);
-    const requesterId = input.requester ? await upsertUser(tx, siteId, input.requester) : null;
+    const { authorityId, requesterId } = await upsertPeople(tx, siteId, input.authority, input.requester);
     const runId = ctx.runId ?? null;
     const history: Omit<HistoryRow, 'requestId'>[] = [];
 
@@ -79,8 +106,24 @@ export async function reconcileRequest(
       raw: (input.raw as Record<string, unknown> | undefined) ?? null,
     };
 
+    // The columns compared below; not the raw JSON, body text or search vector.
     const [existing] = await tx
-      .select()
+      .select({
+        id: requests.id,
+        urlTitle: requests.urlTitle,
+        title: requests.title,
+        authorityId: requests.authorityId,
+        requesterId: requests.requesterId,
+        describedState: requests.describedState,
+        status: requests.status,
+        statusLabel: requests.statusLabel,
+        prominence: requests.prominence,
+        remoteCreatedAt: requests.remoteCreatedAt,
+        remoteUpdatedAt: requests.remoteUpdatedAt,
+        remoteEventIds: requests.remoteEventIds,
+        removedAt: requests.removedAt,
+        removalReason: requests.removalReason,
+      })
       .from(requests)
       .where(and(eq(requests.siteId, siteId), eq(requests.remoteId, input.remoteId)))
       .for('update');
@@ -90,6 +133,7 @@ export async function reconcileRequest(
     let statusChanged = false;
     let renamed = false;
     if (!existing) {
+      // A new thread has no events or attachments to look up.
       const [row] = await tx
         .insert(requests)
         .values({ siteId, remoteId: input.remoteId, ...fields })
@@ -117,26 +161,22 @@ export async function reconcileRequest(
         !sameTime(existing.remoteCreatedAt, fields.remoteCreatedAt) ||
         !sameTime(existing.remoteUpdatedAt, fields.remoteUpdatedAt) ||
         !sameIds(existing.remoteEventIds, fields.remoteEventIds);
-      if (changed) {
-        await tx
-          .update(requests)
-          .set({ ...fields, removedAt: null, removalReason: null })
-          .where(eq(requests.id, requestId));
-      }
     }
 
-    // Events: insert the new ones; for known ones only a hidden flag flip or late text is recorded.
-    const storedEvents = await tx
-      .select({ id: events.id, kind: events.kind, messageId: events.messageId, hidden: events.hidden, text: events.text })
-      .from(events)
-      .where(eq(events.requestId, requestId));
+    // Events: insert the new ones (one statement, in page order); for known ones only a hidden flag flip or late text is recorded.
+    const storedEvents = existing
+      ? await tx
+          .select({ id: events.id, kind: events.kind, messageId: events.messageId, hidden: events.hidden, text: events.text })
+          .from(events)
+          .where(eq(events.requestId, requestId))
+      : [];
     const eventByKey = new Map(storedEvents.map((e) => [`${e.kind}:${e.messageId}`, e]));
-    let newEvents = 0;
+    const newEventRows: (typeof events.$inferInsert)[] = [];
     let eventsChanged = false;
     for (const event of input.events) {
       const stored = eventByKey.get(`${event.kind}:${event.messageId}`);
       if (!stored) {
-        await tx.insert(events).values({
+        newEventRows.push({
           requestId,
           kind: event.kind,
           messageId: event.messageId,
@@ -146,7 +186,6 @@ export async function reconcileRequest(
           hidden: event.hidden,
           text: event.text ?? null,
         });
-        newEvents++;
       } else if (stored.hidden !== event.hidden || (stored.text === null && event.text)) {
         await tx
           .update(events)
@@ -155,24 +194,28 @@ export async function reconcileRequest(
         eventsChanged = true;
       }
     }
+    if (newEventRows.length) await tx.insert(events).values(newEventRows);
+    const newEvents = newEventRows.length;
 
     // Attachments: identity (request, incoming message, part); content is the sha256.
-    const storedAttachments = await tx
-      .select({
-        id: attachments.id,
-        incomingMessageId: attachments.incomingMessageId,
-        part: attachments.part,
-        sha256: attachments.sha256,
-        hidden: attachments.hidden,
-        removedAt: attachments.removedAt,
-      })
-      .from(attachments)
-      .where(eq(attachments.requestId, requestId));
+    const storedAttachments = existing
+      ? await tx
+          .select({
+            id: attachments.id,
+            incomingMessageId: attachments.incomingMessageId,
+            part: attachments.part,
+            sha256: attachments.sha256,
+            hidden: attachments.hidden,
+            removedAt: attachments.removedAt,
+          })
+          .from(attachments)
+          .where(eq(attachments.requestId, requestId))
+      : [];
     const attachmentByKey = new Map(storedAttachments.map((a) => [`${a.incomingMessageId}:${a.part}`, a]));
     const seenKeys = new Set<string>();
     const newlyStoredShas = new Set<string>();
     const captureIds = new Set<number>();
-    let newAttachments = 0;
+    const newAttachmentRows: (typeof attachments.$inferInsert)[] = [];
     let attachmentsChanged = false;
     for (const event of input.events) {
       for (const attachment of event.attachments) {
@@ -186,7 +229,7 @@ export async function reconcileRequest(
           : {};
         const stored = attachmentByKey.get(key);
         if (!stored) {
-          await tx.insert(attachments).values({
+          newAttachmentRows.push({
             requestId,
             incomingMessageId: event.messageId,
             part,
@@ -198,7 +241,6 @@ export async function reconcileRequest(
             ...contentFields,
           });
           if (content) newlyStoredShas.add(content.sha256);
-          newAttachments++;
           continue;
         }
         const contentArrived = content !== undefined && stored.sha256 !== content.sha256;
@@ -221,6 +263,8 @@ export async function reconcileRequest(
         }
       }
     }
+    if (newAttachmentRows.length) await tx.insert(attachments).values(newAttachmentRows);
+    const newAttachments = newAttachmentRows.length;
     // Attachments of messages still in the thread that the site no longer lists.
     const messagesInInput = new Set(input.events.map((e) => e.messageId));
     const vanished = storedAttachments.filter(
@@ -234,39 +278,49 @@ export async function reconcileRequest(
       attachmentsChanged = true;
     }
 
-    if (newEvents > 0 || eventsChanged || !existing) {
-      await tx.execute(sql`
-        update requests set body_text = coalesce((
-          select string_agg(e.text, E'\n\n' order by e.time nulls last, e.id)
-          from events e where e.request_id = ${requestId} and not e.hidden and e.text is not null
-        ), '') where id = ${requestId}`);
-    }
-
     if (newlyStoredShas.size) {
+      // One statement: both parts read the blobs as they were before it, as the two statements did in this order.
       const shas = [...newlyStoredShas];
       await tx.execute(sql`
-        insert into ${jobs} (sha256)
-        select sha256 from ${blobs}
-        where ${inArray(blobs.sha256, shas)} and extraction_status is distinct from 'done'
-        on conflict (sha256) do nothing`);
-      await tx
-        .update(blobs)
-        .set({ extractionStatus: 'pending' })
-        .where(and(inArray(blobs.sha256, shas), sql`${blobs.extractionStatus} is null`));
+        with queued as (
+          insert into ${jobs} (sha256)
+          select sha256 from ${blobs}
+          where ${inArray(blobs.sha256, shas)} and extraction_status is distinct from 'done'
+          on conflict (sha256) do nothing)
+        update ${blobs} set extraction_status = 'pending'
+        where ${inArray(blobs.sha256, shas)} and extraction_status is null`);
     }
 
-    if (ctx.captureId) captureIds.add(ctx.captureId);
-    if (captureIds.size) {
-      await tx.update(captures).set({ requestId }).where(inArray(captures.id, [...captureIds]));
-    }
     if (history.length) await tx.insert(requestHistory).values(history.map((h) => ({ ...h, requestId })));
 
+    // The request row's last write, with the captures the thread was parsed from linked to it in the same
+    // statement: changed fields, the body text once its events are in, and the check times.
+    if (ctx.captureId) captureIds.add(ctx.captureId);
+    const linked = captureIds.size
+      ? tx.$with('linked').as(tx.update(captures).set({ requestId }).where(inArray(captures.id, [...captureIds])).returning({ id: captures.id }))
+      : null;
     const anything = changed || newEvents > 0 || eventsChanged || newAttachments > 0 || attachmentsChanged;
-    await tx
+    await (linked ? tx.with(linked) : tx)
       .update(requests)
-      .set(anything ? { lastCheckedAt: sql`now()`, lastChangedAt: sql`now()` } : { lastCheckedAt: sql`now()` })
+      .set({
+        ...(existing && changed ? { ...fields, removedAt: null, removalReason: null } : {}),
+        ...(newEvents > 0 || eventsChanged || !existing ? { bodyText: visibleEventText(requestId) } : {}),
+        lastCheckedAt: sql`now()`,
+        ...(anything ? { lastChangedAt: sql`now()` } : {}),
+      })
       .where(eq(requests.id, requestId));
 
     return { requestId, created: !existing, changed: anything, newEvents, newAttachments, statusChanged, renamed };
+  }).catch((error: unknown) => {
+    // An attachment naming a blob without a row is refused by its foreign key; the whole thread is rolled back.
+    throw asBlobMissing(error);
   });
+}
+
+/** The request's visible event texts in time order, for its search column. */
+function visibleEventText(requestId: number) {
+  return sql<string>`coalesce((
+    select string_agg(e.text, E'\n\n' order by e.time nulls last, e.id)
+    from events e where e.request_id = ${requestId} and not e.hidden and e.text is not null
+  ), '')`;
 }
