@@ -74,7 +74,8 @@ export interface RunContext {
 const kindCounter: Partial<Record<CaptureKind, keyof RunCounters>> = { json: 'json', page: 'pages', listing: 'listings', csv: 'listings' };
 
 /**
- * Fetches through the polite fetcher and keeps the response: body as a blob first, then the capture row.
+ * Fetches through the polite fetcher and keeps the response: body as a blob first, then its blob row and
+ * the capture row in one commit.
  * With `conditional`, the validators of the newest stored 200 answer for the URL go with the request;
  * a 304 is recorded as its own bodiless capture and handed back as that stored answer (status 200,
  * `notModified` set), so callers parse it as if it had come again.
@@ -95,23 +96,21 @@ export async function fetchAndKeep(
   });
   const counter = kindCounter[kind];
   if (counter) ctx.counters[counter]++;
-  let stored: { sha256: string; size: number } | null = null;
-  if (response.body.length > 0 && response.status !== 304) {
-    const contentType = response.headers['content-type'];
-    stored = await ctx.archive.putBlob(response.body, contentType ? { contentType } : {});
-  }
-  const captureId = await ctx.archive.recordCapture({
-    siteId: ctx.siteId,
-    runId: ctx.runId,
-    url: response.url,
-    fetchedAt: response.fetchedAt,
-    status: response.status,
-    requestHeaders: response.requestHeaders,
-    responseHeaders: response.headers,
-    sha256: stored?.sha256 ?? null,
-    size: stored?.size ?? null,
-    kind,
-  });
+  const contentType = response.headers['content-type'];
+  const body = response.body.length > 0 && response.status !== 304 ? { input: response.body, ...(contentType ? { contentType } : {}) } : null;
+  const { captureId } = await ctx.archive.keepResponse(
+    {
+      siteId: ctx.siteId,
+      runId: ctx.runId,
+      url: response.url,
+      fetchedAt: response.fetchedAt,
+      status: response.status,
+      requestHeaders: response.requestHeaders,
+      responseHeaders: response.headers,
+      kind,
+    },
+    body,
+  );
   if (response.status === 304 && previous) return { response: await asStoredAnswer(ctx, response, previous), captureId };
   return { response, captureId };
 }

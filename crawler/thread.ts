@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { parseRequestJson, parseRequestPage, type RequestJson, type RequestPage } from '../parsers/index.js';
-import type { ReconcileInput } from '../storage/index.js';
+import type { KeptDownload, ReconcileInput } from '../storage/index.js';
 import { fetchAndKeep, GONE_STATUSES, UnexpectedResponseError, type RunContext } from './context.js';
 import { attachmentsItem, reviveThread, serializeThread, type AttachmentPayload, type RequestPayload } from './frontier.js';
 import { MaskingPendingError, type FetchedPage } from './http/index.js';
@@ -50,20 +50,21 @@ export async function syncRequest(ctx: RunContext, ref: RequestPayload): Promise
   const thread = buildThread(parsed, JSON.parse(text) as object, parseRequestPage(page.text(), { url: page.url }));
   if (state) await keepPartNumbersOfWithheld(ctx, state.urlTitle, thread);
 
-  const held = await ctx.archive.heldAttachments(ctx.siteId, parsed.id);
+  const held = state?.heldAttachments ?? new Set<string>();
+  const wanted = thread.events.flatMap((event) =>
+    event.kind !== 'incoming' || event.hidden
+      ? []
+      : event.attachments.filter((a) => !a.hidden && a.sourceUrl && !held.has(`${event.messageId}:${a.part ?? a.remoteId}`)).map((attachment) => ({ event, attachment })),
+  );
+  const kept = await ctx.archive.keptDownloads(ctx.runId, wanted.map((w) => w.attachment.sourceUrl!));
   const masked: { sourceUrl: string; incomingMessageId: number; part: number }[] = [];
-  for (const event of thread.events) {
-    if (event.kind !== 'incoming' || event.hidden) continue;
-    for (const attachment of event.attachments) {
-      const part = attachment.part ?? attachment.remoteId;
-      if (attachment.hidden || !attachment.sourceUrl || held.has(`${event.messageId}:${part}`)) continue;
-      try {
-        const content = await fetchAttachment(ctx, attachment);
-        if (content) attachment.content = content;
-      } catch (error) {
-        if (!(error instanceof MaskingPendingError)) throw error;
-        masked.push({ sourceUrl: attachment.sourceUrl, incomingMessageId: event.messageId, part });
-      }
+  for (const { event, attachment } of wanted) {
+    try {
+      const content = await fetchAttachment(ctx, attachment, kept);
+      if (content) attachment.content = content;
+    } catch (error) {
+      if (!(error instanceof MaskingPendingError)) throw error;
+      masked.push({ sourceUrl: attachment.sourceUrl!, incomingMessageId: event.messageId, part: attachment.part ?? attachment.remoteId });
     }
   }
 
@@ -96,16 +97,16 @@ export async function syncMaskedAttachments(ctx: RunContext, payload: Attachment
   if (notBefore.getTime() > Date.now()) return { retryAt: notBefore };
   const thread = reviveThread(payload.thread);
   const held = await ctx.archive.heldAttachments(ctx.siteId, payload.requestRemoteId);
+  const pending = payload.attachments.filter((p) => !held.has(`${p.incomingMessageId}:${p.part}`));
+  const kept = await ctx.archive.keptDownloads(ctx.runId, pending.map((p) => p.sourceUrl));
   let arrived = 0;
   let stillMasked = 0;
-  for (const pending of payload.attachments) {
-    const key = `${pending.incomingMessageId}:${pending.part}`;
-    if (held.has(key)) continue;
-    const event = thread.events.find((e) => e.kind === 'incoming' && e.messageId === pending.incomingMessageId);
-    const attachment = event?.attachments.find((a) => (a.part ?? a.remoteId) === pending.part);
+  for (const { incomingMessageId, part, sourceUrl } of pending) {
+    const event = thread.events.find((e) => e.kind === 'incoming' && e.messageId === incomingMessageId);
+    const attachment = event?.attachments.find((a) => (a.part ?? a.remoteId) === part);
     if (!attachment) continue;
     try {
-      const content = await fetchAttachment(ctx, { ...attachment, sourceUrl: pending.sourceUrl });
+      const content = await fetchAttachment(ctx, { ...attachment, sourceUrl }, kept);
       if (content) {
         attachment.content = content;
         arrived++;
@@ -143,36 +144,36 @@ function missingAttachments(thread: ReconcileInput, held: Set<string>): number {
 }
 
 /**
- * Downloads one attachment to a temp file and stores it: blob first, then its capture row. Returns
- * undefined when the site withholds it after all (hidden since the page was rendered).
+ * Downloads one attachment to a temp file and stores it: blob first, then its blob row and capture row
+ * in one commit. `kept` holds this run's stored downloads by URL (one lookup per thread) and gains the new
+ * one. Returns undefined when the site withholds it after all (hidden since the page was rendered).
  */
-async function fetchAttachment(ctx: RunContext, attachment: ThreadAttachment): Promise<AttachmentContent | undefined> {
-  const kept = await ctx.archive.keptDownload(ctx.runId, attachment.sourceUrl!);
-  if (kept) return kept;
+async function fetchAttachment(ctx: RunContext, attachment: ThreadAttachment, kept: Map<string, KeptDownload>): Promise<AttachmentContent | undefined> {
+  const reused = kept.get(attachment.sourceUrl!);
+  if (reused) return reused;
   const dest = path.join(ctx.tmpDir, randomUUID());
   try {
     const download = await ctx.fetcher.download(attachment.sourceUrl!, dest);
-    let stored: { sha256: string; size: number } | null = null;
-    if (download.status === 200) {
-      const contentType = download.headers['content-type'] ?? attachment.contentType;
-      stored = await ctx.archive.putBlob({ path: dest }, contentType ? { contentType } : {});
-    }
-    const captureId = await ctx.archive.recordCapture({
-      siteId: ctx.siteId,
-      runId: ctx.runId,
-      url: download.url,
-      fetchedAt: download.fetchedAt,
-      status: download.status,
-      requestHeaders: download.requestHeaders,
-      responseHeaders: download.headers,
-      sha256: stored?.sha256 ?? null,
-      size: stored?.size ?? null,
-      kind: 'attachment',
-    });
-    if (stored) {
+    const contentType = download.headers['content-type'] ?? attachment.contentType;
+    const { captureId, blob } = await ctx.archive.keepResponse(
+      {
+        siteId: ctx.siteId,
+        runId: ctx.runId,
+        url: download.url,
+        fetchedAt: download.fetchedAt,
+        status: download.status,
+        requestHeaders: download.requestHeaders,
+        responseHeaders: download.headers,
+        kind: 'attachment',
+      },
+      download.status === 200 ? { input: { path: dest }, ...(contentType ? { contentType } : {}) } : null,
+    );
+    if (blob) {
       ctx.counters.attachments++;
-      ctx.counters.attachmentBytes += stored.size;
-      return { sha256: stored.sha256, size: stored.size, captureId, fetchedAt: download.fetchedAt };
+      ctx.counters.attachmentBytes += blob.size;
+      const content = { sha256: blob.sha256, size: blob.size, captureId, fetchedAt: download.fetchedAt };
+      kept.set(download.url, content);
+      return content;
     }
     if (GONE_STATUSES.has(download.status)) {
       attachment.hidden = true;

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
-import { eq, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import { fileTypeFromBuffer } from 'file-type';
 import { FileBlobStore } from './blobs/files.js';
 import { S3BlobStore } from './blobs/s3.js';
@@ -48,16 +48,32 @@ export interface Archive {
   close(): Promise<void>;
   migrate(): Promise<void>;
   ensureSite(baseUrl: string, name?: string): Promise<number>;
-  putBlob(input: BlobInput, meta?: { contentType?: string; sniffedType?: string }): Promise<{ sha256: string; size: number; created: boolean }>;
+  putBlob(input: BlobInput, meta?: BlobMeta): Promise<StoredBlob>;
   recordCapture(c: CaptureInput): Promise<number>;
+  /**
+   * A fetched response kept: its body stored first, then its blob row and the capture row in one
+   * statement (one commit); without a body, a bodiless capture.
+   */
+  keepResponse(
+    capture: Omit<CaptureInput, 'sha256' | 'size'>,
+    body: { input: BlobInput; contentType?: string } | null,
+  ): Promise<{ captureId: number; blob: StoredBlob | null }>;
   /** The newest 200 capture of `url` with a stored body, or null: for conditional GETs. */
   latestCapture(siteId: number, url: string): Promise<LatestCapture | null>;
-  /** The newest attachment download of `url` this run stored, or null: a resumed run reuses it. */
-  keptDownload(runId: number, url: string): Promise<KeptDownload | null>;
+  /** Of these attachment URLs, the ones this run already downloaded and stored (newest each): a resumed run reuses them. */
+  keptDownloads(runId: number, urls: string[]): Promise<Map<string, KeptDownload>>;
+  /** The stored request, with the `message:part` keys of the attachments whose content is held. */
   getRequestState(
     siteId: number,
     remoteId: number,
-  ): Promise<{ requestId: number; urlTitle: string; remoteUpdatedAt: Date | null; remoteEventIds: number[]; removedAt: Date | null } | null>;
+  ): Promise<{
+    requestId: number;
+    urlTitle: string;
+    remoteUpdatedAt: Date | null;
+    remoteEventIds: number[];
+    removedAt: Date | null;
+    heldAttachments: Set<string>;
+  } | null>;
   findRequestByUrlTitle(siteId: number, urlTitle: string): Promise<{ requestId: number; remoteId: number } | null>;
   heldAttachments(siteId: number, requestRemoteId: number): Promise<Set<string>>;
   reconcileRequest(siteId: number, input: ReconcileInput, ctx: { runId?: number; captureId?: number }): Promise<ReconcileOutcome>;
@@ -72,6 +88,17 @@ export interface Archive {
   lockRuns(): Promise<(() => Promise<void>) | null>;
   frontier: ReturnType<typeof frontierApi>;
   jobs: ReturnType<typeof jobsApi>;
+}
+
+export interface BlobMeta {
+  contentType?: string;
+  sniffedType?: string;
+}
+
+export interface StoredBlob {
+  sha256: string;
+  size: number;
+  created: boolean;
 }
 
 // Advisory lock key for "one crawl at a time" on a Postgres server: 'wdtk' in ASCII.
@@ -110,6 +137,22 @@ export async function openArchive(config: ArchiveConfig, opts: OpenArchiveOption
   return createArchive(config, handle, store, releaseDir, opts);
 }
 
+function captureRow(c: CaptureInput): typeof captures.$inferInsert {
+  return {
+    siteId: c.siteId,
+    runId: c.runId ?? null,
+    url: c.url,
+    fetchedAt: c.fetchedAt,
+    status: c.status,
+    method: c.method ?? 'GET',
+    requestHeaders: c.requestHeaders,
+    responseHeaders: c.responseHeaders,
+    sha256: c.sha256,
+    size: c.size,
+    kind: c.kind,
+  };
+}
+
 function createArchive(
   config: ArchiveConfig,
   handle: DbHandle,
@@ -120,6 +163,31 @@ function createArchive(
   const db = handle.db;
   let runLockHeld = false;
   let closed = false;
+
+  /** Stores the content first; the returned blob row insert is run by the caller, alone or with the rows that use it. */
+  const storeBlob = async (input: BlobInput, meta: BlobMeta) => {
+    const put = await store.put(input);
+    const sniffed = meta.sniffedType ?? (await fileTypeFromBuffer(put.head).catch(() => undefined))?.ext ?? null;
+    const row = db
+      .insert(blobs)
+      .values({ sha256: put.sha256, size: put.size, storageKey: put.storageKey, sniffedType: sniffed, mime: meta.contentType ?? null })
+      .onConflictDoUpdate({
+        target: blobs.sha256,
+        set: { sniffedType: sql`coalesce(${blobs.sniffedType}, excluded.sniffed_type)`, mime: sql`coalesce(${blobs.mime}, excluded.mime)` },
+      })
+      .returning({ created: sql<boolean>`(xmax = 0)`.as('created') });
+    return { put, row };
+  };
+
+  // No check before the insert: the captures.sha256 foreign key refuses a capture whose blob row is missing.
+  const recordCapture = async (c: CaptureInput): Promise<number> => {
+    try {
+      const [row] = await db.insert(captures).values(captureRow(c)).returning({ id: captures.id });
+      return row!.id;
+    } catch (error) {
+      throw asBlobMissing(error);
+    }
+  };
 
   return {
     config,
@@ -147,42 +215,23 @@ function createArchive(
     },
 
     async putBlob(input, meta = {}) {
-      const put = await store.put(input);
-      const sniffed = meta.sniffedType ?? (await fileTypeFromBuffer(put.head).catch(() => undefined))?.ext ?? null;
-      const [row] = await rowsOf<{ inserted: boolean }>(
-        db,
-        sql`insert into blobs (sha256, size, storage_key, sniffed_type, mime)
-            values (${put.sha256}, ${put.size}, ${put.storageKey}, ${sniffed}, ${meta.contentType ?? null})
-            on conflict (sha256) do update set
-              sniffed_type = coalesce(blobs.sniffed_type, excluded.sniffed_type), mime = coalesce(blobs.mime, excluded.mime)
-            returning (xmax = 0) as inserted`,
-      );
-      return { sha256: put.sha256, size: put.size, created: Boolean(row?.inserted) };
+      const { put, row } = await storeBlob(input, meta);
+      const [inserted] = await row;
+      return { sha256: put.sha256, size: put.size, created: Boolean(inserted?.created) };
     },
 
-    async recordCapture(c) {
-      // No check before the insert: the captures.sha256 foreign key refuses a capture whose blob row is missing.
-      try {
-        const [row] = await db
-          .insert(captures)
-          .values({
-            siteId: c.siteId,
-            runId: c.runId ?? null,
-            url: c.url,
-            fetchedAt: c.fetchedAt,
-            status: c.status,
-            method: c.method ?? 'GET',
-            requestHeaders: c.requestHeaders,
-            responseHeaders: c.responseHeaders,
-            sha256: c.sha256,
-            size: c.size,
-            kind: c.kind,
-          })
-          .returning({ id: captures.id });
-        return row!.id;
-      } catch (error) {
-        throw asBlobMissing(error);
-      }
+    recordCapture,
+
+    async keepResponse(capture, body) {
+      if (!body) return { captureId: await recordCapture({ ...capture, sha256: null, size: null }), blob: null };
+      const { put, row } = await storeBlob(body.input, body.contentType ? { contentType: body.contentType } : {});
+      const blobRow = db.$with('blob_row').as(row);
+      const [kept] = await db
+        .with(blobRow)
+        .insert(captures)
+        .values(captureRow({ ...capture, sha256: put.sha256, size: put.size }))
+        .returning({ id: captures.id, blobCreated: sql<boolean>`(select ${blobRow.created} from ${blobRow})` });
+      return { captureId: kept!.id, blob: { sha256: put.sha256, size: put.size, created: Boolean(kept!.blobCreated) } };
     },
 
     async latestCapture(siteId, url) {
@@ -203,15 +252,22 @@ function createArchive(
       };
     },
 
-    async keptDownload(runId, url) {
-      const [row] = await rowsOf<{ id: number; sha256: string; size: number | string; fetched_at: string | Date }>(
-        db,
-        sql`select id, sha256, size, fetched_at from captures
-            where url = ${url} and run_id = ${runId} and kind = 'attachment' and status = 200 and sha256 is not null
-            order by id desc limit 1`,
-      );
-      if (!row) return null;
-      return { captureId: Number(row.id), sha256: row.sha256, size: Number(row.size), fetchedAt: new Date(row.fetched_at) };
+    async keptDownloads(runId, urls) {
+      if (!urls.length) return new Map();
+      const rows = await db
+        .selectDistinctOn([captures.url], { url: captures.url, captureId: captures.id, sha256: captures.sha256, size: captures.size, fetchedAt: captures.fetchedAt })
+        .from(captures)
+        .where(
+          and(
+            inArray(captures.url, urls),
+            eq(captures.runId, runId),
+            eq(captures.kind, 'attachment'),
+            eq(captures.status, 200),
+            sql`${captures.sha256} is not null`,
+          ),
+        )
+        .orderBy(captures.url, desc(captures.id));
+      return new Map(rows.map((r) => [r.url, { captureId: r.captureId, sha256: r.sha256!, size: Number(r.size), fetchedAt: r.fetchedAt }]));
     },
 
     async getRequestState(siteId, remoteId) {
@@ -222,10 +278,15 @@ function createArchive(
           remoteUpdatedAt: requests.remoteUpdatedAt,
           remoteEventIds: requests.remoteEventIds,
           removedAt: requests.removedAt,
+          held: sql<string[]>`coalesce(json_agg(${attachments.incomingMessageId} || ':' || ${attachments.part}) filter (where ${attachments.id} is not null), '[]')`,
         })
         .from(requests)
-        .where(sql`${requests.siteId} = ${siteId} and ${requests.remoteId} = ${remoteId}`);
-      return row ?? null;
+        .leftJoin(attachments, and(eq(attachments.requestId, requests.id), sql`${attachments.sha256} is not null`))
+        .where(sql`${requests.siteId} = ${siteId} and ${requests.remoteId} = ${remoteId}`)
+        .groupBy(requests.id);
+      if (!row) return null;
+      const { held, ...state } = row;
+      return { ...state, heldAttachments: new Set(held) };
     },
 
     async findRequestByUrlTitle(siteId, urlTitle) {
