@@ -45,16 +45,17 @@ describe('faults', () => {
   });
 
   it('delays slow responses by slowMs', async () => {
-    sim.setFaults({ rate: 1, kinds: ['slow'], slowMs: 400 });
+    // robots.txt is never faulted; the margin between the two is wide so a loaded machine cannot blur it.
+    sim.setFaults({ rate: 1, kinds: ['slow'], slowMs: 1500 });
     const started = Date.now();
     const response = await get(sim, '/robots.txt');
     await response.text();
-    expect(Date.now() - started).toBeLessThan(300);
+    expect(Date.now() - started).toBeLessThan(1000);
     const slowStart = Date.now();
     const slow = await get(sim, '/list');
     expect(slow.status).toBe(200);
     await slow.text();
-    expect(Date.now() - slowStart).toBeGreaterThanOrEqual(380);
+    expect(Date.now() - slowStart).toBeGreaterThanOrEqual(1480);
   });
 
   it('serves a WAF challenge page with cf-mitigated for every URL when challenge is on', async () => {
