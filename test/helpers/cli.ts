@@ -51,8 +51,8 @@ export interface ChildArchive {
  * process at a time). With DATABASE_URL / S3_ENDPOINT: a fresh database and bucket on those servers.
  */
 export async function openChildArchive(): Promise<ChildArchive> {
-  const archiveDir = await mkdtemp(path.join(tmpdir(), 'wdtk-cli-archive-'));
   if (!process.env['DATABASE_URL']) {
+    const archiveDir = await mkdtemp(path.join(tmpdir(), 'wdtk-cli-archive-'));
     return {
       args: ['--archive', archiveDir],
       env: { DATABASE_URL: '', S3_ENDPOINT: '' },
@@ -70,12 +70,10 @@ export async function openChildArchive(): Promise<ChildArchive> {
   const test = await openTestArchive();
   const { config } = test.archive;
   return {
-    args: ['--archive', archiveDir],
+    // The test archive's own directory: without S3 its blobs are files there, and the child must write where inspect reads.
+    args: ['--archive', config.archiveDir],
     env: { DATABASE_URL: config.databaseUrl, ...(config.s3 ? { S3_BUCKET: config.s3.bucket } : {}) },
     inspect: (use) => use(test.archive),
-    async cleanup() {
-      await test.cleanup();
-      await rm(archiveDir, { recursive: true, force: true });
-    },
+    cleanup: () => test.cleanup(),
   };
 }
