@@ -87,6 +87,7 @@ export function attachmentsItem(urls: SiteUrls, payload: AttachmentPayload): Fro
     url: urls.requestJson(payload.requestRemoteId),
     payload,
     priority: PRIORITY.attachment,
+    notBefore: new Date(payload.notBefore),
   };
 }
 

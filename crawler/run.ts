@@ -17,7 +17,7 @@ import {
 } from './http/index.js';
 import { runExtractionWorker, type WorkerSummary } from './extraction.js';
 import { coversEverything, describeScope, normalizeScope, seedItems, type CrawlScope, type ScopeInput } from './scope.js';
-import { syncMaskedAttachments, syncRequest } from './thread.js';
+import { MaskingNeverReadyError, syncMaskedAttachments, syncRequest } from './thread.js';
 import { SiteUrls } from './urls.js';
 
 export type RunOutcome = 'ok' | 'failed' | 'interrupted' | 'stopped';
@@ -41,7 +41,10 @@ export interface CrawlOptions {
   signal?: AbortSignal;
   /** `--recent` pages back to the last good run minus this (default 1 day). */
   recentMarginMs?: number;
-  /** How long to leave an attachment the site is still masking (default 5 s). */
+  /**
+   * How long to leave an attachment the site is still masking before asking again (default 2 s, the refresh interval
+   * of the site's own "Attachment processing…" page); each further ask waits twice as long, up to a minute.
+   */
   maskingRetryMs?: number;
   /** Fetcher tuning beyond rate and budget (tests shorten backoff). */
   fetcher?: Pick<PoliteFetcherOptions, 'backoff' | 'maxAttempts' | 'timeoutMs' | 'maxRetryAfterMs'>;
@@ -162,7 +165,7 @@ export async function runCrawl(archive: Archive, options: CrawlOptions): Promise
       counters: emptyCounters(),
       log: log.child({ runId }),
       tmpDir,
-      maskingRetryMs: options.maskingRetryMs ?? 5_000,
+      maskingRetryMs: options.maskingRetryMs ?? 2_000,
       ...(options.snapshot ? { snapshot: async (captureId: number) => void (await options.snapshot!(archive, captureId)) } : {}),
     };
     if (!resumed) {
@@ -274,7 +277,7 @@ async function drain(ctx: RunContext, base: Partial<RunCounters>, options: Crawl
       }
       ctx.counters.errors++;
       const message = error instanceof Error ? error.message : String(error);
-      const final = error instanceof RobotsDisallowedError || row.attempts >= ITEM_MAX_ATTEMPTS;
+      const final = error instanceof RobotsDisallowedError || error instanceof MaskingNeverReadyError || row.attempts >= ITEM_MAX_ATTEMPTS;
       ctx.log.warn({ url: row.url, kind: row.kind, attempt: row.attempts, err: message }, final ? 'giving up on this item' : 'will try this item again later in the run');
       if (final) await archive.frontier.failed(row.id, message);
       else await archive.frontier.retryLater(row.id, new Date(Date.now() + ITEM_RETRY_MS), message);
@@ -294,7 +297,7 @@ async function processRow(ctx: RunContext, row: FrontierRow): Promise<Date | und
       else await syncRequest(ctx, payload as RequestPayload);
       return undefined;
     case 'attachment': {
-      const outcome = await syncMaskedAttachments(ctx, payload as unknown as AttachmentPayload);
+      const outcome = await syncMaskedAttachments(ctx, payload as unknown as AttachmentPayload, row.attempts);
       return outcome === 'done' ? undefined : outcome.retryAt;
     }
     case 'csv':

@@ -92,7 +92,23 @@ export async function syncRequest(ctx: RunContext, ref: RequestPayload): Promise
 }
 
 /** Attachments the site was still masking when their thread was crawled: fetch what is ready, reconcile once. */
-export async function syncMaskedAttachments(ctx: RunContext, payload: AttachmentPayload): Promise<'done' | { retryAt: Date }> {
+/** Each further ask for a still-masked attachment waits twice as long as the one before, up to this. */
+const MASKING_MAX_WAIT_MS = 60_000;
+/**
+ * Asks for a masked-attachments item (one per claim: it waits in the frontier until it is due) before the run leaves
+ * it to the next run: a masking job that never ends must not keep a run alive. With the 2 s default they span 3 minutes.
+ */
+const MASKING_MAX_ASKS = 7;
+
+export class MaskingNeverReadyError extends Error {
+  override name = 'MaskingNeverReadyError';
+  constructor(readonly urls: string[], asks: number) {
+    super(`the site was still preparing ${urls.length} attachment(s) after ${asks} asks (${urls.join(', ')}); the next run fetches them`);
+  }
+}
+
+/** `claims`: how many times this frontier item has been claimed, this claim included. */
+export async function syncMaskedAttachments(ctx: RunContext, payload: AttachmentPayload, claims: number): Promise<'done' | { retryAt: Date }> {
   const notBefore = new Date(payload.notBefore);
   if (notBefore.getTime() > Date.now()) return { retryAt: notBefore };
   const thread = reviveThread(payload.thread);
@@ -100,7 +116,7 @@ export async function syncMaskedAttachments(ctx: RunContext, payload: Attachment
   const pending = payload.attachments.filter((p) => !held.has(`${p.incomingMessageId}:${p.part}`));
   const kept = await ctx.archive.keptDownloads(ctx.runId, pending.map((p) => p.sourceUrl));
   let arrived = 0;
-  let stillMasked = 0;
+  const stillMasked: string[] = [];
   for (const { incomingMessageId, part, sourceUrl } of pending) {
     const event = thread.events.find((e) => e.kind === 'incoming' && e.messageId === incomingMessageId);
     const attachment = event?.attachments.find((a) => (a.part ?? a.remoteId) === part);
@@ -113,13 +129,14 @@ export async function syncMaskedAttachments(ctx: RunContext, payload: Attachment
       }
     } catch (error) {
       if (!(error instanceof MaskingPendingError)) throw error;
-      stillMasked++;
+      stillMasked.push(sourceUrl);
     }
   }
   if (arrived) await ctx.archive.reconcileRequest(ctx.siteId, missingAttachments(thread, held) === 0 ? thread : withoutUpdateTime(thread), { runId: ctx.runId });
-  if (!stillMasked) return 'done';
-  ctx.counters.maskingRequeued += stillMasked;
-  return { retryAt: new Date(Date.now() + ctx.maskingRetryMs) };
+  if (!stillMasked.length) return 'done';
+  if (claims >= MASKING_MAX_ASKS) throw new MaskingNeverReadyError(stillMasked, claims);
+  ctx.counters.maskingRequeued += stillMasked.length;
+  return { retryAt: new Date(Date.now() + Math.min(MASKING_MAX_WAIT_MS, ctx.maskingRetryMs * 2 ** claims)) };
 }
 
 /**

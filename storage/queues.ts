@@ -84,6 +84,7 @@ export function frontierApi(db: Db) {
               url: item.url,
               payload: (item.payload as Record<string, unknown> | undefined) ?? null,
               priority: item.priority ?? 0,
+              notBefore: item.notBefore ?? null,
             })),
           )
           .onConflictDoNothing({ target: [frontier.runId, frontier.key] })

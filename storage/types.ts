@@ -328,6 +328,8 @@ export interface FrontierItem {
   url: string;
   payload?: object;
   priority?: number;
+  /** not claimable before this time */
+  notBefore?: Date;
 }
 
 export interface FrontierRow {
