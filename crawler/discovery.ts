@@ -24,7 +24,10 @@ export async function crawlListing(ctx: RunContext, url: string, scan: ListingSc
   if (response.status !== 200) throw new UnexpectedResponseError(response.url, response.status);
   const listing = parseListingPage(response.text(), { url: response.url });
 
-  if (scan.page === 1 && (listing.total ?? 0) >= LISTING_RESULT_CAP) {
+  // A date window's size shows only in its pagination: an authority page's header counts all the authority's
+  // requests whatever the filter, so splitting on it would halve windows down to single days.
+  const tooBig = scan.scan === 'window' ? (listing.lastPage ?? 1) >= LISTING_PAGE_CAP : (listing.total ?? 0) >= LISTING_RESULT_CAP;
+  if (scan.page === 1 && tooBig) {
     if (scan.scan === 'window') {
       const halves = splitWindow(scan.window);
       if (halves) {

@@ -51,6 +51,11 @@ export function readListingPage($: CheerioAPI, opts: PageOptions): ListingPage {
   }
 
   listing.page = toInteger($('.pagination em.current, .pagination .current').first().text()) ?? pageFromUrl(opts.url) ?? 1;
+  const numbered = $('.pagination a, .pagination em.current, .pagination .current')
+    .map((_, el) => toInteger($(el).text().trim()))
+    .get()
+    .filter((n): n is number => n !== undefined);
+  listing.lastPage = Math.max(listing.page, ...numbered);
   return listing;
 }
 

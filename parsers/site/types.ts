@@ -96,6 +96,11 @@ export interface ListingPage {
   totalText?: string;
   total?: number;
   page?: number;
+  /**
+   * The highest page number the pagination offers. It follows the listed results (filters included, capped at 20
+   * pages), where an authority page's `total` is the authority's whole count whatever the filter.
+   */
+  lastPage?: number;
   warnings: string[];
 }
 

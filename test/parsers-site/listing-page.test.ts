@@ -68,6 +68,7 @@ describe('parseListingPage', () => {
       totalText: 'About 1,234 FOI requests found',
       total: 1234,
       page: 1,
+      lastPage: 20,
       warnings: [],
     } satisfies ListingPage);
   });
@@ -79,6 +80,7 @@ describe('parseListingPage', () => {
       totalText: 'About 1,234 FOI requests found',
       total: 1234,
       page: 20,
+      lastPage: 20,
       warnings: [],
     } satisfies ListingPage);
   });
@@ -90,6 +92,7 @@ describe('parseListingPage', () => {
       totalText: '4 requests',
       total: 4,
       page: 2,
+      lastPage: 2,
       warnings: [],
     } satisfies ListingPage);
   });
@@ -119,6 +122,7 @@ describe('parseListingPage', () => {
       totalText: "This person's Freedom of Information requests (approximately 27)",
       total: 27,
       page: 1,
+      lastPage: 2,
       warnings: [],
     } satisfies ListingPage);
   });
