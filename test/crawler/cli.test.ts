@@ -51,6 +51,8 @@ describe('crawl, schedule and runs on the command line', () => {
     const listed = JSON.parse(runs.stdout) as { outcome: string; scope: { requests: string[] }; counters: { json: number } }[];
     expect(listed.length).toBeGreaterThanOrEqual(2);
     expect(listed.filter((run) => run.outcome === 'ok').length).toBeGreaterThanOrEqual(2);
-    expect(listed.every((run) => run.scope.requests[0] === slug && run.counters.json >= 1)).toBe(true);
+    expect(listed.every((run) => run.scope.requests[0] === slug)).toBe(true);
+    // SIGTERM may stop a third run inside its slow JSON fetch; every run that ended ok fetched it.
+    expect(listed.filter((run) => run.outcome === 'ok').every((run) => run.counters.json >= 1)).toBe(true);
   });
 });
