@@ -238,6 +238,8 @@ export const documentPages = pgTable(
  * attachments of one request under the first, with the request's filter columns copied beside the page's
  * tsvector, so filters and date order apply in one table's index scans instead of after a join per match.
  * Kept by triggers (migration 0003) on document_pages, attachments, requests and blobs.
+ * Partitioned by status (migration 0006, which drizzle cannot express): a status filter reads one partition's
+ * GIN index instead of building the bitmap of every page holding the word, hence status in the key.
  */
 export const searchPages = pgTable(
   'search_pages',
@@ -260,7 +262,7 @@ export const searchPages = pgTable(
     search: tsvector('search').notNull(),
   },
   (t) => [
-    primaryKey({ columns: [t.requestId, t.sha256, t.page] }),
+    primaryKey({ columns: [t.requestId, t.sha256, t.page, t.status] }),
     foreignKey({ columns: [t.sha256, t.page], foreignColumns: [documentPages.sha256, documentPages.page] }).onDelete('cascade'),
     index('search_pages_search').using('gin', t.search),
     index('search_pages_created').on(t.created.desc().nullsLast()),

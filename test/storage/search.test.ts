@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Archive, ExportRow } from '../../storage/index.js';
 import { openTestArchive, type TestArchive } from '../helpers/archive.js';
@@ -173,7 +174,15 @@ describe('search', () => {
         content: { sha256: reportSha, size: 1, fetchedAt: new Date() } });
       return input;
     };
+    const partitionsOfRoads = async () => {
+      const result = (await archive.db.execute(sql`select distinct tableoid::regclass::text as partition from search_pages where request_id =
+        (select id from requests where url_title = 'road_safety')`)) as unknown as { rows: { partition: string }[] };
+      return result.rows.map((row) => row.partition);
+    };
+    expect(await partitionsOfRoads()).toEqual(['search_pages_successful']);
     await archive.reconcileRequest(siteId, roads('refused', false), {});
+    // the status change moved the request's pages to the partition its new status belongs to
+    expect(await partitionsOfRoads()).toEqual(['search_pages_other']);
     expect((await archive.search({ text: phrase, status: 'successful' })).total).toBe(0);
     expect((await archive.search({ text: phrase, status: 'refused' })).hits[0]).toMatchObject({ kind: 'document', status: 'refused' });
 
