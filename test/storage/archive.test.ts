@@ -1,9 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
+import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
+import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
+import type { PgliteDatabase } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { afterEach, describe, expect, test } from 'vitest';
 import { BlobMissingError, FileBlobStore, S3BlobStore, schema, storageKey, type Archive } from '../../storage/index.js';
+import { migrationsFolder } from '../../migrations/index.js';
 import { openTestArchive, type TestArchive } from '../helpers/archive.js';
 import { SITE, storeDoc, thread } from './fixtures.js';
 
@@ -39,7 +45,55 @@ describe('migrations', () => {
       expect(await count(archive, table)).toBe(0);
     }
   });
+
+  test('an archive from before search_pages was partitioned keeps its document hits through the upgrade', async () => {
+    const archive = await open({ migrate: false });
+    await migrateUpTo(archive, 'search_pages_by_status');
+    const siteId = await archive.ensureSite(SITE);
+    const report = await storeDoc(archive, 'council budget');
+    const input = thread({ status: 'successful' });
+    input.events[1]!.attachments.push({ remoteId: 10, part: 2, filename: 'budget.pdf', hidden: false,
+      content: { sha256: report.sha256, size: report.size, fetchedAt: new Date() } });
+    await archive.reconcileRequest(siteId, input, {});
+    const [job] = await archive.jobs.claim('test', 1);
+    await archive.jobs.complete(job!.id, { type: 'pdf', pageCount: 2, needsOcr: false, warnings: [], metadata: {},
+      pages: [{ number: 1, text: 'Contents.' }, { number: 2, text: 'The refuse collection budget for the coming year.' }] });
+    const hits = async (status: string) =>
+      (await archive.search({ text: 'refuse budget', status })).hits.flatMap((hit) => (hit.attachment ? [hit.attachment.page] : []));
+    const searchPagesKind = async () => {
+      const result = (await archive.db.execute(sql`select relkind from pg_class where relname = 'search_pages'`)) as unknown as { rows: { relkind: string }[] };
+      return result.rows[0]!.relkind;
+    };
+    expect(await hits('successful')).toEqual([2]);
+    expect(await searchPagesKind()).toBe('r');
+
+    await archive.migrate();
+    expect(await searchPagesKind()).toBe('p');
+    expect(await count(archive, 'search_pages')).toBe(2);
+    expect(await hits('successful')).toEqual([2]);
+    await archive.reconcileRequest(siteId, { ...input, status: 'not_held' }, {});
+    expect(await hits('successful')).toEqual([]);
+    expect(await hits('not_held')).toEqual([2]);
+  });
 });
+
+/** Applies the migrations before the one tagged `<nnnn>_<name>`, as an archive made by an earlier release has them. */
+async function migrateUpTo(archive: Archive, name: string): Promise<void> {
+  const folder = await mkdtemp(path.join(tmpdir(), 'wdtk-migrations-'));
+  try {
+    const journal = JSON.parse(await readFile(path.join(migrationsFolder, 'meta/_journal.json'), 'utf8')) as { entries: { idx: number; tag: string }[] };
+    const stop = journal.entries.findIndex((entry) => entry.tag.endsWith(`_${name}`));
+    expect(stop).toBeGreaterThan(0);
+    const entries = journal.entries.slice(0, stop);
+    await mkdir(path.join(folder, 'meta'));
+    await writeFile(path.join(folder, 'meta/_journal.json'), JSON.stringify({ ...journal, entries }));
+    for (const entry of entries) await copyFile(path.join(migrationsFolder, `${entry.tag}.sql`), path.join(folder, `${entry.tag}.sql`));
+    if (archive.mode.db === 'pglite') await migratePglite(archive.db as unknown as PgliteDatabase, { migrationsFolder: folder });
+    else await migratePg(archive.db as unknown as NodePgDatabase, { migrationsFolder: folder });
+  } finally {
+    await rm(folder, { recursive: true, force: true });
+  }
+}
 
 describe('blobs and rows', () => {
   test('the same content under two names is one blob row and one object', async () => {
