@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, opendir, rename, rm, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -8,8 +7,46 @@ import { BlobNotFoundError, InvalidSha256Error } from '../errors.js';
 import { HashingStream, SHA256_PATTERN, storageKey, toReadable, type BlobInput } from './stream.js';
 import type { BlobStore, PutResult } from './types.js';
 
+/** As many first bytes as HashingStream keeps for type sniffing. */
+const SNIFF_BYTES = 4100;
+
 function checkSha(sha256: string): void {
   if (!SHA256_PATTERN.test(sha256)) throw new InvalidSha256Error(sha256);
+}
+
+/**
+ * Writes `input` to a new file at `filePath` and flushes it to disk through the handle that wrote it. A body already
+ * in memory is written in one call, hashed in one go and flushed with fdatasync (the bytes and the size: the rest of
+ * the metadata is not needed to read them back); anything else is streamed through the hash into the file, whose
+ * stream fsyncs and closes it at the end.
+ */
+async function writeDurably(filePath: string, input: BlobInput): Promise<Pick<PutResult, 'sha256' | 'size' | 'head'>> {
+  const handle = await inDirectory(filePath, () => open(filePath, 'wx'));
+  try {
+    if (input instanceof Uint8Array) {
+      const bytes = Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+      await handle.writeFile(bytes);
+      await handle.datasync();
+      return { sha256: createHash('sha256').update(bytes).digest('hex'), size: bytes.length, head: bytes.subarray(0, SNIFF_BYTES) };
+    }
+    const hashing = new HashingStream();
+    await pipeline(toReadable(input), hashing, handle.createWriteStream({ flush: true }));
+    return hashing.digest();
+  } finally {
+    // Already closed by the stream when it ended; closing again does nothing.
+    await handle.close();
+  }
+}
+
+/** Runs `action` on `filePath`, making its directory first only if the action finds it missing (one call fewer per file). */
+async function inDirectory<T>(filePath: string, action: () => Promise<T>): Promise<T> {
+  try {
+    return await action();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    await mkdir(path.dirname(filePath), { recursive: true });
+    return action();
+  }
 }
 
 /** Blobs as files under `<root>/sha256/ab/cd/<sha256>`; writes go to `<root>/tmp` first, then rename. */
@@ -23,24 +60,16 @@ export class FileBlobStore implements BlobStore {
   }
 
   async put(input: BlobInput): Promise<PutResult> {
-    const tmpDir = path.join(this.root, 'tmp');
-    await mkdir(tmpDir, { recursive: true });
-    const tmpPath = path.join(tmpDir, randomBytes(12).toString('hex'));
-    const hashing = new HashingStream();
+    const tmpPath = path.join(this.root, 'tmp', randomBytes(12).toString('hex'));
     try {
-      await pipeline(toReadable(input), hashing, createWriteStream(tmpPath, { flags: 'wx' }));
-      const handle = await open(tmpPath, 'r');
-      await handle.sync();
-      await handle.close();
-      const { sha256, size, head } = hashing.digest();
+      const { sha256, size, head } = await writeDurably(tmpPath, input);
       const finalPath = this.pathOf(sha256);
       const existing = await stat(finalPath).catch(() => null);
       if (existing?.size === size) {
         await unlink(tmpPath);
         return { sha256, size, created: false, storageKey: storageKey(sha256), head };
       }
-      await mkdir(path.dirname(finalPath), { recursive: true });
-      await rename(tmpPath, finalPath);
+      await inDirectory(finalPath, () => rename(tmpPath, finalPath));
       return { sha256, size, created: true, storageKey: storageKey(sha256), head };
     } catch (error) {
       await rm(tmpPath, { force: true });
