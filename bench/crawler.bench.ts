@@ -7,7 +7,8 @@
  * Sizes: BENCH_REQUESTS (default 10000), BENCH_LARGE_MB (default 1024), BENCH_SEED (default 1),
  * BENCH_WGET_TIMEOUT_S (default 1800), BENCH_RSS_EXTRACT (default false,true), BENCH_RSS_ENTRIES (default compiled,tsx:
  * the CLI built by scripts/build.mjs, as the Docker image runs it, and bin/wdtk-archive.js through tsx).
- * Parts: BENCH_PARTS=requests,extract,wget,rss (default all).
+ * Parts: BENCH_PARTS=requests,extract,wget,rss (default all). BENCH_CRAWL_WORKERS: frontier rows in hand at once (default: the
+ * crawler's own default).
  * The archive is the default embedded one (PGlite + files) in a temp directory, unless DATABASE_URL / S3_* are set.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -15,7 +16,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runCrawl, type CrawlSummary } from '../crawler/index.js';
+import { DEFAULT_CRAWL_WORKERS, runCrawl, type CrawlSummary } from '../crawler/index.js';
 import { startSimulator, type RequestLogEntry, type Simulator } from '../fixtures/site/index.js';
 import { configFromEnv, openArchive, type Archive } from '../storage/index.js';
 import { gnuTimeMaxRssMb, runMeasuringRss } from './crawler/peak-rss.js';
@@ -27,6 +28,7 @@ const LARGE_BYTES = Number(env['BENCH_LARGE_MB'] ?? 1024) * 1024 * 1024;
 const SEED = Number(env['BENCH_SEED'] ?? 1);
 const WGET_TIMEOUT_MS = Number(env['BENCH_WGET_TIMEOUT_S'] ?? 1800) * 1000;
 const PARTS = new Set((env['BENCH_PARTS'] ?? 'requests,extract,wget,rss').split(','));
+const WORKERS = env['BENCH_CRAWL_WORKERS'] === undefined ? {} : { workers: Number(env['BENCH_CRAWL_WORKERS']) };
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 
 const isAttachmentPath = (path: string) => categoryOf(path) === 'attachment';
@@ -54,7 +56,7 @@ async function withTempArchive<T>(label: string, use: (archive: Archive, dir: st
 
 async function timedCrawl(archive: Archive, sim: Simulator, extract: boolean): Promise<{ summary: CrawlSummary; wallMs: number }> {
   const started = performance.now();
-  const summary = await runCrawl(archive, { site: sim.url, scope: { all: true }, ratePerSecond: 0, extract });
+  const summary = await runCrawl(archive, { site: sim.url, scope: { all: true }, ratePerSecond: 0, extract, ...WORKERS });
   const wallMs = performance.now() - started;
   if (summary.outcome !== 'ok') throw new Error(`crawl ended ${summary.outcome}: ${summary.error ?? ''}`);
   return { summary, wallMs };
@@ -250,7 +252,7 @@ async function largeAttachmentRss(): Promise<void> {
   }
 }
 
-out(`machine: ${availableParallelism()} cores, load ${load()}, node ${process.version}`);
+out(`machine: ${availableParallelism()} cores, load ${load()}, node ${process.version}; crawl workers ${WORKERS.workers ?? `${DEFAULT_CRAWL_WORKERS} (default)`}`);
 if (PARTS.has('requests')) await requestsAndReruns();
 if (PARTS.has('extract')) await crawlWithExtraction();
 if (PARTS.has('wget')) await wgetMirror();

@@ -48,7 +48,8 @@ export class SnapshotError extends Error {
  * not fetch anything now, or the snapshot would mix the past with the present (and hit the site).
  */
 export class Snapshotter {
-  private browser: Browser | null = null;
+  /** The launch, shared by snapshots that start before it is done (a crawl renders from several workers). */
+  private browser: Promise<Browser> | null = null;
   private readonly executablePath: string;
   private readonly timeoutMs: number;
 
@@ -59,8 +60,13 @@ export class Snapshotter {
 
   private async open(): Promise<Browser> {
     // playwright-core loads with the first snapshot: a crawl without --snapshots never pays for it.
-    const { chromium } = await import('playwright-core');
-    this.browser ??= await chromium.launch({ executablePath: this.executablePath, args: CHROMIUM_ARGS });
+    this.browser ??= import('playwright-core')
+      .then(({ chromium }) => chromium.launch({ executablePath: this.executablePath, args: CHROMIUM_ARGS }))
+      .catch((error: unknown) => {
+        // A launch that failed is tried again by the next snapshot.
+        this.browser = null;
+        throw error;
+      });
     return this.browser;
   }
 
@@ -109,8 +115,9 @@ export class Snapshotter {
   }
 
   async close(): Promise<void> {
-    const browser = this.browser;
+    const launch = this.browser;
     this.browser = null;
+    const browser = await launch?.catch(() => null);
     await browser?.close();
   }
 }

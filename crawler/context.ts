@@ -2,6 +2,7 @@ import { buffer } from 'node:stream/consumers';
 import type { Logger } from 'pino';
 import type { Archive, CaptureKind } from '../storage/index.js';
 import { decodeText, type FetchedPage, type PoliteFetcher } from './http/index.js';
+import type { KeyedLock } from './keyed-lock.js';
 import type { SiteUrls } from './urls.js';
 
 /** What one run has done so far; stored on the run row, so a resumed run keeps counting. */
@@ -67,6 +68,8 @@ export interface RunContext {
   tmpDir: string;
   /** How long to leave an attachment the site is still masking before asking again. */
   maskingRetryMs: number;
+  /** Held by remote request id while a thread is read, fetched and reconciled: rows run side by side, a thread does not. */
+  threads: KeyedLock;
   /** Renders a page snapshot of a freshly captured thread page. */
   snapshot?: (captureId: number) => Promise<void>;
 }

@@ -1,12 +1,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { pino, type Logger } from 'pino';
 import type { Archive, FrontierRow, RunRow } from '../storage/index.js';
 import { emptyCounters, type RunContext, type RunCounters } from './context.js';
 import { crawlAuthorities, crawlListing, sweepKnownRequests } from './discovery.js';
-import { isSweep, type AttachmentPayload, type ListingScan, type RequestPayload } from './frontier.js';
+import { isSweep, PRIORITY, type AttachmentPayload, type ListingScan, type RequestPayload } from './frontier.js';
 import {
   BudgetExhaustedError,
   ChallengeError,
@@ -16,6 +15,7 @@ import {
   type PoliteFetcherOptions,
 } from './http/index.js';
 import { runExtractionWorker, type WorkerSummary } from './extraction.js';
+import { KeyedLock } from './keyed-lock.js';
 import { coversEverything, describeScope, normalizeScope, seedItems, type CrawlScope, type ScopeInput } from './scope.js';
 import { MaskingNeverReadyError, syncMaskedAttachments, syncRequest } from './thread.js';
 import { SiteUrls } from './urls.js';
@@ -46,6 +46,12 @@ export interface CrawlOptions {
    * of the site's own "Attachment processing…" page); each further ask waits twice as long, up to a minute.
    */
   maskingRetryMs?: number;
+  /**
+   * Frontier rows worked on at once (default 2): while one row's response is stored and reconciled, another's request
+   * can go out. The site sees no difference: every request still goes through the one fetcher, one connection, one
+   * request at a time at the rate limit, robots.txt checked.
+   */
+  workers?: number;
   /** Fetcher tuning beyond rate and budget (tests shorten backoff). */
   fetcher?: Pick<PoliteFetcherOptions, 'backoff' | 'maxAttempts' | 'timeoutMs' | 'maxRetryAfterMs'>;
 }
@@ -82,6 +88,10 @@ const DAY_MS = 86_400_000;
 const ITEM_RETRY_MS = 10_000;
 const ITEM_MAX_ATTEMPTS = 3;
 const SAVE_EVERY_MS = 2_000;
+/** Frontier rows worked on at once unless `CrawlOptions.workers` says otherwise. */
+export const DEFAULT_CRAWL_WORKERS = 2;
+/** How long a worker with nothing to claim waits before looking again, unless another worker finishes a row first. */
+const IDLE_POLL_MS = 250;
 
 /** Adds what this process did to what the run had stored before (a resumed run keeps counting). */
 function combine(base: Partial<RunCounters>, ours: RunCounters, fetcher: PoliteFetcher): RunCounters {
@@ -166,6 +176,7 @@ export async function runCrawl(archive: Archive, options: CrawlOptions): Promise
       log: log.child({ runId }),
       tmpDir,
       maskingRetryMs: options.maskingRetryMs ?? 2_000,
+      threads: new KeyedLock(),
       ...(options.snapshot ? { snapshot: async (captureId: number) => void (await options.snapshot!(archive, captureId)) } : {}),
     };
     if (!resumed) {
@@ -180,7 +191,7 @@ export async function runCrawl(archive: Archive, options: CrawlOptions): Promise
         ? null
         : runExtractionWorker(archive, { watch: () => crawling, pollMs: 500, log: ctx.log, ...(options.signal ? { signal: options.signal } : {}) });
 
-    let result: { outcome: RunOutcome; error?: string };
+    let result: DrainResult;
     try {
       result = await drain(ctx, base, options);
     } catch (error) {
@@ -232,9 +243,45 @@ async function openRun(
   return { runId, resumed: false, base: {}, startedAt: new Date() };
 }
 
-/** Claims and processes frontier rows until none is left, or the run has to stop. */
-async function drain(ctx: RunContext, base: Partial<RunCounters>, options: CrawlOptions): Promise<{ outcome: RunOutcome; error?: string }> {
+type DrainResult = { outcome: RunOutcome; error?: string };
+
+const INTERRUPTED: DrainResult = { outcome: 'interrupted', error: 'stopped by a signal; the next crawl with the same scope resumes it' };
+
+/** Resolves after `ms`, or as soon as `notify` is called, whichever comes first. */
+class Wakeup {
+  readonly #waiting = new Set<() => void>();
+
+  wait(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.#waiting.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.#waiting.add(wake);
+    });
+  }
+
+  notify(): void {
+    for (const wake of [...this.#waiting]) wake();
+  }
+}
+
+/**
+ * Claims and processes frontier rows until none is left, or the run has to stop, with `options.workers` rows at
+ * most in hand at once. What keeps that equal to one row at a time:
+ * - claims are made one after the other, and the sweep (it reads what the listed threads stored) is handed out only
+ *   while no other row is in hand; the rows it queues come after it. Rows of the other kinds depend on no other row
+ *   being finished (the claim order, highest priority first, is unchanged);
+ * - a thread reached by two rows (a rename, its masked attachments) is worked on by one at a time (`ctx.threads`);
+ * - the first worker that has to stop the run (a challenge, Retry-After too long, the budget, a signal) stops the others:
+ *   they claim nothing more, and unless it was a signal the fetcher is closed at once, so no request another worker
+ *   had queued reaches the site; each row in hand is finished or put back.
+ */
+async function drain(ctx: RunContext, base: Partial<RunCounters>, options: CrawlOptions): Promise<DrainResult> {
   const { archive, runId } = ctx;
+  const workers = Math.max(1, Math.floor(options.workers ?? DEFAULT_CRAWL_WORKERS));
   let lastSave = Date.now();
   let done = 0;
   const report = async (force: boolean) => {
@@ -245,16 +292,28 @@ async function drain(ctx: RunContext, base: Partial<RunCounters>, options: Crawl
     options.onProgress?.({ runId, counters, pending: await archive.frontier.pending(runId), done });
   };
 
-  for (;;) {
-    if (options.signal?.aborted) return { outcome: 'interrupted', error: 'stopped by a signal; the next crawl with the same scope resumes it' };
-    const [row] = await archive.frontier.claim(runId, 1);
-    if (!row) {
-      if ((await archive.frontier.pending(runId)) === 0) break;
-      // Only rows waiting for their time (attachments being masked) are left.
-      await sleep(250);
-      await report(false);
-      continue;
-    }
+  const inHand = new Set<number>();
+  let claims: Promise<unknown> = Promise.resolve();
+  const claim = (): Promise<FrontierRow | undefined> => {
+    const next = claims.then(async () => {
+      // A row in hand longer than the frontier's lease (one slow thread) is still ours: not handed out a second time.
+      const [row] = await archive.frontier.claim(runId, 1, inHand.size > 0 ? { minPriority: PRIORITY.sweep + 1, inHand: [...inHand] } : {});
+      if (row) inHand.add(row.id);
+      return row;
+    });
+    claims = next.catch(() => undefined);
+    return next;
+  };
+  const finished = new Wakeup();
+  let stop: DrainResult | undefined;
+  /** Callers call it before their next await: closing the fetcher drops the requests other workers have queued before one can start. */
+  const halt = (result: DrainResult, closeFetcher: boolean): Promise<void> => {
+    stop ??= result;
+    finished.notify();
+    return closeFetcher ? ctx.fetcher.close() : Promise.resolve();
+  };
+
+  const work = async (row: FrontierRow): Promise<void> => {
     try {
       const retryAt = await processRow(ctx, row);
       if (retryAt) await archive.frontier.retryLater(row.id, retryAt, 'waiting for the site');
@@ -263,17 +322,22 @@ async function drain(ctx: RunContext, base: Partial<RunCounters>, options: Crawl
         done++;
       }
     } catch (error) {
-      if (error instanceof ChallengeError) {
+      if (error instanceof ChallengeError || error instanceof BudgetExhaustedError || error instanceof RetryAfterTooLongError) {
+        const closing = halt(
+          error instanceof ChallengeError
+            ? { outcome: 'stopped', error: error.message }
+            : { outcome: 'interrupted', error: `${error.message}; the next crawl with the same scope resumes it` },
+          true,
+        );
         await archive.frontier.retryLater(row.id, new Date(), error.message);
-        return { outcome: 'stopped', error: error.message };
+        await closing;
+        return;
       }
-      if (error instanceof BudgetExhaustedError || error instanceof RetryAfterTooLongError) {
-        await archive.frontier.retryLater(row.id, new Date(), error.message);
-        return { outcome: 'interrupted', error: `${error.message}; the next crawl with the same scope resumes it` };
-      }
-      if (options.signal?.aborted) {
+      if (stop || options.signal?.aborted) {
+        // Another worker stopped the run (the fetcher it closed failed this row's request), or a signal did.
+        await halt(INTERRUPTED, false);
         await archive.frontier.retryLater(row.id, new Date(), 'interrupted');
-        return { outcome: 'interrupted', error: 'stopped by a signal; the next crawl with the same scope resumes it' };
+        return;
       }
       ctx.counters.errors++;
       const message = error instanceof Error ? error.message : String(error);
@@ -282,8 +346,44 @@ async function drain(ctx: RunContext, base: Partial<RunCounters>, options: Crawl
       if (final) await archive.frontier.failed(row.id, message);
       else await archive.frontier.retryLater(row.id, new Date(Date.now() + ITEM_RETRY_MS), message);
     }
-    await report(false);
-  }
+  };
+
+  const worker = async (): Promise<void> => {
+    while (!stop) {
+      if (options.signal?.aborted) {
+        await halt(INTERRUPTED, false);
+        return;
+      }
+      const row = await claim();
+      if (!row) {
+        if (inHand.size === 0 && (await archive.frontier.pending(runId)) === 0) return;
+        // Rows waiting for their time (attachments being masked), or the sweep waiting for the rows in hand.
+        await finished.wait(IDLE_POLL_MS);
+        await report(false);
+        continue;
+      }
+      try {
+        await work(row);
+      } finally {
+        inHand.delete(row.id);
+        finished.notify();
+      }
+      await report(false);
+    }
+  };
+
+  const ended = await Promise.allSettled(
+    Array.from({ length: workers }, () =>
+      worker().catch(async (error: unknown) => {
+        // Storage failing under one worker: the others stop too, and the run fails with this error.
+        await halt({ outcome: 'failed', error: error instanceof Error ? error.message : String(error) }, false);
+        throw error;
+      }),
+    ),
+  );
+  const failure = ended.find((result) => result.status === 'rejected');
+  if (failure) throw failure.reason;
+  if (stop) return stop;
   await report(true);
   return { outcome: 'ok' };
 }

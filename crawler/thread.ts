@@ -35,6 +35,11 @@ export async function syncRequest(ctx: RunContext, ref: RequestPayload): Promise
 
   const text = json.text();
   const parsed = parseRequestJson(text);
+  await ctx.threads.run(parsed.id, () => syncParsedRequest(ctx, parsed, text));
+}
+
+/** The thread after its JSON: compared with what is stored, then the page, the attachments and one reconcile. */
+async function syncParsedRequest(ctx: RunContext, parsed: RequestJson, text: string): Promise<void> {
   const state = await ctx.archive.getRequestState(ctx.siteId, parsed.id);
   if (state && state.removedAt === null && state.urlTitle === parsed.urlTitle && sameUpdate(state.remoteUpdatedAt, parsed.updatedAt) && sameIds(state.remoteEventIds, parsed.events.map((e) => e.id))) {
     ctx.counters.unchangedRequests++;
@@ -111,6 +116,10 @@ export class MaskingNeverReadyError extends Error {
 export async function syncMaskedAttachments(ctx: RunContext, payload: AttachmentPayload, claims: number): Promise<'done' | { retryAt: Date }> {
   const notBefore = new Date(payload.notBefore);
   if (notBefore.getTime() > Date.now()) return { retryAt: notBefore };
+  return ctx.threads.run(payload.requestRemoteId, () => fetchMaskedAttachments(ctx, payload, claims));
+}
+
+async function fetchMaskedAttachments(ctx: RunContext, payload: AttachmentPayload, claims: number): Promise<'done' | { retryAt: Date }> {
   const thread = reviveThread(payload.thread);
   const held = await ctx.archive.heldAttachments(ctx.siteId, payload.requestRemoteId);
   const pending = payload.attachments.filter((p) => !held.has(`${p.incomingMessageId}:${p.part}`));
@@ -219,14 +228,15 @@ async function keepPartNumbersOfWithheld(ctx: RunContext, storedSlug: string, th
 }
 
 async function markGone(ctx: RunContext, ref: RequestPayload, knownRemoteId: number | undefined, response: FetchedPage): Promise<void> {
-  let remoteId = knownRemoteId;
-  if (remoteId === undefined && ref.slug !== undefined) remoteId = (await ctx.archive.findRequestByUrlTitle(ctx.siteId, ref.slug))?.remoteId;
+  const remoteId =
+    knownRemoteId ?? (ref.slug === undefined ? undefined : (await ctx.archive.findRequestByUrlTitle(ctx.siteId, ref.slug))?.remoteId);
   if (remoteId === undefined) {
     ctx.log.debug({ url: response.url, status: response.status }, 'not public and not in the archive: nothing to record');
     return;
   }
   const reason = `HTTP ${response.status} for ${response.url}`;
-  if (await ctx.archive.markRemoved(ctx.siteId, remoteId, reason, { runId: ctx.runId, status: response.status })) {
+  const removed = await ctx.threads.run(remoteId, () => ctx.archive.markRemoved(ctx.siteId, remoteId, reason, { runId: ctx.runId, status: response.status }));
+  if (removed) {
     ctx.counters.removedRequests++;
     ctx.log.info({ remoteId, status: response.status }, `request ${remoteId} removed from the site: ${reason}`);
   }

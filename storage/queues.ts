@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { and, desc, eq, inArray, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, notInArray, sql } from 'drizzle-orm';
 import { rowsOf, type Db } from './db/connect.js';
 import { blobs, documentPages, frontier, jobs, runs } from './db/schema.js';
 import type { ExtractionResult, FrontierItem, FrontierRow, JobClaim, RunRow } from './types.js';
@@ -93,8 +93,12 @@ export function frontierApi(db: Db) {
       }
       return added;
     },
-    /** Highest priority first, then insertion order; FOR UPDATE SKIP LOCKED so concurrent claimers never share a row. */
-    async claim(runId: number, limit: number): Promise<FrontierRow[]> {
+    /**
+     * Highest priority first, then insertion order; FOR UPDATE SKIP LOCKED so concurrent claimers never share a row.
+     * With `minPriority`, rows below it stay where they are; rows in `inHand` (the caller's own, still being worked on
+     * however old their claim) are never handed out again.
+     */
+    async claim(runId: number, limit: number, options: { minPriority?: number; inHand?: number[] } = {}): Promise<FrontierRow[]> {
       const rows = await rowsOf<Record<string, unknown>>(
         db,
         sql`
@@ -104,6 +108,8 @@ export function frontierApi(db: Db) {
           where run_id = ${runId}
             and (status = 'pending' or (status = 'claimed' and claimed_at < now() - make_interval(secs => ${FRONTIER_LEASE_SECONDS})))
             and (not_before is null or not_before <= now())
+            ${options.minPriority === undefined ? sql`` : sql`and priority >= ${options.minPriority}`}
+            and ${notInArray(frontier.id, options.inHand ?? [])}
           order by priority desc, id
           limit ${limit}
           for update skip locked

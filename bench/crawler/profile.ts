@@ -1,7 +1,8 @@
 /**
  * Where a crawl's time goes: every archive call (and the blob store's put) timed during a full crawl of the
  * simulator with the rate limit off, printed as calls, total and mean per method.
- *   npx tsx bench/crawler/profile.ts   (BENCH_REQUESTS, default 200; DATABASE_URL / S3_* for the server setting)
+ *   npx tsx bench/crawler/profile.ts   (BENCH_REQUESTS, default 200; DATABASE_URL / S3_* for the server setting;
+ *   BENCH_CRAWL_WORKERS, default the crawler's: with more than one, calls overlap and each one's time includes waiting)
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -45,7 +46,8 @@ try {
   // The store's write alone: the file, its hash and its fsync, without the rows.
   timeMethods(archive.blobs, 'blobs.', { only: ['put'] });
   const started = performance.now();
-  const summary = await runCrawl(archive, { site: sim.url, scope: { all: true }, ratePerSecond: 0, extract: false });
+  const workers = process.env['BENCH_CRAWL_WORKERS'];
+  const summary = await runCrawl(archive, { site: sim.url, scope: { all: true }, ratePerSecond: 0, extract: false, ...(workers ? { workers: Number(workers) } : {}) });
   const wallMs = performance.now() - started;
   console.log(`crawl ${summary.outcome}: ${sim.log.length} requests in ${(wallMs / 1000).toFixed(1)} s (${archive.config.databaseUrl ? 'PostgreSQL server' : 'embedded PGlite'})`);
   console.log('method'.padEnd(28), 'calls'.padStart(6), 'total s'.padStart(9), 'ms/call'.padStart(9));

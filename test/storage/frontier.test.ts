@@ -1,0 +1,43 @@
+import { sql } from 'drizzle-orm';
+import { afterEach, describe, expect, test } from 'vitest';
+import type { Archive } from '../../storage/index.js';
+import { openTestArchive, type TestArchive } from '../helpers/archive.js';
+
+let current: TestArchive | null = null;
+afterEach(async () => {
+  await current?.cleanup();
+  current = null;
+});
+
+async function runWithItems(): Promise<{ archive: Archive; runId: number }> {
+  current = await openTestArchive();
+  const archive = current.archive;
+  const runId = await archive.runs.start({});
+  await archive.frontier.add(runId, [
+    { kind: 'listing', key: 'listing:1', url: 'https://example.org/list', priority: 45 },
+    { kind: 'request', key: 'request:a', url: 'https://example.org/request/a.json', priority: 30 },
+    { kind: 'request', key: 'sweep:known-requests', url: 'https://example.org', priority: 0 },
+  ]);
+  return { archive, runId };
+}
+
+describe('frontier claims', () => {
+  test('leave rows under the minimum priority where they are', async () => {
+    const { archive, runId } = await runWithItems();
+    expect((await archive.frontier.claim(runId, 10, { minPriority: 1 })).map((row) => row.key)).toEqual(['listing:1', 'request:a']);
+    expect(await archive.frontier.claim(runId, 10, { minPriority: 1 })).toEqual([]);
+    expect((await archive.frontier.claim(runId, 10)).map((row) => row.key)).toEqual(['sweep:known-requests']);
+  });
+
+  test('hand out a row whose lease ran out, unless the caller says it still has it', async () => {
+    const { archive, runId } = await runWithItems();
+    const [listing] = await archive.frontier.claim(runId, 1);
+    expect(listing?.key).toBe('listing:1');
+    await archive.db.execute(sql`update frontier set claimed_at = now() - interval '1 hour' where id = ${listing!.id}`);
+
+    const [next] = await archive.frontier.claim(runId, 1, { inHand: [listing!.id] });
+    expect(next?.key).toBe('request:a');
+    const [again] = await archive.frontier.claim(runId, 1);
+    expect(again).toMatchObject({ key: 'listing:1', attempts: 2 });
+  });
+});
