@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // S3-compatible test server: @20minutes/s3rver behind a shim answering ListMultipartUploads
-// (GET /<bucket>?uploads), which minio-js v8 calls before every multipart upload and s3rver lacks.
+// (GET /<bucket>?uploads), which minio-js v8 calls before every multipart upload and s3rver lacks,
+// and with deletes that leave directories in place (see keepDirectoriesOnDelete).
 // Run: S3_PORT (default 9000), S3_DIR (default ./.s3-data), S3_BUCKETS (comma list, pre-created).
 // Import: createS3TestServer({ dir, buckets }) -> { server, s3 }. S3_PORT=0 picks a free port (test/helpers/s3.ts).
 const fs = require('node:fs');
@@ -12,9 +13,28 @@ const EMPTY_UPLOADS = (bucket) =>
   `<Bucket>${bucket}</Bucket><KeyMarker></KeyMarker><UploadIdMarker></UploadIdMarker><MaxUploads>1000</MaxUploads>` +
   '<IsTruncated>false</IsTruncated></ListMultipartUploadsResult>';
 
+/**
+ * s3rver's delete removes the directories a key's slashes made once they look empty (readdir, then `rm -r`), while a
+ * put under the same prefix may have just made one (mkdir, then write): concurrent uploads under one prefix (the blob
+ * store's `tmp/`) then fail with ENOENT or ENOTEMPTY as HTTP 500, or lose the file just written. S3 has no directories
+ * to clean up: a delete here removes the object's files and leaves the directories.
+ */
+function keepDirectoriesOnDelete(store) {
+  store.deleteObject = async (bucket, key) => {
+    await Promise.all(
+      ['object', 'object.md5', 'metadata.json'].map((kind) =>
+        fs.promises.unlink(store.getResourcePath(bucket, key, kind)).catch((error) => {
+          if (error.code !== 'ENOENT') throw error;
+        }),
+      ),
+    );
+  };
+}
+
 async function createS3TestServer({ dir, buckets = [] }) {
   fs.mkdirSync(dir, { recursive: true });
   const s3 = new S3rver({ silent: true, directory: dir, configureBuckets: buckets.map((name) => ({ name, configs: [] })) });
+  keepDirectoriesOnDelete(s3.store);
   const handler = s3.callback();
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://local');

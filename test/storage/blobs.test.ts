@@ -119,6 +119,29 @@ describe.each(Object.keys(stores))('%s blob store', (kind) => {
     if (store instanceof FileBlobStore) expect(await readdir(path.join(store.root, 'tmp'))).toEqual([]);
   });
 
+  test('streamed puts side by side each land whole, while others are deleted', async () => {
+    // Crawl workers store side by side: each streamed body passes through the store's temporary area, which one
+    // put may find empty and another be writing into at the same moment.
+    const lanes = await Promise.all(
+      Array.from({ length: 6 }, async () => {
+        const landed: { sha256: string; size: number; deleted: boolean }[] = [];
+        for (let i = 0; i < 25; i++) {
+          const bytes = randomBytes(1_000 + Math.floor(Math.random() * 30_000));
+          const put = await store.put(Readable.from([bytes.subarray(0, 500), bytes.subarray(500)]));
+          expect(put).toMatchObject({ sha256: createHash('sha256').update(bytes).digest('hex'), size: bytes.length, created: true });
+          const deleted = i % 3 === 0;
+          if (deleted) await store.delete(put.sha256);
+          landed.push({ sha256: put.sha256, size: bytes.length, deleted });
+        }
+        return landed;
+      }),
+    );
+    for (const { sha256, size, deleted } of lanes.flat()) {
+      if (deleted) expect(await store.stat(sha256)).toBeNull();
+      else expect(await sha256Of(await store.get(sha256))).toEqual({ sha256, size });
+    }
+  });
+
   test('delete removes the object; get then reports it missing', async () => {
     const put = await store.put(Buffer.from(`short-lived ${kind}`));
     await store.delete(put.sha256);
