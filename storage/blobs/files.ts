@@ -4,11 +4,8 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { BlobNotFoundError, InvalidSha256Error } from '../errors.js';
-import { HashingStream, SHA256_PATTERN, storageKey, toReadable, type BlobInput } from './stream.js';
+import { HashingStream, SHA256_PATTERN, SNIFF_BYTES, storageKey, toReadable, type BlobInput } from './stream.js';
 import type { BlobStore, PutResult } from './types.js';
-
-/** As many first bytes as HashingStream keeps for type sniffing. */
-const SNIFF_BYTES = 4100;
 
 function checkSha(sha256: string): void {
   if (!SHA256_PATTERN.test(sha256)) throw new InvalidSha256Error(sha256);

@@ -4,7 +4,8 @@ import { Readable, Transform, type TransformCallback } from 'node:stream';
 
 export type BlobInput = Uint8Array | NodeJS.ReadableStream | AsyncIterable<Uint8Array> | { path: string };
 
-const SNIFF_BYTES = 4100;
+/** How many first bytes a put keeps for type sniffing. */
+export const SNIFF_BYTES = 4100;
 
 export function toReadable(input: BlobInput): Readable {
   if (input instanceof Uint8Array) return Readable.from([input]);
