@@ -96,23 +96,33 @@ export function frontierApi(db: Db) {
     /**
      * Highest priority first, then insertion order; FOR UPDATE SKIP LOCKED so concurrent claimers never share a row.
      * With `minPriority`, rows below it stay where they are; rows in `inHand` (the caller's own, still being worked on
-     * however old their claim) are never handed out again.
+     * however old their claim) are never handed out again. Pending rows and rows whose lease ran out are looked up
+     * apart, so each lookup follows an index in the claim order and stops at `limit` (see `frontier_ready`).
      */
     async claim(runId: number, limit: number, options: { minPriority?: number; inHand?: number[] } = {}): Promise<FrontierRow[]> {
+      const claimable = sql`
+            ${options.minPriority === undefined ? sql`` : sql`and priority >= ${options.minPriority}`}
+            and ${notInArray(frontier.id, options.inHand ?? [])}
+          order by priority desc nulls last, id
+          limit ${limit}
+          for update skip locked`;
       const rows = await rowsOf<Record<string, unknown>>(
         db,
         sql`
+        with ready as (
+          select id, priority from frontier
+          where run_id = ${runId} and status = 'pending' and (not_before is null or not_before <= now())
+          ${claimable}
+        ), lease_ran_out as (
+          select id, priority from frontier
+          where run_id = ${runId} and status = 'claimed' and claimed_at < now() - make_interval(secs => ${FRONTIER_LEASE_SECONDS})
+          ${claimable}
+        )
         update frontier set status = 'claimed', claimed_at = now(), attempts = attempts + 1
         where id in (
-          select id from frontier
-          where run_id = ${runId}
-            and (status = 'pending' or (status = 'claimed' and claimed_at < now() - make_interval(secs => ${FRONTIER_LEASE_SECONDS})))
-            and (not_before is null or not_before <= now())
-            ${options.minPriority === undefined ? sql`` : sql`and priority >= ${options.minPriority}`}
-            and ${notInArray(frontier.id, options.inHand ?? [])}
+          select id from (select * from ready union all select * from lease_ran_out) candidates
           order by priority desc, id
           limit ${limit}
-          for update skip locked
         )
         returning *`,
       );

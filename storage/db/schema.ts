@@ -293,6 +293,11 @@ export const frontier = pgTable(
   (t) => [
     uniqueIndex('frontier_run_key').on(t.runId, t.key),
     index('frontier_claim').on(t.runId, t.status, t.priority),
+    // The claim walks the pending rows in its own order and stops at the first it can take, instead of sorting every
+    // pending row of the run on each claim (9,000 of them after the listings of a 10,000-request site).
+    index('frontier_ready')
+      .on(t.runId, t.priority.desc(), t.id)
+      .where(sql`${t.status} = 'pending'`),
   ],
 );
 

@@ -29,6 +29,30 @@ describe('frontier claims', () => {
     expect((await archive.frontier.claim(runId, 10)).map((row) => row.key)).toEqual(['sweep:known-requests']);
   });
 
+  test('hand out rows one at a time in priority order, then insertion order, skipping rows not yet due', async () => {
+    current = await openTestArchive();
+    const archive = current.archive;
+    const runId = await archive.runs.start({});
+    const later = new Date(Date.now() + 3_600_000);
+    const items = Array.from({ length: 60 }, (_, i) => ({
+      kind: 'request' as const,
+      key: `request:${i}`,
+      url: `https://example.org/request/${i}.json`,
+      priority: [30, 45, 10][i % 3]!,
+      ...(i % 7 === 0 ? { notBefore: later } : {}),
+    }));
+    await archive.frontier.add(runId, items);
+    const claimed: string[] = [];
+    for (let row = (await archive.frontier.claim(runId, 1))[0]; row; row = (await archive.frontier.claim(runId, 1))[0]) {
+      claimed.push(row.key);
+      await archive.frontier.done(row.id);
+    }
+    const due = items.filter((item) => !item.notBefore);
+    const expected = [45, 30, 10].flatMap((priority) => due.filter((item) => item.priority === priority).map((item) => item.key));
+    expect(claimed).toEqual(expected);
+    expect(await archive.frontier.pending(runId)).toBe(items.length - due.length);
+  });
+
   test('hand out a row whose lease ran out, unless the caller says it still has it', async () => {
     const { archive, runId } = await runWithItems();
     const [listing] = await archive.frontier.claim(runId, 1);

@@ -1,0 +1,1 @@
+CREATE INDEX "frontier_ready" ON "frontier" USING btree ("run_id","priority" DESC NULLS LAST,"id") WHERE "frontier"."status" = 'pending';
