@@ -1,6 +1,6 @@
 import { serve as serveNode, type ServerType } from '@hono/node-server';
 import type { Archive } from '../storage/index.js';
-import { createApp, type AppOptions } from './app.js';
+import { createApp } from './app.js';
 
 export { createApp, type AppOptions } from './app.js';
 export { CONTENT_SECURITY_POLICY } from './security.js';

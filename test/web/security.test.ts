@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Archive } from '../../storage/index.js';
 import { CONTENT_SECURITY_POLICY, createApp, serve } from '../../web/index.js';
 import { openTestArchive } from '../helpers/archive.js';
-import { EVIL_FILENAME, EVIL_HTML, seedArchive, THREAD, type Seeded } from './fixture.js';
+import { EVIL_HTML, seedArchive, THREAD, type Seeded } from './fixture.js';
 
 let archive: Archive;
 let cleanup: () => Promise<void>;
