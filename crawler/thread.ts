@@ -170,16 +170,15 @@ function missingAttachments(thread: ReconcileInput, held: Set<string>): number {
 }
 
 /**
- * Downloads one attachment to a temp file and stores it: blob first, then its blob row and capture row
+ * Downloads one attachment (a large one to a temp file) and stores it: blob first, then its blob row and capture row
  * in one commit. `kept` holds this run's stored downloads by URL (one lookup per thread) and gains the new
  * one. Returns undefined when the site withholds it after all (hidden since the page was rendered).
  */
 async function fetchAttachment(ctx: RunContext, attachment: ThreadAttachment, kept: Map<string, KeptDownload>): Promise<AttachmentContent | undefined> {
   const reused = kept.get(attachment.sourceUrl!);
   if (reused) return reused;
-  const dest = path.join(ctx.tmpDir, randomUUID());
+  const download = await ctx.fetcher.download(attachment.sourceUrl!, path.join(ctx.tmpDir, randomUUID()));
   try {
-    const download = await ctx.fetcher.download(attachment.sourceUrl!, dest);
     const contentType = download.headers['content-type'] ?? attachment.contentType;
     const { captureId, blob } = await ctx.archive.keepResponse(
       {
@@ -192,7 +191,7 @@ async function fetchAttachment(ctx: RunContext, attachment: ThreadAttachment, ke
         responseHeaders: download.headers,
         kind: 'attachment',
       },
-      download.status === 200 ? { input: { path: dest }, ...(contentType ? { contentType } : {}) } : null,
+      download.status === 200 ? { input: download.body, ...(contentType ? { contentType } : {}) } : null,
     );
     if (blob) {
       ctx.counters.attachments++;
@@ -208,7 +207,7 @@ async function fetchAttachment(ctx: RunContext, attachment: ThreadAttachment, ke
     }
     throw new UnexpectedResponseError(download.url, download.status);
   } finally {
-    await rm(dest, { force: true });
+    if (!Buffer.isBuffer(download.body)) await rm(download.body.path, { force: true });
   }
 }
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { createWriteStream } from 'node:fs';
-import { open, rename, rm, writeFile } from 'node:fs/promises';
+import { open, rename, rm } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { pino, type Logger } from 'pino';
@@ -40,6 +40,8 @@ const DEFAULT_MAX_RETRY_AFTER_MS = 60 * 60 * 1000;
 const MAX_REDIRECTS = 10;
 const ROBOTS_MAX_REDIRECTS = 5; // RFC 9309 §2.3.1.2
 const SNIFF_BYTES = 256 * 1024;
+/** A download whose declared length is at most this stays in memory: no temp file to write, read back and remove. */
+const DOWNLOAD_IN_MEMORY_BYTES = MiB;
 const DEFAULT_PAGE_ACCEPT = 'text/html,application/json;q=0.9,*/*;q=0.8';
 
 export interface PoliteFetcherOptions {
@@ -107,10 +109,14 @@ export interface FetchedPage {
 
 export interface DownloadedFile {
   url: string;
-  /** The file holds the final response body whatever the status: check it before trusting the file. */
+  /** The body is the final response's whatever the status: check it before trusting the body. */
   status: number;
   headers: Record<string, string>;
-  path: string;
+  /**
+   * In memory when the site declared it at most 1 MiB long, or answered other than 2xx; otherwise in the file at
+   * the `dest` given to `download`. Either form can be stored as it is (a blob store input).
+   */
+  body: Buffer | { path: string };
   sha256: string;
   size: number;
   redirects: RedirectHop[];
@@ -137,7 +143,9 @@ export interface FetchStats {
 }
 
 /** Where a response body goes: memory, or (for 2xx downloads) a file hashed while it is written. */
-type BodyTarget = { kind: 'buffer'; maxBytes: number } | { kind: 'file'; path: string; maxBytes: number; bufferMaxBytes: number };
+type BodyTarget =
+  | { kind: 'buffer'; maxBytes: number }
+  | { kind: 'file'; path: string; maxBytes: number; bufferMaxBytes: number; inMemoryBytes: number };
 
 interface Exchange {
   url: URL;
@@ -255,8 +263,9 @@ export class PoliteFetcher {
   }
 
   /**
-   * Streams a (possibly huge) body to `dest`, hashing it on the way, in bounded memory. The file only
-   * appears at `dest` once complete; a failed download leaves nothing behind.
+   * Fetches an attachment. A body the site declares at most 1 MiB long (and any non-2xx answer) comes back in
+   * memory; anything else is streamed to `dest`, hashed on the way, in bounded memory. The file only appears at
+   * `dest` once complete; a failed download leaves nothing behind.
    */
   async download(url: string, dest: string, options: DownloadOptions = {}): Promise<DownloadedFile> {
     const target = this.#resolve(url);
@@ -267,7 +276,9 @@ export class PoliteFetcher {
         path: partPath,
         maxBytes: this.#downloadLimitBytes,
         bufferMaxBytes: this.#pageLimitBytes,
+        inMemoryBytes: DOWNLOAD_IN_MEMORY_BYTES,
       });
+      let body: DownloadedFile['body'];
       let sha256: string;
       let size: number;
       if (exchange.file) {
@@ -275,11 +286,11 @@ export class PoliteFetcher {
           throw new MaskingPendingError(target.href, exchange.url.href);
         }
         await rename(partPath, dest);
+        body = { path: dest };
         ({ sha256, size } = exchange.file);
       } else {
-        const body = exchange.body ?? Buffer.alloc(0);
+        body = exchange.body ?? Buffer.alloc(0);
         if (isMaskingInterstitialPage(exchange.headers, body)) throw new MaskingPendingError(target.href, exchange.url.href);
-        await writeFile(dest, body);
         sha256 = createHash('sha256').update(body).digest('hex');
         size = body.length;
       }
@@ -287,15 +298,16 @@ export class PoliteFetcher {
         url: exchange.url.href,
         status: exchange.status,
         headers: exchange.headers,
-        path: dest,
+        body,
         sha256,
         size,
         redirects,
         fetchedAt: exchange.fetchedAt,
         requestHeaders: exchange.requestHeaders,
       };
-    } finally {
+    } catch (error) {
       await rm(partPath, { force: true });
+      throw error;
     }
   }
 
@@ -476,7 +488,8 @@ export class PoliteFetcher {
     const exchange: Exchange = { url, status, headers, requestHeaders, fetchedAt };
     try {
       const declaredLength = headers['content-length'] === undefined ? undefined : Number(headers['content-length']);
-      const toFile = target.kind === 'file' && status >= 200 && status < 300;
+      const toFile =
+        target.kind === 'file' && status >= 200 && status < 300 && !(declaredLength !== undefined && declaredLength <= target.inMemoryBytes);
       const limit = toFile ? target.maxBytes : target.kind === 'file' ? target.bufferMaxBytes : target.maxBytes;
       if (declaredLength !== undefined && declaredLength > limit) {
         response.body.destroy();

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -112,10 +112,31 @@ describe('download', () => {
         res.write(body.subarray(0, 100_000), () => setTimeout(() => req.socket.destroy(), 10));
       },
     });
-    const file = await fetcher!.download(ATTACHMENT, join(dir, 'a.pdf'));
+    const dest = join(dir, 'a.pdf');
+    const file = await fetcher!.download(ATTACHMENT, dest);
     expect(retries.map((event) => event.reason)).toEqual(['truncated']);
     expect(file.sha256).toBe(createHash('sha256').update(body).digest('hex'));
-    expect((await stat(file.path)).size).toBe(body.length);
+    // Declared under 1 MiB: held in memory, nothing written.
+    expect(file.body).toEqual(body);
+    expect(existsSync(dest)).toBe(false);
+    expect(existsSync(`${dest}.part`)).toBe(false);
+  });
+
+  it('streams a body of unknown length to the file even when it is small', async () => {
+    const body = randomBytes(5_000);
+    await setUp({
+      [ATTACHMENT]: (_req, res) => {
+        // write() before end(): chunked, no Content-Length.
+        res.writeHead(200, { 'content-type': 'application/pdf' });
+        res.write(body);
+        res.end();
+      },
+    });
+    const dest = join(dir, 'small.pdf');
+    const file = await fetcher!.download(ATTACHMENT, dest);
+    expect(file.body).toEqual({ path: dest });
+    expect(await readFile(dest)).toEqual(body);
+    expect(file.sha256).toBe(createHash('sha256').update(body).digest('hex'));
   });
 
   it('refuses a body declared larger than the limit and leaves no file', async () => {
@@ -136,11 +157,11 @@ describe('download', () => {
     await expect(fetcher!.get(ATTACHMENT)).rejects.toBeInstanceOf(BodyTooLargeError);
   });
 
-  it('writes the body of a removed attachment and reports its status', async () => {
+  it('hands back the body of a removed attachment and reports its status', async () => {
     await setUp({ [ATTACHMENT]: (_req, res) => text(res, 403, '<h1>Attachment has been removed</h1>') });
     const file = await fetcher!.download(ATTACHMENT, join(dir, 'gone.pdf'));
     expect(file.status).toBe(403);
-    expect(await readFile(file.path, 'utf8')).toBe('<h1>Attachment has been removed</h1>');
+    expect(String(file.body)).toBe('<h1>Attachment has been removed</h1>');
     expect(file.size).toBe(36);
   });
 });
