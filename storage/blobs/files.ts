@@ -18,7 +18,7 @@ function checkSha(sha256: string): void {
  * stream fsyncs and closes it at the end.
  */
 async function writeDurably(filePath: string, input: BlobInput): Promise<Pick<PutResult, 'sha256' | 'size' | 'head'>> {
-  const handle = await inDirectory(filePath, () => open(filePath, 'wx'));
+  const { result: handle } = await inDirectory(filePath, () => open(filePath, 'wx'));
   try {
     if (input instanceof Uint8Array) {
       const bytes = Buffer.from(input.buffer, input.byteOffset, input.byteLength);
@@ -35,14 +35,30 @@ async function writeDurably(filePath: string, input: BlobInput): Promise<Pick<Pu
   }
 }
 
-/** Runs `action` on `filePath`, making its directory first only if the action finds it missing (one call fewer per file). */
-async function inDirectory<T>(filePath: string, action: () => Promise<T>): Promise<T> {
+/**
+ * Runs `action` on `filePath`, making its directory first only if the action finds it missing (one call fewer per
+ * file). Returns the directories that had to be made, outermost first.
+ */
+async function inDirectory<T>(filePath: string, action: () => Promise<T>): Promise<{ result: T; made: string[] }> {
   try {
-    return await action();
+    return { result: await action(), made: [] };
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    await mkdir(path.dirname(filePath), { recursive: true });
-    return action();
+    const dir = path.dirname(filePath);
+    const first = await mkdir(dir, { recursive: true });
+    const made: string[] = [];
+    for (let d = dir; first !== undefined && d.length >= first.length; d = path.dirname(d)) made.unshift(d);
+    return { result: await action(), made };
+  }
+}
+
+/** Flushes a directory's entries, so a file renamed into it (or a directory made in it) survives a power cut. */
+async function syncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
   }
 }
 
@@ -66,7 +82,10 @@ export class FileBlobStore implements BlobStore {
         await unlink(tmpPath);
         return { sha256, size, created: false, storageKey: storageKey(sha256), head };
       }
-      await inDirectory(finalPath, () => rename(tmpPath, finalPath));
+      const { made } = await inDirectory(finalPath, () => rename(tmpPath, finalPath));
+      // The rename is what makes the blob exist: it must be on disk before the row that says it does. A directory
+      // made on the way has to be recorded in its parent too.
+      for (const dir of [...made.map((d) => path.dirname(d)), path.dirname(finalPath)]) await syncDirectory(dir);
       return { sha256, size, created: true, storageKey: storageKey(sha256), head };
     } catch (error) {
       await rm(tmpPath, { force: true });
