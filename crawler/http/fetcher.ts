@@ -109,7 +109,7 @@ export interface FetchedPage {
 
 export interface DownloadedFile {
   url: string;
-  /** The body is the final response's whatever the status: check it before trusting the body. */
+  /** Of the final response, whose body `body` holds whatever the status: check it before trusting the body. */
   status: number;
   headers: Record<string, string>;
   /**
