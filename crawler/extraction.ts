@@ -9,9 +9,14 @@ import { pino, type Logger } from 'pino';
 import { extractIsolated, type ExtractResult } from '../parsers/index.js';
 import type { Archive, ExtractionResult } from '../storage/index.js';
 
+/** Documents one process extracts at once, unless told otherwise: each in its own worker thread. */
+export const DEFAULT_EXTRACTION_CONCURRENCY = 2;
+
 export interface WorkerOptions {
   /** Names this worker in the jobs table; default host:pid. */
   workerId?: string;
+  /** Documents extracted at once, each in its own worker thread; default DEFAULT_EXTRACTION_CONCURRENCY. */
+  concurrency?: number;
   /** Keep polling an empty queue: `true` until the signal aborts, or a function asked before each wait. */
   watch?: boolean | (() => boolean);
   pollMs?: number;
@@ -34,8 +39,8 @@ export interface WorkerSummary {
 }
 
 /**
- * Takes text-extraction jobs off the queue until it is empty (or, watching, until stopped). Each
- * document is extracted in an isolated worker, so a hostile file costs a job, never the worker.
+ * Takes text-extraction jobs off the queue until it is empty (or, watching, until stopped), `concurrency` at a
+ * time. Each document is extracted in an isolated worker thread, so a hostile file costs a job, never the worker.
  */
 export async function runExtractionWorker(archive: Archive, opts: WorkerOptions = {}): Promise<WorkerSummary> {
   const workerId = opts.workerId ?? `${hostname()}:${process.pid}`;
@@ -44,7 +49,8 @@ export async function runExtractionWorker(archive: Archive, opts: WorkerOptions 
   const keepWatching = () => !opts.signal?.aborted && (typeof opts.watch === 'function' ? opts.watch() : opts.watch === true);
   const summary: WorkerSummary = { completed: 0, failed: 0 };
   const workDir = await mkdtemp(path.join(tmpdir(), 'wdtk-extract-'));
-  try {
+  // Each lane claims its own job (SKIP LOCKED), so lanes never share one, here or in other processes.
+  const lane = async (): Promise<void> => {
     while (!opts.signal?.aborted) {
       const [job] = await archive.jobs.claim(workerId, 1);
       if (!job) {
@@ -57,6 +63,9 @@ export async function runExtractionWorker(archive: Archive, opts: WorkerOptions 
       else summary.failed++;
       opts.onJob?.(outcome);
     }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.max(1, Math.floor(opts.concurrency ?? DEFAULT_EXTRACTION_CONCURRENCY)) }, lane));
   } finally {
     await rm(workDir, { recursive: true, force: true });
   }

@@ -10,14 +10,21 @@ export function registerWork(program: Command): void {
     .description('extract text from queued documents until the queue is empty (run several, on several machines, to go faster)')
     .option('--watch', 'keep waiting for new jobs instead of exiting when the queue is empty')
     .option('--poll <seconds>', 'how often an idle --watch worker looks for jobs', positiveInt('--poll'), 5)
-    .action(async (opts: { watch?: boolean; poll: number }, command: Command) => {
+    .option('--concurrency <n>', 'documents extracted at once, each in its own thread (default 2)', positiveInt('--concurrency'))
+    .action(async (opts: { watch?: boolean; poll: number; concurrency?: number }, command: Command) => {
       const globals = globalsOf(command);
       const { createCrawlReporter, runExtractionWorker } = await import('../../crawler/index.js');
       const { log } = createCrawlReporter({ tty: false, verbose: globals.verbose ?? false });
       const signals = abortOnSignals();
       try {
         const summary = await withArchive(globals, (archive) =>
-          runExtractionWorker(archive, { watch: opts.watch ?? false, pollMs: opts.poll * 1000, signal: signals.signal, log }),
+          runExtractionWorker(archive, {
+            watch: opts.watch ?? false,
+            pollMs: opts.poll * 1000,
+            signal: signals.signal,
+            log,
+            ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
+          }),
         );
         if (globals.json) printJson(summary);
         else process.stdout.write(`extracted ${summary.completed} document${summary.completed === 1 ? '' : 's'}, ${summary.failed} failed\n`);
