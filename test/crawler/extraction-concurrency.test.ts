@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runExtractionWorker } from '../../crawler/index.js';
+import { rowsOf } from '../../storage/db/connect.js';
 import { openTestArchive, type TestArchive } from '../helpers/archive.js';
 
 let current: TestArchive | null = null;
@@ -21,14 +22,10 @@ async function queueDocuments(count: number): Promise<TestArchive> {
   return current;
 }
 
-async function rowsOf<T>(test: TestArchive, query: ReturnType<typeof sql>): Promise<T[]> {
-  return ((await test.archive.db.execute(query)) as unknown as { rows: T[] }).rows;
-}
-
 /** Pairs of jobs whose claim-to-finish spans overlap: documents that were being extracted at the same time. */
 async function overlappingPairs(test: TestArchive): Promise<number> {
   const [row] = await rowsOf<{ n: number }>(
-    test,
+    test.archive.db,
     sql`select count(*)::int as n from jobs a join jobs b on a.id < b.id
         where a.claimed_at < b.finished_at and b.claimed_at < a.finished_at`,
   );
@@ -43,7 +40,7 @@ describe('extraction worker concurrency', () => {
     expect(summary).toEqual({ completed: 6, failed: 0 });
     expect(new Set(extracted).size).toBe(6);
     const [done] = await rowsOf<{ n: number; attempts: number }>(
-      test,
+      test.archive.db,
       sql`select count(*)::int as n, max(attempts)::int as attempts from jobs where status = 'done'`,
     );
     expect(done).toEqual({ n: 6, attempts: 1 });
