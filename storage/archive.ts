@@ -3,7 +3,6 @@ import type { PGlite } from '@electric-sql/pglite';
 import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import { fileTypeFromBuffer } from 'file-type';
 import { FileBlobStore } from './blobs/files.js';
-import { S3BlobStore } from './blobs/s3.js';
 import type { BlobInput } from './blobs/stream.js';
 import type { BlobStore } from './blobs/types.js';
 import { createPglite, pgliteHandle, postgresHandle, rowsOf, type Db, type DbHandle } from './db/connect.js';
@@ -106,6 +105,8 @@ const RUN_LOCK_KEY = 0x7764746b;
 
 async function openBlobStore(config: ArchiveConfig): Promise<BlobStore> {
   if (!config.s3) return new FileBlobStore(path.join(config.archiveDir, 'blobs'));
+  // The S3 client library is large (about 35 MiB resident); an archive on files never loads it.
+  const { S3BlobStore } = await import('./blobs/s3.js');
   const store = new S3BlobStore(config.s3);
   await store.ensureBucket(config.s3.region);
   return store;
@@ -114,12 +115,12 @@ async function openBlobStore(config: ArchiveConfig): Promise<BlobStore> {
 export async function openArchive(config: ArchiveConfig, opts: OpenArchiveOptions = {}): Promise<Archive> {
   let releaseDir: (() => Promise<void>) | null = null;
   let handle: DbHandle;
-  if (opts.pglite) handle = pgliteHandle(opts.pglite, false);
-  else if (config.databaseUrl) handle = postgresHandle(config.databaseUrl);
+  if (opts.pglite) handle = await pgliteHandle(opts.pglite, false);
+  else if (config.databaseUrl) handle = await postgresHandle(config.databaseUrl);
   else {
     releaseDir = await lockArchiveDir(config.archiveDir);
     try {
-      handle = pgliteHandle(await createPglite(path.join(config.archiveDir, 'pg')), true);
+      handle = await pgliteHandle(await createPglite(path.join(config.archiveDir, 'pg')), true);
     } catch (error) {
       await releaseDir();
       throw error;

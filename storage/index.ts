@@ -2,16 +2,12 @@ export { openArchive, type Archive, type OpenArchiveOptions } from './archive.js
 export { configFromEnv } from './config.js';
 export type { Db } from './db/connect.js';
 export * as schema from './db/schema.js';
-export {
-  contentDisposition,
-  FileBlobStore,
-  S3BlobStore,
-  storageKey,
-  type BlobInput,
-  type BlobStore,
-  type PutResult,
-  type S3Config,
-} from './blobs/index.js';
+// Not through './blobs/index.js', which would load the S3 client (about 35 MiB resident) into every process:
+// openArchive loads it when an archive is configured for S3. Tests that need the class import it from blobs.
+export { FileBlobStore } from './blobs/files.js';
+export { contentDisposition, storageKey, type BlobInput } from './blobs/stream.js';
+export type { BlobStore, PutResult } from './blobs/types.js';
+export type { S3BlobStore, S3Config } from './blobs/s3.js';
 export {
   AmbiguousRequestError,
   ArchiveBusyError,

@@ -1,11 +1,7 @@
 import type { PGlite } from '@electric-sql/pglite';
 import type { SQL } from 'drizzle-orm';
-import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
-import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
-import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
-import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
-import pg from 'pg';
+import type pg from 'pg';
 import { migrationsFolder } from '../../migrations/index.js';
 import * as schema from './schema.js';
 
@@ -29,7 +25,9 @@ export async function createPglite(dataDir?: string): Promise<PGlite> {
   return PGlite.create(dataDir, { extensions: { pg_trgm }, startParams: [...PGlite.defaultStartParams, '-c', 'shared_buffers=32MB'] });
 }
 
-export function pgliteHandle(client: PGlite, ownsClient: boolean): DbHandle {
+// Each setting loads only its own driver: an embedded archive never loads pg, a server one never PGlite.
+export async function pgliteHandle(client: PGlite, ownsClient: boolean): Promise<DbHandle> {
+  const [{ drizzle: drizzlePglite }, { migrate: migratePglite }] = await Promise.all([import('drizzle-orm/pglite'), import('drizzle-orm/pglite/migrator')]);
   const db = drizzlePglite({ client, schema });
   return {
     kind: 'pglite',
@@ -41,7 +39,12 @@ export function pgliteHandle(client: PGlite, ownsClient: boolean): DbHandle {
   };
 }
 
-export function postgresHandle(databaseUrl: string): DbHandle {
+export async function postgresHandle(databaseUrl: string): Promise<DbHandle> {
+  const [{ default: pg }, { drizzle: drizzlePg }, { migrate: migratePg }] = await Promise.all([
+    import('pg'),
+    import('drizzle-orm/node-postgres'),
+    import('drizzle-orm/node-postgres/migrator'),
+  ]);
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
   // An idle client losing its server must not crash the process; the next query reports it.
   pool.on('error', () => {});

@@ -7,7 +7,8 @@ import { PGlite } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import pg from 'pg';
 import { afterAll } from 'vitest';
-import { configFromEnv, openArchive, S3BlobStore, type Archive, type ArchiveConfig } from '../../storage/index.js';
+import { configFromEnv, openArchive, type Archive, type ArchiveConfig } from '../../storage/index.js';
+import { S3BlobStore } from '../../storage/blobs/index.js';
 
 export interface TestArchive {
   archive: Archive;

@@ -6,7 +6,8 @@ import { Readable } from 'node:stream';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { BlobNotFoundError, contentDisposition, FileBlobStore, S3BlobStore, type BlobStore } from '../../storage/index.js';
+import { BlobNotFoundError, contentDisposition, FileBlobStore, type BlobStore } from '../../storage/index.js';
+import { S3BlobStore } from '../../storage/blobs/index.js';
 import { startS3Server, type S3TestServer } from '../helpers/s3.js';
 
 const MB = 1024 * 1024;
