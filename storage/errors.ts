@@ -15,6 +15,16 @@ export class ArchiveBusyError extends StorageError {
   }
 }
 
+/** The embedded database directory could not be opened (not a directory, unreadable, not a PGlite database...). */
+export class EmbeddedDatabaseError extends StorageError {
+  constructor(
+    readonly dataDir: string,
+    readonly reason: string,
+  ) {
+    super(`cannot open the embedded database in ${dataDir}: ${reason}`);
+  }
+}
+
 /** A row would point at content whose blob was never stored (write order: blob first, then rows). */
 export class BlobMissingError extends StorageError {
   constructor(readonly sha256: string) {

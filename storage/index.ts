@@ -14,6 +14,7 @@ export {
   BlobMissingError,
   BlobNotFoundError,
   ConfigError,
+  EmbeddedDatabaseError,
   InvalidSha256Error,
   RequestNotFoundError,
   StorageError,

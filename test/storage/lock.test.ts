@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, expect, test } from 'vitest';
-import { ArchiveBusyError, openArchive } from '../../storage/index.js';
+import { ArchiveBusyError, EmbeddedDatabaseError, openArchive } from '../../storage/index.js';
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -27,5 +27,18 @@ test('the lock file refuses a second open, and a stale lock of a dead process is
   const reopened = await openArchive({ archiveDir });
   expect(await reopened.ensureSite('http://127.0.0.1:1')).toBe(1);
   await reopened.close();
+  await expect(readFile(path.join(archiveDir, '.lock'), 'utf8')).rejects.toThrow();
+});
+
+test('an embedded database that cannot be opened fails with the reason, and leaves the archive unlocked', async () => {
+  const archiveDir = await mkdtemp(path.join(tmpdir(), 'wdtk-lock-'));
+  dirs.push(archiveDir);
+  // pg/ should be PGlite's data directory; here it is a file
+  await writeFile(path.join(archiveDir, 'pg'), 'not a database');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const opening = openArchive({ archiveDir });
+    await expect(opening).rejects.toBeInstanceOf(EmbeddedDatabaseError);
+    await expect(opening).rejects.toThrow(`cannot open the embedded database in ${path.join(archiveDir, 'pg')}: not a directory (ErrnoError 54)`);
+  }
   await expect(readFile(path.join(archiveDir, '.lock'), 'utf8')).rejects.toThrow();
 });
