@@ -15,6 +15,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_CRAWL_WORKERS, runCrawl, type CrawlSummary } from '../crawler/index.js';
 import { startSimulator, type RequestLogEntry, type Simulator } from '../fixtures/site/index.js';
@@ -182,6 +183,8 @@ interface CliPeak {
   gnuTimeMb: number | undefined;
   polled: string;
   wallMs: number;
+  /** documents the run extracted (the CLI's --json summary), so a peak with extraction on says whether any ran */
+  extracted: number;
 }
 
 const builtEntries = new Map<string, string>();
@@ -200,16 +203,51 @@ function cliEntry(kind: string): string {
   return entry;
 }
 
-async function cliCrawlPeak(entry: string, site: string, archiveDir: string, slug: string, extract: boolean): Promise<CliPeak> {
+async function cliCrawlPeak(entry: string, site: string, archiveDir: string, slug: string, extract: boolean, runEnv: NodeJS.ProcessEnv): Promise<CliPeak> {
   const cliArgs = [entry, 'crawl', '--site', site, '--archive', archiveDir, '--rate', '1000', '--request', slug, '--json'];
   if (!extract) cliArgs.push('--no-extract');
-  const measured = await runMeasuringRss('/usr/bin/time', ['-v', process.execPath, ...cliArgs], { cwd: repoRoot });
+  const measured = await runMeasuringRss('/usr/bin/time', ['-v', process.execPath, ...cliArgs], { cwd: repoRoot, env: runEnv });
   if (measured.code !== 0) throw new Error(`CLI exited ${measured.code}: ${measured.stderr.slice(-2000)}`);
   const polled = Object.entries(measured.peakByCommand).filter(([name]) => name !== 'time').map(([name, peak]) => `${name} ${peak.toFixed(0)} MiB`).join(', ');
-  return { gnuTimeMb: gnuTimeMaxRssMb(measured.stderr), polled, wallMs: measured.wallMs };
+  const summary = JSON.parse(measured.stdout) as { extraction: { completed: number; failed: number } | null };
+  const extracted = (summary.extraction?.completed ?? 0) + (summary.extraction?.failed ?? 0);
+  return { gnuTimeMb: gnuTimeMaxRssMb(measured.stderr), polled, wallMs: measured.wallMs, extracted };
 }
 
-const describePeak = (p: CliPeak) => `peak RSS ${p.gnuTimeMb?.toFixed(0) ?? '?'} MiB (GNU time; /proc VmHWM: ${p.polled}), ${secs(p.wallMs)}`;
+const describePeak = (p: CliPeak) =>
+  `peak RSS ${p.gnuTimeMb?.toFixed(0) ?? '?'} MiB (GNU time; /proc VmHWM: ${p.polled}), ${secs(p.wallMs)}, ${p.extracted} documents extracted`;
+
+/**
+ * On the server setting, a fresh database beside DATABASE_URL's for one archive of the RSS part, so that each entry and
+ * extraction setting starts from an empty archive as it does embedded (sharing one, the later settings found every
+ * thread already stored and its documents already extracted). Embedded: nothing to do.
+ */
+async function ownDatabase(name: string): Promise<{ runEnv: NodeJS.ProcessEnv; dispose: () => Promise<void> }> {
+  const serverUrl = env['DATABASE_URL'];
+  if (!serverUrl) return { runEnv: {}, dispose: async () => {} };
+  const database = `wdtk_bench_rss_${name}_${process.pid}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  try {
+    await admin.query(`create database ${database}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(serverUrl);
+  url.pathname = `/${database}`;
+  return {
+    runEnv: { DATABASE_URL: url.toString() },
+    dispose: async () => {
+      const dropper = new pg.Client({ connectionString: serverUrl });
+      await dropper.connect();
+      try {
+        await dropper.query(`drop database if exists ${database} with (force)`);
+      } finally {
+        await dropper.end();
+      }
+    },
+  };
+}
 
 /**
  * Three CLI runs on one archive: a small thread on the fresh archive (migrations included), another small
@@ -234,15 +272,21 @@ async function largeAttachmentRss(): Promise<void> {
       const entry = cliEntry(entryKind);
       const archiveDir = path.join(dir, `${entryKind}-${extract ? 'extract' : 'no-extract'}`);
       const label = `${entryKind}, ${extract ? 'with extraction' : '--no-extract'}`;
-      out(`${label}, small thread on a fresh archive: ${describePeak(await cliCrawlPeak(entry, sim.url, archiveDir, first.urlTitle, extract))}`);
-      out(`${label}, another small thread (baseline): ${describePeak(await cliCrawlPeak(entry, sim.url, archiveDir, second.urlTitle, extract))}`);
-      const peak = await cliCrawlPeak(entry, sim.url, archiveDir, large.urlTitle, extract);
-      const archive = await openArchive(configFromEnv(process.env, { archiveDir }));
+      const { runEnv, dispose } = await ownDatabase(`${entryKind}_${extract ? 'extract' : 'no_extract'}`);
+      let peak: CliPeak;
       let stored: string | null | undefined;
       try {
-        stored = (await archive.getRequest(large.urlTitle))?.attachments.find((a) => a.size === LARGE_BYTES)?.sha256;
+        out(`${label}, small thread on a fresh archive: ${describePeak(await cliCrawlPeak(entry, sim.url, archiveDir, first.urlTitle, extract, runEnv))}`);
+        out(`${label}, another small thread (baseline): ${describePeak(await cliCrawlPeak(entry, sim.url, archiveDir, second.urlTitle, extract, runEnv))}`);
+        peak = await cliCrawlPeak(entry, sim.url, archiveDir, large.urlTitle, extract, runEnv);
+        const archive = await openArchive(configFromEnv({ ...env, ...runEnv }, { archiveDir }));
+        try {
+          stored = (await archive.getRequest(large.urlTitle))?.attachments.find((a) => a.size === LARGE_BYTES)?.sha256;
+        } finally {
+          await archive.close();
+        }
       } finally {
-        await archive.close();
+        await dispose();
       }
       out(`${label}, the thread with the large attachment: ${describePeak(peak)}; stored sha256 ${stored === largeSha ? 'matches' : `DIFFERS (${stored ?? 'missing'})`} (goal < 200 MB)`);
     }
