@@ -15,12 +15,12 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_CRAWL_WORKERS, runCrawl, type CrawlSummary } from '../crawler/index.js';
 import { startSimulator, type RequestLogEntry, type Simulator } from '../fixtures/site/index.js';
 import { configFromEnv, openArchive, type Archive } from '../storage/index.js';
 import { gnuTimeMaxRssMb, runMeasuringRss } from './crawler/peak-rss.js';
+import { createDatabaseBeside } from './server-database.js';
 import { categoryOf, minimumCrawl, tally, type LogTally } from './crawler/requests.js';
 
 const env = process.env;
@@ -225,28 +225,8 @@ const describePeak = (p: CliPeak) =>
 async function ownDatabase(name: string): Promise<{ runEnv: NodeJS.ProcessEnv; dispose: () => Promise<void> }> {
   const serverUrl = env['DATABASE_URL'];
   if (!serverUrl) return { runEnv: {}, dispose: async () => {} };
-  const database = `wdtk_bench_rss_${name}_${process.pid}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  try {
-    await admin.query(`create database ${database}`);
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(serverUrl);
-  url.pathname = `/${database}`;
-  return {
-    runEnv: { DATABASE_URL: url.toString() },
-    dispose: async () => {
-      const dropper = new pg.Client({ connectionString: serverUrl });
-      await dropper.connect();
-      try {
-        await dropper.query(`drop database if exists ${database} with (force)`);
-      } finally {
-        await dropper.end();
-      }
-    },
-  };
+  const { databaseUrl, drop } = await createDatabaseBeside(serverUrl, `wdtk_bench_rss_${name}_${process.pid}`);
+  return { runEnv: { DATABASE_URL: databaseUrl }, dispose: drop };
 }
 
 /**

@@ -14,6 +14,7 @@ import { performance } from 'node:perf_hooks';
 import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { openArchive, type SearchQuery } from '../storage/index.js';
+import { adminQuery, databaseUrlBeside } from './server-database.js';
 
 const serverUrl = process.env['DATABASE_URL'];
 if (!serverUrl) {
@@ -73,16 +74,6 @@ const QUERIES: { name: string; q: SearchQuery }[] = [
   { name: 'common, by date', q: { text: 'council', sort: 'date' } },
   { name: 'no text, filters', q: { status: 'refused', authority: 'authority_42' } },
 ];
-
-async function admin(query: string): Promise<void> {
-  const client = new pg.Client({ connectionString: serverUrl });
-  await client.connect();
-  try {
-    await client.query(query);
-  } finally {
-    await client.end();
-  }
-}
 
 async function timed(label: string, work: () => Promise<unknown>): Promise<void> {
   const start = performance.now();
@@ -228,13 +219,12 @@ function bareSql(q: SearchQuery) {
 
 const dbName = process.env['BENCH_DB'] ?? `wdtk_bench_${randomBytes(4).toString('hex')}`;
 const reuse = Boolean(process.env['BENCH_DB']);
-if (!reuse) await admin(`CREATE DATABASE ${dbName}`);
-const url = new URL(serverUrl);
-url.pathname = `/${dbName}`;
+if (!reuse) await adminQuery(serverUrl, `CREATE DATABASE ${dbName}`);
+const databaseUrl = databaseUrlBeside(serverUrl, dbName);
 const archiveDir = await mkdtemp(path.join(tmpdir(), 'wdtk-bench-'));
-const archive = await openArchive({ archiveDir, databaseUrl: url.toString() });
+const archive = await openArchive({ archiveDir, databaseUrl });
 try {
-  if (!reuse) await generate(url.toString());
+  if (!reuse) await generate(databaseUrl);
   const counts = (await archive.db.execute(
     sql`select (select count(*) from requests)::int as requests, (select count(*) from document_pages)::int as pages`,
   )) as unknown as { rows: { requests: number; pages: number }[] };
@@ -252,6 +242,6 @@ try {
 } finally {
   await archive.close();
   await rm(archiveDir, { recursive: true, force: true });
-  if (!reuse && !process.env['BENCH_KEEP']) await admin(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+  if (!reuse && !process.env['BENCH_KEEP']) await adminQuery(serverUrl, `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
   else console.log(`kept database ${dbName}`);
 }
