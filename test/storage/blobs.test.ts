@@ -3,19 +3,17 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { BlobNotFoundError, contentDisposition, FileBlobStore, type BlobStore } from '../../storage/index.js';
 import { S3BlobStore } from '../../storage/blobs/index.js';
+import { exposeGarbageCollector } from '../helpers/gc.js';
 import { startS3Server, type S3TestServer } from '../helpers/s3.js';
 
 const MB = 1024 * 1024;
 
 // Collect garbage as the stream runs, so RSS measures what the store keeps alive rather than
 // how late V8 happens to free the chunks it has already passed on.
-setFlagsFromString('--expose-gc');
-const collectGarbage = runInNewContext('gc') as () => void;
+const collectGarbage = exposeGarbageCollector();
 
 async function sha256Of(stream: NodeJS.ReadableStream): Promise<{ sha256: string; size: number }> {
   const hash = createHash('sha256');
@@ -48,8 +46,7 @@ async function peakRssGrowth(work: () => Promise<void>): Promise<number> {
   const start = process.memoryUsage().rss;
   let peak = start;
   // Collecting as we sample keeps dead chunks out of the figure: what remains is memory the store holds on to,
-  // not how far the collector lags behind on a loaded machine. Every 250 ms let reading back 50 MB grow by 9-41 MB
-  // on Node 24 (one CI failure); every 50 ms, 7-23 MB on Node 20 and 24.
+  // not how far the collector lags behind on a loaded machine.
   const sampler = setInterval(() => {
     collectGarbage();
     peak = Math.max(peak, process.memoryUsage().rss);
@@ -182,8 +179,8 @@ describe.each(Object.keys(stores))('%s blob store', (kind) => {
     });
     expect(back).toEqual({ sha256: put!.sha256, size });
     expect(await store.stat(put!.sha256)).toEqual({ size, sha256Meta: put!.sha256 });
-    // under the 50 MB that buffering the whole object would cost (S3 parts are 5 MB); the margin allows for
-    // the collector lagging a few parts behind on a loaded machine (32–38 MB seen with two CPU hogs running)
+    // under the 50 MB that buffering the whole object would cost (S3 parts are 5 MB); measured 0-18 MB each way
+    // with two CPU hogs running, the rest is margin for the allocator's own pages
     expect(growthIn).toBeLessThan(40 * MB);
     expect(growthOut).toBeLessThan(40 * MB);
   });
