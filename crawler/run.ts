@@ -293,11 +293,19 @@ async function drain(ctx: RunContext, base: Partial<RunCounters>, options: Crawl
   };
 
   const inHand = new Set<number>();
+  // Rows finished since the last claim: the next claim marks them done in its own statement. A process that dies
+  // first leaves them claimed, and the resumed run does them again, which changes nothing in the archive.
+  let finishedRows: number[] = [];
   let claims: Promise<unknown> = Promise.resolve();
   const claim = (): Promise<FrontierRow | undefined> => {
     const next = claims.then(async () => {
+      const finished = finishedRows;
+      finishedRows = [];
       // A row in hand longer than the frontier's lease (one slow thread) is still ours: not handed out a second time.
-      const [row] = await archive.frontier.claim(runId, 1, inHand.size > 0 ? { minPriority: PRIORITY.sweep + 1, inHand: [...inHand] } : {});
+      const [row] = await archive.frontier.claim(runId, 1, {
+        finished,
+        ...(inHand.size > 0 ? { minPriority: PRIORITY.sweep + 1, inHand: [...inHand] } : {}),
+      });
       if (row) inHand.add(row.id);
       return row;
     });
@@ -318,7 +326,7 @@ async function drain(ctx: RunContext, base: Partial<RunCounters>, options: Crawl
       const retryAt = await processRow(ctx, row);
       if (retryAt) await archive.frontier.retryLater(row.id, retryAt, 'waiting for the site');
       else {
-        await archive.frontier.done(row.id);
+        finishedRows.push(row.id);
         done++;
       }
     } catch (error) {
@@ -383,6 +391,7 @@ async function drain(ctx: RunContext, base: Partial<RunCounters>, options: Crawl
   );
   const failure = ended.find((result) => result.status === 'rejected');
   if (failure) throw failure.reason;
+  await archive.frontier.done(finishedRows);
   if (stop) return stop;
   await report(true);
   return { outcome: 'ok' };

@@ -98,18 +98,25 @@ export function frontierApi(db: Db) {
      * With `minPriority`, rows below it stay where they are; rows in `inHand` (the caller's own, still being worked on
      * however old their claim) are never handed out again. Pending rows and rows whose lease ran out are looked up
      * apart, so each lookup follows an index in the claim order and stops at `limit` (see `frontier_ready`).
+     * Rows in `finished` are marked done by the same statement: a worker's next claim closes its last row.
      */
-    async claim(runId: number, limit: number, options: { minPriority?: number; inHand?: number[] } = {}): Promise<FrontierRow[]> {
+    async claim(
+      runId: number,
+      limit: number,
+      options: { minPriority?: number; inHand?: number[]; finished?: number[] } = {},
+    ): Promise<FrontierRow[]> {
+      const finished = options.finished ?? [];
       const claimable = sql`
             ${options.minPriority === undefined ? sql`` : sql`and priority >= ${options.minPriority}`}
-            and ${notInArray(frontier.id, options.inHand ?? [])}
+            and ${notInArray(frontier.id, [...(options.inHand ?? []), ...finished])}
           order by priority desc nulls last, id
           limit ${limit}
           for update skip locked`;
       const rows = await rowsOf<Record<string, unknown>>(
         db,
         sql`
-        with ready as (
+        with ${finished.length > 0 ? sql`finished as (update frontier set status = 'done', error = null where ${inArray(frontier.id, finished)}),` : sql``}
+        ready as (
           select id, priority from frontier
           where run_id = ${runId} and status = 'pending' and (not_before is null or not_before <= now())
           ${claimable}
@@ -128,8 +135,8 @@ export function frontierApi(db: Db) {
       );
       return rows.map(toFrontierRow).sort((a, b) => b.priority - a.priority || a.id - b.id);
     },
-    async done(id: number): Promise<void> {
-      await db.update(frontier).set({ status: 'done', error: null }).where(eq(frontier.id, id));
+    async done(ids: number[]): Promise<void> {
+      if (ids.length > 0) await db.update(frontier).set({ status: 'done', error: null }).where(inArray(frontier.id, ids));
     },
     async retryLater(id: number, notBefore: Date, note?: string): Promise<void> {
       await db

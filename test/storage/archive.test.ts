@@ -359,7 +359,7 @@ describe('queues', () => {
     expect(new Set(ids).size).toBe(30);
     expect(a![0]!.priority).toBe(2);
     expect(await archive.frontier.pending(runId)).toBe(40);
-    for (const row of a!) await archive.frontier.done(row.id);
+    for (const row of a!) await archive.frontier.done([row.id]);
     await archive.frontier.retryLater(b![0]!.id, new Date(Date.now() + 60_000), '429');
     await archive.frontier.failed(b![1]!.id, 'parse error');
     expect(await archive.frontier.pending(runId)).toBe(40 - 15 - 1);

@@ -45,7 +45,7 @@ describe('frontier claims', () => {
     const claimed: string[] = [];
     for (let row = (await archive.frontier.claim(runId, 1))[0]; row; row = (await archive.frontier.claim(runId, 1))[0]) {
       claimed.push(row.key);
-      await archive.frontier.done(row.id);
+      await archive.frontier.done([row.id]);
     }
     const due = items.filter((item) => !item.notBefore);
     const expected = [45, 30, 10].flatMap((priority) => due.filter((item) => item.priority === priority).map((item) => item.key));
@@ -63,5 +63,23 @@ describe('frontier claims', () => {
     expect(next?.key).toBe('request:a');
     const [again] = await archive.frontier.claim(runId, 1);
     expect(again).toMatchObject({ key: 'listing:1', attempts: 2 });
+  });
+
+  test("mark the caller's finished rows done in the claim that hands out its next row", async () => {
+    const { archive, runId } = await runWithItems();
+    const statusOf = async (id: number) =>
+      ((await archive.db.execute(sql`select status from frontier where id = ${id}`)) as unknown as { rows: { status: string }[] }).rows[0]?.status;
+    const [listing] = await archive.frontier.claim(runId, 1);
+    // Its lease ran out too: a finished row is never handed out again, however old its claim.
+    await archive.db.execute(sql`update frontier set claimed_at = now() - interval '1 hour' where id = ${listing!.id}`);
+
+    const [request] = await archive.frontier.claim(runId, 1, { finished: [listing!.id], minPriority: 1 });
+    expect(request?.key).toBe('request:a');
+    expect(await statusOf(listing!.id)).toBe('done');
+    expect(await archive.frontier.pending(runId)).toBe(2);
+
+    expect(await archive.frontier.claim(runId, 1, { finished: [request!.id], minPriority: 1 })).toEqual([]);
+    expect(await statusOf(request!.id)).toBe('done');
+    expect(await archive.frontier.pending(runId)).toBe(1);
   });
 });
