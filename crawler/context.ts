@@ -70,6 +70,13 @@ export interface RunContext {
   maskingRetryMs: number;
   /** Held by remote request id while a thread is read, fetched and reconciled: rows run side by side, a thread does not. */
   threads: KeyedLock;
+  /** The run was started by a process that died or was stopped: some of its downloads were stored before this one began. */
+  resumed: boolean;
+  /**
+   * Remote ids of the threads whose attachments this process has started to download. Only for these (or in a
+   * resumed run) can the run have stored some of a thread's downloads already, so only they are looked up.
+   */
+  threadsDownloading: Set<number>;
   /** Renders a page snapshot of a freshly captured thread page. */
   snapshot?: (captureId: number) => Promise<void>;
 }

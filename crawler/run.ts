@@ -177,6 +177,8 @@ export async function runCrawl(archive: Archive, options: CrawlOptions): Promise
       tmpDir,
       maskingRetryMs: options.maskingRetryMs ?? 2_000,
       threads: new KeyedLock(),
+      resumed,
+      threadsDownloading: new Set(),
       ...(options.snapshot ? { snapshot: async (captureId: number) => void (await options.snapshot!(archive, captureId)) } : {}),
     };
     if (!resumed) {

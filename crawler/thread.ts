@@ -61,7 +61,7 @@ async function syncParsedRequest(ctx: RunContext, parsed: RequestJson, text: str
       ? []
       : event.attachments.filter((a) => !a.hidden && a.sourceUrl && !held.has(`${event.messageId}:${a.part ?? a.remoteId}`)).map((attachment) => ({ event, attachment })),
   );
-  const kept = await ctx.archive.keptDownloads(ctx.runId, wanted.map((w) => w.attachment.sourceUrl!));
+  const kept = await keptDownloadsOf(ctx, parsed.id, wanted.map((w) => w.attachment.sourceUrl!));
   const masked: { sourceUrl: string; incomingMessageId: number; part: number }[] = [];
   for (const { event, attachment } of wanted) {
     try {
@@ -96,7 +96,16 @@ async function syncParsedRequest(ctx: RunContext, parsed: RequestJson, text: str
   }
 }
 
-/** Attachments the site was still masking when their thread was crawled: fetch what is ready, reconcile once. */
+/**
+ * This run's stored downloads of `urls`, by URL, when the run can have any: a thread this process meets for the first
+ * time, in a run it started itself, has none, and the lookup is skipped (one statement in twenty of a first crawl).
+ */
+async function keptDownloadsOf(ctx: RunContext, remoteId: number, urls: string[]): Promise<Map<string, KeptDownload>> {
+  const mayHaveKept = ctx.resumed || ctx.threadsDownloading.has(remoteId);
+  if (urls.length > 0) ctx.threadsDownloading.add(remoteId);
+  return mayHaveKept ? ctx.archive.keptDownloads(ctx.runId, urls) : new Map();
+}
+
 /** Each further ask for a still-masked attachment waits twice as long as the one before, up to this. */
 const MASKING_MAX_WAIT_MS = 60_000;
 /**
@@ -112,7 +121,10 @@ export class MaskingNeverReadyError extends Error {
   }
 }
 
-/** `claims`: how many times this frontier item has been claimed, this claim included. */
+/**
+ * Attachments the site was still masking when their thread was crawled: fetch what is ready, reconcile once.
+ * `claims`: how many times this frontier item has been claimed, this claim included.
+ */
 export async function syncMaskedAttachments(ctx: RunContext, payload: AttachmentPayload, claims: number): Promise<'done' | { retryAt: Date }> {
   const notBefore = new Date(payload.notBefore);
   if (notBefore.getTime() > Date.now()) return { retryAt: notBefore };
@@ -123,7 +135,7 @@ async function fetchMaskedAttachments(ctx: RunContext, payload: AttachmentPayloa
   const thread = reviveThread(payload.thread);
   const held = await ctx.archive.heldAttachments(ctx.siteId, payload.requestRemoteId);
   const pending = payload.attachments.filter((p) => !held.has(`${p.incomingMessageId}:${p.part}`));
-  const kept = await ctx.archive.keptDownloads(ctx.runId, pending.map((p) => p.sourceUrl));
+  const kept = await keptDownloadsOf(ctx, payload.requestRemoteId, pending.map((p) => p.sourceUrl));
   let arrived = 0;
   const stillMasked: string[] = [];
   for (const { incomingMessageId, part, sourceUrl } of pending) {

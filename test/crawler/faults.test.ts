@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCrawl } from '../../crawler/index.js';
 import { startSimulator, type Simulator } from '../../fixtures/site/index.js';
@@ -61,5 +62,35 @@ describe('a crawl through a flaky site', () => {
     const [run] = await target.inspect((archive) => archive.runs.list(1));
     expect(run?.outcome).toBe('stopped');
     expect(run?.error).toMatch(/bot challenge/);
+  });
+
+  it('tries a thread that failed halfway again later in the run, without downloading what it had stored', { timeout: 90_000 }, async () => {
+    const sim = await startSimulator({ requests: 40, seed: 9, maskingMs: 0 });
+    const test = await openTestArchive();
+    cleanups.push(() => sim.close(), () => test.cleanup());
+    const publicAttachments = (request: ReturnType<Simulator['groundTruth']>['requests'][number]) =>
+      request.events.flatMap((event) => (event.hidden ? [] : event.attachments.filter((attachment) => !attachment.hidden)));
+    const thread = sim.groundTruth().requests.find((request) => publicAttachments(request).length >= 2)!;
+    const [first, second] = publicAttachments(thread).map((attachment) => new URL(attachment.url).pathname);
+    // The thread's second attachment fails until the first attempt at the thread has given up.
+    sim.setFaults({ rate: 1, kinds: ['status500'], routes: new RegExp(`^${second!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) });
+
+    const crawl = runCrawl(test.archive, {
+      site: sim.url,
+      scope: { requests: [thread.urlTitle] },
+      ratePerSecond: 100,
+      extract: false,
+      fetcher: { maxAttempts: 1 },
+    });
+    while (!sim.log.some((entry) => entry.fault)) await sleep(10);
+    sim.setFaults(undefined);
+    const summary = await crawl;
+
+    expect(summary.outcome).toBe('ok');
+    expect(summary.counters.errors).toBe(1);
+    const answered = (path: string) => sim.log.filter((entry) => entry.path.split('?')[0] === path && entry.status === 200).length;
+    expect([answered(first!), answered(second!)]).toEqual([1, 1]);
+    const stored = await test.archive.getRequest(thread.urlTitle);
+    expect(stored?.attachments.map((attachment) => attachment.sha256)).toEqual(publicAttachments(thread).map((attachment) => attachment.sha256));
   });
 });
