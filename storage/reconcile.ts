@@ -1,4 +1,4 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Db } from './db/connect.js';
 import { attachments, authorities, blobs, captures, events, jobs, requestHistory, requests, users } from './db/schema.js';
 import { BlobMissingError } from './errors.js';
@@ -194,7 +194,9 @@ export async function reconcileRequest(
         eventsChanged = true;
       }
     }
-    if (newEventRows.length) await tx.insert(events).values(newEventRows);
+    // New rows of every kind are written together, after the per-row updates: see `writeTogether`.
+    const writes: SQL[] = [];
+    if (newEventRows.length) writes.push(tx.insert(events).values(newEventRows).getSQL());
     const newEvents = newEventRows.length;
 
     // Attachments: identity (request, incoming message, part); content is the sha256.
@@ -263,7 +265,7 @@ export async function reconcileRequest(
         }
       }
     }
-    if (newAttachmentRows.length) await tx.insert(attachments).values(newAttachmentRows);
+    if (newAttachmentRows.length) writes.push(tx.insert(attachments).values(newAttachmentRows).getSQL());
     const newAttachments = newAttachmentRows.length;
     // Attachments of messages still in the thread that the site no longer lists.
     const messagesInInput = new Set(input.events.map((e) => e.messageId));
@@ -279,19 +281,20 @@ export async function reconcileRequest(
     }
 
     if (newlyStoredShas.size) {
-      // One statement: both parts read the blobs as they were before it, as the two statements did in this order.
+      // Both parts read the blobs as they were before the statement, as two statements did in this order.
       const shas = [...newlyStoredShas];
-      await tx.execute(sql`
-        with queued as (
-          insert into ${jobs} (sha256)
-          select sha256 from ${blobs}
-          where ${inArray(blobs.sha256, shas)} and extraction_status is distinct from 'done'
-          on conflict (sha256) do nothing)
-        update ${blobs} set extraction_status = 'pending'
-        where ${inArray(blobs.sha256, shas)} and extraction_status is null`);
+      writes.push(
+        sql`insert into ${jobs} (sha256)
+            select sha256 from ${blobs}
+            where ${inArray(blobs.sha256, shas)} and extraction_status is distinct from 'done'
+            on conflict (sha256) do nothing`,
+        sql`update ${blobs} set extraction_status = 'pending'
+            where ${inArray(blobs.sha256, shas)} and extraction_status is null`,
+      );
     }
 
-    if (history.length) await tx.insert(requestHistory).values(history.map((h) => ({ ...h, requestId })));
+    if (history.length) writes.push(tx.insert(requestHistory).values(history.map((h) => ({ ...h, requestId }))).getSQL());
+    await writeTogether(tx, writes);
 
     // The request row's last write, with the captures the thread was parsed from linked to it in the same
     // statement: changed fields, the body text once its events are in, and the check times.
@@ -315,6 +318,23 @@ export async function reconcileRequest(
     // An attachment naming a blob without a row is refused by its foreign key; the whole thread is rolled back.
     throw asBlobMissing(error);
   });
+}
+
+/**
+ * Runs writes that do not read each other's rows as the parts of one statement: a thread's new events, attachments,
+ * extraction jobs and history cost one round trip instead of up to five. Postgres runs every data-modifying part of a
+ * WITH once, whether or not anything reads it, and all of them see the rows as they were before the statement.
+ */
+async function writeTogether(tx: Tx, writes: SQL[]): Promise<void> {
+  if (writes.length <= 1) {
+    if (writes[0]) await tx.execute(writes[0]);
+    return;
+  }
+  const parts = sql.join(
+    writes.map((write, index) => sql`${sql.raw(`write_${index}`)} as (${write})`),
+    sql`, `,
+  );
+  await tx.execute(sql`with ${parts} select 1`);
 }
 
 /** The request's visible event texts in time order, for its search column. */
