@@ -75,17 +75,19 @@ describe('a crawl through a flaky site', () => {
     // The thread's second attachment fails until the first attempt at the thread has given up.
     sim.setFaults({ rate: 1, kinds: ['status500'], routes: new RegExp(`^${second!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) });
 
+    let ended = false;
     const crawl = runCrawl(test.archive, {
       site: sim.url,
       scope: { requests: [thread.urlTitle] },
       ratePerSecond: 100,
       extract: false,
       fetcher: { maxAttempts: 1 },
-    });
-    while (!sim.log.some((entry) => entry.fault)) await sleep(10);
+    }).finally(() => (ended = true));
+    while (!ended && !sim.log.some((entry) => entry.fault)) await sleep(10);
     sim.setFaults(undefined);
     const summary = await crawl;
 
+    expect(sim.log.filter((entry) => entry.fault).map((entry) => entry.path.split('?')[0])).toEqual([second]);
     expect(summary.outcome).toBe('ok');
     expect(summary.counters.errors).toBe(1);
     const answered = (path: string) => sim.log.filter((entry) => entry.path.split('?')[0] === path && entry.status === 200).length;
