@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { afterEach, describe, expect, test } from 'vitest';
+import { rowsOf } from '../../storage/db/connect.js';
 import type { Archive } from '../../storage/index.js';
 import { openTestArchive, type TestArchive } from '../helpers/archive.js';
 
@@ -67,8 +68,7 @@ describe('frontier claims', () => {
 
   test("mark the caller's finished rows done in the claim that hands out its next row", async () => {
     const { archive, runId } = await runWithItems();
-    const statusOf = async (id: number) =>
-      ((await archive.db.execute(sql`select status from frontier where id = ${id}`)) as unknown as { rows: { status: string }[] }).rows[0]?.status;
+    const statusOf = async (id: number) => (await rowsOf<{ status: string }>(archive.db, sql`select status from frontier where id = ${id}`))[0]?.status;
     const [listing] = await archive.frontier.claim(runId, 1);
     // Its lease ran out too: a finished row is never handed out again, however old its claim.
     await archive.db.execute(sql`update frontier set claimed_at = now() - interval '1 hour' where id = ${listing!.id}`);
