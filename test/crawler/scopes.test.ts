@@ -85,6 +85,8 @@ describe('crawl scopes', () => {
     const archive = await fresh();
     const request = sim.groundTruth().requests.find((r) => r.prominence === 'normal')!;
     const snapshotter = new Snapshotter();
+    // The crawl logs a failed snapshot and goes on; the failure itself (Chromium missing, say) is what the test shows.
+    const failures: string[] = [];
     try {
       const summary = await runCrawl(archive, {
         site: sim.url,
@@ -92,8 +94,13 @@ describe('crawl scopes', () => {
         ratePerSecond: 100,
         maskingRetryMs: 200,
         extract: false,
-        snapshot: (a, captureId) => snapshotter.snapshot(a, captureId),
+        snapshot: (a, captureId) =>
+          snapshotter.snapshot(a, captureId).catch((error: unknown) => {
+            failures.push(error instanceof Error ? error.message : String(error));
+            throw error;
+          }),
       });
+      expect(failures).toEqual([]);
       expect(summary.outcome).toBe('ok');
       expect(summary.counters.errors).toBe(0);
     } finally {
