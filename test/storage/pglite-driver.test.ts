@@ -20,8 +20,8 @@ test('an embedded archive reads every type as drizzle reads it on a plain PGlite
   const dir = await mkdtemp(path.join(tmpdir(), 'wdtk-pglite-driver-'));
   const client = await PGlite.create({ extensions: { pg_trgm } });
   try {
-    // Migrated and one row written through the archive; the expected rows are read with drizzle's own driver, on an
-    // instance the archive has not been opened on since.
+    // Migrated and one row written through the archive; the expected rows are read with drizzle's own driver from a
+    // copy of that database in a new PGlite instance, which the archive never touches.
     const first = await openArchive({ archiveDir: dir }, { pglite: client });
     await first.runs.start({ all: true });
     await first.close();
