@@ -66,12 +66,15 @@ async function timedCrawl(archive: Archive, sim: Simulator, extract: boolean): P
   return { summary, wallMs };
 }
 
+/** One GET as the reference loops make it: no redirect followed, nothing but a user agent sent. */
+const plainGet = (url: string) => fetch(url, { redirect: 'manual', headers: { 'user-agent': 'bare-loop' } });
+
 /** The same GETs the crawl made, in order, one at a time, bodies read and dropped. */
 async function bareFetchLoop(base: string, log: readonly RequestLogEntry[]): Promise<{ wallMs: number; bytes: number }> {
   const started = performance.now();
   let bytes = 0;
   for (const entry of log) {
-    const response = await fetch(`${base}${entry.path}`, { redirect: 'manual', headers: { 'user-agent': 'bare-loop' } });
+    const response = await plainGet(`${base}${entry.path}`);
     bytes += (await response.arrayBuffer()).byteLength;
   }
   return { wallMs: performance.now() - started, bytes };
@@ -100,7 +103,7 @@ async function keepingFetchLoop(base: string, log: readonly RequestLogEntry[]): 
     const started = performance.now();
     for (const entry of log) {
       const url = `${base}${entry.path}`;
-      const response = await fetch(url, { redirect: 'manual', headers: { 'user-agent': 'bare-loop' } });
+      const response = await plainGet(url);
       const body = Buffer.from(await response.arrayBuffer());
       if (response.status !== 200) continue;
       const sha256 = createHash('sha256').update(body).digest('hex');

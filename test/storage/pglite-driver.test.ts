@@ -6,6 +6,7 @@ import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/pglite';
 import { expect, test } from 'vitest';
+import { rowsOf } from '../../storage/db/connect.js';
 import { openArchive, schema } from '../../storage/index.js';
 
 // One of each type drizzle's PGlite driver asks to keep as text, a few it leaves to PGlite, and a stored timestamp.
@@ -32,8 +33,7 @@ test('an embedded archive reads every type as drizzle reads it on a plain PGlite
     await fresh.close();
 
     const archive = await openArchive({ archiveDir: dir }, { pglite: client });
-    const rows = ((await archive.db.execute(EVERY_TYPE)) as unknown as { rows: unknown[] }).rows;
-    expect(rows).toEqual(expectedRows);
+    expect(await rowsOf(archive.db, EVERY_TYPE)).toEqual(expectedRows);
     expect(await archive.db.select().from(schema.runs)).toEqual(expectedRuns);
     expect(expectedRuns[0]!.startedAt).toBeInstanceOf(Date);
     await archive.close();
