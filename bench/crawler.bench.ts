@@ -7,8 +7,9 @@
  * Run: npm run bench -- crawler   (or: node --import tsx bench/crawler.bench.ts)
  * Sizes: BENCH_REQUESTS (default 10000), BENCH_LARGE_MB (default 1024), BENCH_SEED (default 1),
  * BENCH_WGET_TIMEOUT_S (default 1800), BENCH_RSS_EXTRACT (default false,true), BENCH_RSS_ENTRIES (default compiled,tsx:
- * the CLI built by scripts/build.mjs, as the Docker image runs it, and bin/wdtk-archive.js through tsx).
- * Parts: BENCH_PARTS=requests,extract,wget,rss (default all). BENCH_CRAWL_WORKERS: frontier rows in hand at once (default: the
+ * the CLI built by scripts/build.mjs, as the Docker image runs it, and bin/wdtk-archive.js through tsx),
+ * BENCH_LATENCIES_MS (default 0,2,5,10,20) and BENCH_LATENCY_REQUESTS (default 1000) for the latency part.
+ * Parts: BENCH_PARTS=requests,latency,extract,wget,rss (default all). BENCH_CRAWL_WORKERS: frontier rows in hand at once (default: the
  * crawler's own default).
  * The archive is the default embedded one (PGlite + files) in a temp directory, unless DATABASE_URL / S3_* are set.
  */
@@ -31,7 +32,9 @@ const SITE_REQUESTS = Number(env['BENCH_REQUESTS'] ?? 10_000);
 const LARGE_BYTES = Number(env['BENCH_LARGE_MB'] ?? 1024) * 1024 * 1024;
 const SEED = Number(env['BENCH_SEED'] ?? 1);
 const WGET_TIMEOUT_MS = Number(env['BENCH_WGET_TIMEOUT_S'] ?? 1800) * 1000;
-const PARTS = new Set((env['BENCH_PARTS'] ?? 'requests,extract,wget,rss').split(','));
+const PARTS = new Set((env['BENCH_PARTS'] ?? 'requests,latency,extract,wget,rss').split(','));
+const LATENCIES_MS = (env['BENCH_LATENCIES_MS'] ?? '0,2,5,10,20').split(',').map(Number);
+const LATENCY_SITE_REQUESTS = Number(env['BENCH_LATENCY_REQUESTS'] ?? 1000);
 const WORKERS = env['BENCH_CRAWL_WORKERS'] === undefined ? {} : { workers: Number(env['BENCH_CRAWL_WORKERS']) };
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 
@@ -164,6 +167,28 @@ async function requestsAndReruns(): Promise<void> {
     });
   } finally {
     await sim.close();
+  }
+}
+
+/**
+ * The wall-time comparison again, on sites that take a while to answer each request, as any site across a network
+ * does (loopback answers at once): how much of the crawl's own work the wait for the site hides. Rate limit off, a
+ * fresh simulator and archive for each latency; the bare loop then fetches the crawl's URLs from the same simulator.
+ */
+async function wallTimeWithLatency(): Promise<void> {
+  out(`### wall time against the bare loop when the site takes time to answer (${LATENCY_SITE_REQUESTS}-request site, seed ${SEED})`);
+  for (const latencyMs of LATENCIES_MS) {
+    const sim = await startSimulator({ seed: SEED, requests: LATENCY_SITE_REQUESTS, latencyMs });
+    try {
+      await withTempArchive(`latency-${latencyMs}`, async (archive) => {
+        const crawl = await timedCrawl(archive, sim, false);
+        const log = [...sim.log];
+        const bare = await bareFetchLoop(sim.url, log);
+        out(`site answering after ${latencyMs} ms: crawl + store without extraction ${secs(crawl.wallMs)} (${log.length} requests), bare fetch loop ${secs(bare.wallMs)}: ${(crawl.wallMs / bare.wallMs).toFixed(2)}x (goal ≤ 1.5x); load ${load()}`);
+      });
+    } finally {
+      await sim.close();
+    }
   }
 }
 
@@ -331,6 +356,7 @@ async function largeAttachmentRss(): Promise<void> {
 
 out(`machine: ${availableParallelism()} cores, load ${load()}, node ${process.version}; crawl workers ${WORKERS.workers ?? `${DEFAULT_CRAWL_WORKERS} (default)`}`);
 if (PARTS.has('requests')) await requestsAndReruns();
+if (PARTS.has('latency')) await wallTimeWithLatency();
 if (PARTS.has('extract')) await crawlWithExtraction();
 if (PARTS.has('wget')) await wgetMirror();
 if (PARTS.has('rss')) await largeAttachmentRss();
