@@ -50,9 +50,9 @@ function describeTally(t: LogTally): string {
   return `${t.total} requests (${parts.join(', ')})${statuses.length ? `; non-200: ${statuses.join(' ')}` : ''}`;
 }
 
-async function withTempArchive<T>(label: string, use: (archive: Archive, dir: string) => Promise<T>): Promise<T> {
+async function withTempArchive<T>(label: string, use: (archive: Archive, dir: string) => Promise<T>, runEnv: NodeJS.ProcessEnv = {}): Promise<T> {
   const dir = await mkdtemp(path.join(tmpdir(), `wdtk-bench-${label}-`));
-  const archive = await openArchive(configFromEnv(env, { archiveDir: dir }));
+  const archive = await openArchive(configFromEnv({ ...env, ...runEnv }, { archiveDir: dir }));
   try {
     return await use(archive, dir);
   } finally {
@@ -179,14 +179,16 @@ async function wallTimeWithLatency(): Promise<void> {
   out(`### wall time against the bare loop when the site takes time to answer (${LATENCY_SITE_REQUESTS}-request site, seed ${SEED})`);
   for (const latencyMs of LATENCIES_MS) {
     const sim = await startSimulator({ seed: SEED, requests: LATENCY_SITE_REQUESTS, latencyMs });
+    const { runEnv, dispose } = await ownDatabase(`latency_${latencyMs}`);
     try {
       await withTempArchive(`latency-${latencyMs}`, async (archive) => {
         const crawl = await timedCrawl(archive, sim, false);
         const log = [...sim.log];
         const bare = await bareFetchLoop(sim.url, log);
         out(`site answering after ${latencyMs} ms: crawl + store without extraction ${secs(crawl.wallMs)} (${log.length} requests), bare fetch loop ${secs(bare.wallMs)}: ${(crawl.wallMs / bare.wallMs).toFixed(2)}x (goal ≤ 1.5x); load ${load()}`);
-      });
+      }, runEnv);
     } finally {
+      await dispose();
       await sim.close();
     }
   }
@@ -296,9 +298,9 @@ const describePeak = (p: CliPeak) =>
   `peak RSS ${p.gnuTimeMb?.toFixed(0) ?? '?'} MiB (GNU time; /proc VmHWM: ${p.polled}), ${secs(p.wallMs)}, ${p.extracted} documents extracted`;
 
 /**
- * On the server setting, a fresh database beside DATABASE_URL's for one archive of the RSS part, so that each entry and
- * extraction setting starts from an empty archive as it does embedded (sharing one, the later settings found every
- * thread already stored and its documents already extracted). Embedded: nothing to do.
+ * On the server setting, a fresh database beside DATABASE_URL's for one archive of the latency or RSS part, so that each
+ * latency, entry and extraction setting starts from an empty archive as it does embedded (sharing one, the later
+ * settings found every thread already stored and its documents already extracted). Embedded: nothing to do.
  */
 async function ownDatabase(name: string): Promise<{ runEnv: NodeJS.ProcessEnv; dispose: () => Promise<void> }> {
   const serverUrl = env['DATABASE_URL'];
