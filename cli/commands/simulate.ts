@@ -9,11 +9,12 @@ export function registerSimulate(program: Command): void {
     .option('--port <n>', 'port to listen on (0 picks a free one)', nonNegativeInt('--port'), 8765)
     .option('--requests <n>', 'number of requests to generate', positiveInt('--requests'), 200)
     .option('--seed <n>', 'seed for the generated site', nonNegativeInt('--seed'), 1)
-    .action(async (opts: { port: number; requests: number; seed: number }) => {
+    .option('--latency <ms>', 'answer each request this many ms after it came in, as a site across a network does', nonNegativeInt('--latency'), 0)
+    .action(async (opts: { port: number; requests: number; seed: number; latency: number }) => {
       const { startSimulator } = await import('../../fixtures/site/index.js');
-      const simulator = await startSimulator({ port: opts.port, requests: opts.requests, seed: opts.seed });
+      const simulator = await startSimulator({ port: opts.port, requests: opts.requests, seed: opts.seed, latencyMs: opts.latency });
       process.stdout.write(
-        `simulator: ${opts.requests} requests (seed ${opts.seed}) at ${simulator.url}\n` +
+        `simulator: ${opts.requests} requests (seed ${opts.seed}${opts.latency ? `, answers after ${opts.latency} ms` : ''}) at ${simulator.url}\n` +
           `  try: curl ${simulator.url}/list   curl ${simulator.url}/robots.txt\n` +
           `  Ctrl-C to stop\n`,
       );

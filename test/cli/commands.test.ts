@@ -272,4 +272,25 @@ describe('usage', () => {
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/unknown command 'frobnicate'/);
   });
+
+  it('simulate serves the site until interrupted, each answer held back by --latency', async () => {
+    const simulate = startCli(['simulate', '--port', '0', '--requests', '5', '--latency', '150']);
+    const url = await new Promise<string>((resolve, reject) => {
+      let printed = '';
+      simulate.child.stdout!.on('data', (chunk: Buffer) => {
+        printed += chunk.toString();
+        const served = / at (http:\/\/127\.0\.0\.1:\d+)\n/.exec(printed);
+        if (served) resolve(served[1]!);
+      });
+      void simulate.done.then((result) => reject(new Error(`simulate exited ${result.code}: ${result.stderr}`)));
+    });
+    const started = performance.now();
+    const robots = await fetch(`${url}/robots.txt`);
+    expect(await robots.text()).toMatch(/^User-agent:/m);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(148);
+    simulate.child.kill('SIGINT');
+    const result = await simulate.done;
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('answers after 150 ms');
+  });
 });
