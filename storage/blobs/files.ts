@@ -1,31 +1,25 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, opendir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, opendir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { BlobNotFoundError, InvalidSha256Error } from '../errors.js';
 import { HashingStream, SHA256_PATTERN, SNIFF_BYTES, storageKey, toReadable, type BlobInput } from './stream.js';
 import type { BlobStore, PutResult } from './types.js';
+import { WriterThreads } from './writer-threads.js';
 
 function checkSha(sha256: string): void {
   if (!SHA256_PATTERN.test(sha256)) throw new InvalidSha256Error(sha256);
 }
 
-/**
- * Writes `input` to a new file at `filePath` and flushes it to disk through the handle that wrote it. A body already
- * in memory is written in one call, hashed in one go and flushed with fdatasync (the bytes and the size: the rest of
- * the metadata is not needed to read them back); anything else is streamed through the hash into the file, whose
- * stream fsyncs and closes it at the end.
- */
-async function writeDurably(filePath: string, input: BlobInput): Promise<Pick<PutResult, 'sha256' | 'size' | 'head'>> {
-  const { result: handle } = await inDirectory(filePath, () => open(filePath, 'wx'));
+/** Streams `input` through the hash into a new file at `filePath`, which the stream fsyncs and closes at the end. */
+async function writeStreamed(filePath: string, input: BlobInput): Promise<Pick<PutResult, 'sha256' | 'size' | 'head'>> {
+  const handle = await open(filePath, 'wx').catch(async (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ENOENT') throw error;
+    await mkdir(path.dirname(filePath), { recursive: true });
+    return open(filePath, 'wx');
+  });
   try {
-    if (input instanceof Uint8Array) {
-      const bytes = Buffer.from(input.buffer, input.byteOffset, input.byteLength);
-      await handle.writeFile(bytes);
-      await handle.datasync();
-      return { sha256: createHash('sha256').update(bytes).digest('hex'), size: bytes.length, head: bytes.subarray(0, SNIFF_BYTES) };
-    }
     const hashing = new HashingStream();
     await pipeline(toReadable(input), hashing, handle.createWriteStream({ flush: true }));
     return hashing.digest();
@@ -35,32 +29,7 @@ async function writeDurably(filePath: string, input: BlobInput): Promise<Pick<Pu
   }
 }
 
-/**
- * Runs `action` on `filePath`, making its directory first only if the action finds it missing (one call fewer per
- * file). Returns the directories that had to be made, outermost first.
- */
-async function inDirectory<T>(filePath: string, action: () => Promise<T>): Promise<{ result: T; made: string[] }> {
-  try {
-    return { result: await action(), made: [] };
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    const dir = path.dirname(filePath);
-    const first = await mkdir(dir, { recursive: true });
-    const made: string[] = [];
-    for (let d = dir; first !== undefined && d.length >= first.length; d = path.dirname(d)) made.unshift(d);
-    return { result: await action(), made };
-  }
-}
-
-/** Flushes a directory's entries, so a file renamed into it (or a directory made in it) survives a power cut. */
-async function syncDirectory(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
+const writerThreads = new WriterThreads();
 
 /** Blobs as files under `<root>/sha256/ab/cd/<sha256>`; writes go to `<root>/tmp` first, then rename. */
 export class FileBlobStore implements BlobStore {
@@ -75,20 +44,18 @@ export class FileBlobStore implements BlobStore {
   async put(input: BlobInput): Promise<PutResult> {
     const tmpPath = path.join(this.root, 'tmp', randomBytes(12).toString('hex'));
     try {
-      const { sha256, size, head } = await writeDurably(tmpPath, input);
-      const finalPath = this.pathOf(sha256);
-      const existing = await stat(finalPath).catch(() => null);
-      if (existing?.size === size) {
-        await unlink(tmpPath);
-        return { sha256, size, created: false, storageKey: storageKey(sha256), head };
+      if (input instanceof Uint8Array) {
+        const bytes = Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+        const sha256 = createHash('sha256').update(bytes).digest('hex');
+        const created = await writerThreads.run({ tmpPath, finalPath: this.pathOf(sha256), size: bytes.length, bytes });
+        return { sha256, size: bytes.length, created, storageKey: storageKey(sha256), head: bytes.subarray(0, SNIFF_BYTES) };
       }
-      const { made } = await inDirectory(finalPath, () => rename(tmpPath, finalPath));
-      // The rename is what makes the blob exist: it must be on disk before the row that says it does. A directory
-      // made on the way has to be recorded in its parent too.
-      for (const dir of [...made.map((d) => path.dirname(d)), path.dirname(finalPath)]) await syncDirectory(dir);
-      return { sha256, size, created: true, storageKey: storageKey(sha256), head };
+      const { sha256, size, head } = await writeStreamed(tmpPath, input);
+      const created = await writerThreads.run({ tmpPath, finalPath: this.pathOf(sha256), size });
+      return { sha256, size, created, storageKey: storageKey(sha256), head };
     } catch (error) {
-      await rm(tmpPath, { force: true });
+      // A temporary file that cannot be removed either must not hide the error that stopped the put.
+      await rm(tmpPath, { force: true }).catch(() => undefined);
       throw error;
     }
   }

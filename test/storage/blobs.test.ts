@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -7,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { BlobNotFoundError, contentDisposition, FileBlobStore, type BlobStore } from '../../storage/index.js';
 import { S3BlobStore } from '../../storage/blobs/index.js';
 import { exposeGarbageCollector } from '../helpers/gc.js';
+import { repoRoot } from '../helpers/cli.js';
 import { startS3Server, type S3TestServer } from '../helpers/s3.js';
 
 const MB = 1024 * 1024;
@@ -184,4 +186,43 @@ describe.each(Object.keys(stores))('%s blob store', (kind) => {
     expect(growthIn).toBeLessThan(40 * MB);
     expect(growthOut).toBeLessThan(40 * MB);
   });
+});
+
+describe('file blob store', () => {
+  test('a put that cannot be written rejects with the file system error, keeps no temporary file, and the next put works', async () => {
+    const root = await mkdtemp(path.join(tempRoot, 'blocked-'));
+    const store = new FileBlobStore(root);
+    await writeFile(path.join(root, 'sha256'), 'a file where the blob directories go');
+    const bytes = randomBytes(5_000);
+    await expect(store.put(bytes)).rejects.toMatchObject({ code: 'ENOTDIR' });
+    await expect(store.put(Readable.from([bytes]))).rejects.toMatchObject({ code: 'ENOTDIR' });
+    expect(await readdir(path.join(root, 'tmp'))).toEqual([]);
+
+    await rm(path.join(root, 'sha256'));
+    const put = await store.put(bytes);
+    expect(put).toMatchObject({ sha256: createHash('sha256').update(bytes).digest('hex'), size: bytes.length, created: true });
+    expect(await sha256Of(await store.get(put.sha256))).toEqual({ sha256: put.sha256, size: bytes.length });
+    expect(await store.put(Buffer.from(bytes))).toMatchObject({ sha256: put.sha256, created: false });
+    expect(await readdir(path.join(root, 'tmp'))).toEqual([]);
+  });
+
+  test('the thread that writes bodies does not keep a process running once its puts are done', async () => {
+    // The thread waits 30 s idle before it ends; a process that only stored one body must not wait for it.
+    const root = await mkdtemp(path.join(tempRoot, 'exit-'));
+    const script = `import('./storage/blobs/index.ts').then(async ({ FileBlobStore }) => {
+      const put = await new FileBlobStore(${JSON.stringify(root)}).put(Buffer.from('one body'));
+      console.log(put.sha256);
+    })`;
+    const started = Date.now();
+    const { stdout, code } = await new Promise<{ stdout: string; code: number | null }>((resolve, reject) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', '--eval', script], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      child.on('error', reject);
+      child.on('close', (exitCode) => resolve({ stdout: out, code: exitCode }));
+    });
+    expect(code).toBe(0);
+    expect(stdout.trim()).toBe(createHash('sha256').update('one body').digest('hex'));
+    expect(Date.now() - started).toBeLessThan(20_000);
+  }, 40_000);
 });
