@@ -7,6 +7,7 @@ import type { BlobInput } from './blobs/stream.js';
 import type { BlobStore } from './blobs/types.js';
 import { createPglite, pgliteHandle, postgresHandle, rowsOf, type Db, type DbHandle } from './db/connect.js';
 import { blobs, captures, requests, requestHistory, sites, attachments } from './db/schema.js';
+import { RunLockHeldError } from './errors.js';
 import { lockArchiveDir } from './lock.js';
 import { purge, verify } from './maintenance.js';
 import { getAttachment, getRequest } from './queries/reads.js';
@@ -25,6 +26,7 @@ import type {
   RequestDetail,
   SearchQuery,
   SearchResult,
+  VerifyOptions,
   VerifyReport,
 } from './types.js';
 
@@ -82,7 +84,8 @@ export interface Archive {
   getRequest(slugOrId: string, opts?: { includeRemoved?: boolean; siteId?: number }): Promise<RequestDetail | null>;
   getAttachment(idOrSha: string): Promise<AttachmentDetail | null>;
   exportRows(q: SearchQuery): AsyncIterable<ExportRow>;
-  verify(opts?: { onProgress?: (n: number) => void }): Promise<VerifyReport>;
+  /** With `removeUnindexed`, holds the run lock: throws ArchiveBusyError while a crawl runs. */
+  verify(opts?: VerifyOptions): Promise<VerifyReport>;
   runs: ReturnType<typeof runsApi>;
   lockRuns(): Promise<(() => Promise<void>) | null>;
   frontier: ReturnType<typeof frontierApi>;
@@ -346,7 +349,17 @@ function createArchive(
     getRequest: (slugOrId, opts) => getRequest(db, slugOrId, opts),
     getAttachment: (idOrSha) => getAttachment(db, idOrSha),
     exportRows: (q) => exportRows(db, q),
-    verify: (opts) => verify(db, store, opts),
+    async verify(opts = {}) {
+      if (!opts.removeUnindexed) return verify(db, store, opts);
+      // A crawl stores objects a moment before their rows; none may run while unindexed ones are deleted.
+      const release = await this.lockRuns();
+      if (!release) throw new RunLockHeldError('removing unindexed originals');
+      try {
+        return await verify(db, store, opts);
+      } finally {
+        await release();
+      }
+    },
     runs: runsApi(db),
 
     async lockRuns() {

@@ -15,6 +15,13 @@ export class ArchiveBusyError extends StorageError {
   }
 }
 
+/** A crawl holds the archive's run lock, and the work asked for must not run beside one. */
+export class RunLockHeldError extends StorageError {
+  constructor(work: string) {
+    super(`a crawl is running on this archive: ${work} must wait until it ends`);
+  }
+}
+
 /** The embedded database directory could not be opened (not a directory, unreadable, not a PGlite database...). */
 export class EmbeddedDatabaseError extends StorageError {
   constructor(

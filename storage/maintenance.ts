@@ -5,7 +5,7 @@ import { rowsOf, type Db } from './db/connect.js';
 import { attachments, blobs, captures, documentPages, jobs, requestHistory, requests, sites } from './db/schema.js';
 import { BlobNotFoundError, RequestNotFoundError } from './errors.js';
 import { resolveOneRequest } from './queries/reads.js';
-import type { VerifyReport } from './types.js';
+import type { VerifyOptions, VerifyReport } from './types.js';
 
 /**
  * Erases a request: its events, attachments, history, the captures of its URLs, and every blob no
@@ -89,9 +89,15 @@ export async function purge(
   return { requests: 1, blobsDeleted: orphans.deleted.length, blobsKept: orphans.kept };
 }
 
-/** Streams every stored blob back, re-hashes it, and sets verified_at on the ones that match. */
-export async function verify(db: Db, store: BlobStore, opts: { onProgress?: (n: number) => void } = {}): Promise<VerifyReport> {
-  const report: VerifyReport = { checked: 0, ok: 0, missing: [], changed: [] };
+// An object is written a moment before its row; one written more recently than this may be a put still going on.
+export const UNINDEXED_GRACE_MS = 10 * 60_000;
+
+/**
+ * Streams every stored blob back, re-hashes it, and sets verified_at on the ones that match; then lists the store for
+ * objects no row names, and with `removeUnindexed` deletes those older than the grace period.
+ */
+export async function verify(db: Db, store: BlobStore, opts: VerifyOptions = {}): Promise<VerifyReport> {
+  const report: VerifyReport = { checked: 0, ok: 0, missing: [], changed: [], unindexed: [], removed: [] };
   let after = '';
   for (;;) {
     const page = await db
@@ -120,5 +126,37 @@ export async function verify(db: Db, store: BlobStore, opts: { onProgress?: (n: 
     }
     after = page.at(-1)!.sha256;
   }
+  report.unindexed = await unindexedObjects(db, store);
+  if (opts.removeUnindexed) report.removed = await removeUnindexed(db, store, report.unindexed, opts.unindexedGraceMs ?? UNINDEXED_GRACE_MS);
   return report;
+}
+
+async function unindexedObjects(db: Db, store: BlobStore): Promise<string[]> {
+  const unindexed: string[] = [];
+  let batch: string[] = [];
+  const check = async () => {
+    const indexed = new Set((await db.select({ sha256: blobs.sha256 }).from(blobs).where(inArray(blobs.sha256, batch))).map((row) => row.sha256));
+    unindexed.push(...batch.filter((sha) => !indexed.has(sha)));
+    batch = [];
+  };
+  for await (const sha of store.list()) {
+    batch.push(sha);
+    if (batch.length === 500) await check();
+  }
+  if (batch.length > 0) await check();
+  return unindexed;
+}
+
+/** Each one is looked up again just before it goes: a put may have indexed it since the listing. */
+async function removeUnindexed(db: Db, store: BlobStore, candidates: string[], graceMs: number): Promise<string[]> {
+  const removed: string[] = [];
+  for (const sha256 of candidates) {
+    const stat = await store.stat(sha256);
+    if (!stat || Date.now() - stat.modifiedAt.getTime() < graceMs) continue;
+    const [row] = await db.select({ sha256: blobs.sha256 }).from(blobs).where(eq(blobs.sha256, sha256));
+    if (row) continue;
+    await store.delete(sha256);
+    removed.push(sha256);
+  }
+  return removed;
 }

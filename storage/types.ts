@@ -317,6 +317,21 @@ export interface VerifyReport {
   ok: number;
   missing: string[];
   changed: { sha256: string; actual: string }[];
+  /**
+   * Objects in the store that no blob row names: stored by a run killed before it indexed them (the object always
+   * goes first), or left by a purge killed between its rows and its objects. Nothing points at them.
+   */
+  unindexed: string[];
+  /** With `removeUnindexed`: the unindexed objects deleted (those untouched for the grace period). */
+  removed: string[];
+}
+
+export interface VerifyOptions {
+  onProgress?: (checked: number) => void;
+  /** Delete unindexed objects last written more than `unindexedGraceMs` ago; needs the run lock. */
+  removeUnindexed?: boolean;
+  /** Default UNINDEXED_GRACE_MS (10 minutes). */
+  unindexedGraceMs?: number;
 }
 
 export type FrontierKind = 'request' | 'listing' | 'attachment' | 'body' | 'user' | 'csv';

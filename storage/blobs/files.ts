@@ -5,7 +5,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { BlobNotFoundError, InvalidSha256Error } from '../errors.js';
 import { HashingStream, SHA256_PATTERN, SNIFF_BYTES, storageKey, toReadable, type BlobInput } from './stream.js';
-import type { BlobStore, PutResult } from './types.js';
+import type { BlobStat, BlobStore, PutResult } from './types.js';
 import { WriterThreads } from './writer-threads.js';
 
 function checkSha(sha256: string): void {
@@ -69,10 +69,10 @@ export class FileBlobStore implements BlobStore {
     return handle.createReadStream();
   }
 
-  async stat(sha256: string): Promise<{ size: number; sha256Meta: string | null } | null> {
+  async stat(sha256: string): Promise<BlobStat | null> {
     checkSha(sha256);
     const info = await stat(this.pathOf(sha256)).catch(() => null);
-    return info ? { size: info.size, sha256Meta: sha256 } : null;
+    return info ? { size: info.size, sha256Meta: sha256, modifiedAt: info.mtime } : null;
   }
 
   async delete(sha256: string): Promise<void> {

@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import * as Minio from 'minio';
 import { BlobNotFoundError, InvalidSha256Error } from '../errors.js';
 import { contentDisposition, HashingStream, SHA256_PATTERN, storageKey, toReadable, type BlobInput } from './stream.js';
-import type { BlobStore, PutResult } from './types.js';
+import type { BlobStat, BlobStore, PutResult } from './types.js';
 
 export interface S3Config {
   endPoint: string;
@@ -107,12 +107,12 @@ export class S3BlobStore implements BlobStore {
     }
   }
 
-  async stat(sha256: string): Promise<{ size: number; sha256Meta: string | null } | null> {
+  async stat(sha256: string): Promise<BlobStat | null> {
     checkSha(sha256);
     try {
       const info = await this.client.statObject(this.bucket, storageKey(sha256));
       const meta = info.metaData as Record<string, string | undefined>;
-      return { size: info.size, sha256Meta: meta['sha256'] ?? meta['x-amz-meta-sha256'] ?? null };
+      return { size: info.size, sha256Meta: meta['sha256'] ?? meta['x-amz-meta-sha256'] ?? null, modifiedAt: info.lastModified };
     } catch (error) {
       if (isNotFound(error)) return null;
       throw error;

@@ -11,14 +11,20 @@ export interface PutResult {
   head: Buffer;
 }
 
+export interface BlobStat {
+  size: number;
+  sha256Meta: string | null;
+  modifiedAt: Date;
+}
+
 /** Content-addressed store of originals: the key is derived from the sha256 computed while streaming. */
 export interface BlobStore {
   readonly kind: 'files' | 's3';
   put(input: BlobInput): Promise<PutResult>;
   /** Throws BlobNotFoundError when the object is absent. */
   get(sha256: string): Promise<Readable>;
-  /** sha256Meta: the sha256 recorded with the object (S3 metadata; files: the name). */
-  stat(sha256: string): Promise<{ size: number; sha256Meta: string | null } | null>;
+  /** sha256Meta: the sha256 recorded with the object (S3 metadata; files: the name); modifiedAt: when it was written. */
+  stat(sha256: string): Promise<BlobStat | null>;
   delete(sha256: string): Promise<void>;
   /** A time-limited download URL (S3), or null when the caller must serve the bytes itself (files). */
   url(sha256: string, opts?: { filename?: string; contentType?: string; expirySeconds?: number }): Promise<string | null>;

@@ -193,7 +193,17 @@ describe('the wdtk-archive command line on a filled archive', () => {
   it('verify passes, then reports a missing original and exits 1', async () => {
     const ok = await run(target, ['verify']);
     expect(ok.code).toBe(0);
-    expect(ok.stdout).toMatch(/checked \d+ originals: \d+ ok, 0 missing, 0 changed/);
+    expect(ok.stdout).toMatch(/checked \d+ originals: \d+ ok, 0 missing, 0 changed\n$/);
+
+    // An object stored without its row, as a run killed between the two leaves it: reported, not a failure.
+    const left = await target.inspect((archive) => archive.blobs.put(Buffer.from('stored by a killed run')));
+    const reported = await run(target, ['verify']);
+    expect(reported.code).toBe(0);
+    expect(reported.stdout).toContain(`1 stored object no row names (--remove-unindexed deletes them)\nunindexed ${left.sha256}\n`);
+    const kept = await run(target, ['verify', '--remove-unindexed']);
+    expect(kept.code).toBe(0);
+    expect(kept.stdout).toContain(`1 stored object no row names, 0 removed\nunindexed ${left.sha256}\n`);
+
     await target.inspect((archive) => archive.blobs.delete(stored.sha256));
     const broken = await run(target, ['verify']);
     expect(broken.code).toBe(1);

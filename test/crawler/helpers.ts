@@ -85,7 +85,7 @@ export function requestGaps(log: RequestLogEntry[]): number[] {
 export const isAttachmentPath = (path: string) => /^\/request\/[^/]+\/response\/\d+\/attach\//.test(path);
 export const isThreadPagePath = (path: string) => /^\/request\/[^/.?]+(\?|$)/.test(path);
 
-/** Rows that point nowhere or that nothing points to, and blob rows without their object. */
+/** Rows that point nowhere or that nothing points to, blob rows without their object, and objects without their row. */
 export async function integrityProblems(archive: Archive): Promise<string[]> {
   const rows = async (query: ReturnType<typeof sql>) => ((await archive.db.execute(query)) as unknown as { rows: Record<string, unknown>[] }).rows;
   const problems: string[] = [];
@@ -101,6 +101,7 @@ export async function integrityProblems(archive: Archive): Promise<string[]> {
   const report = await archive.verify();
   for (const sha of report.missing) problems.push(`blob ${sha} has no stored object`);
   for (const changed of report.changed) problems.push(`blob ${changed.sha256} changed`);
+  for (const sha of report.unindexed) problems.push(`stored object ${sha} has no blob row`);
   return problems;
 }
 

@@ -8,7 +8,7 @@ import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import type { PgliteDatabase } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { afterEach, describe, expect, test } from 'vitest';
-import { BlobMissingError, FileBlobStore, schema, storageKey, type Archive } from '../../storage/index.js';
+import { BlobMissingError, FileBlobStore, RunLockHeldError, schema, storageKey, type Archive } from '../../storage/index.js';
 import { S3BlobStore } from '../../storage/blobs/index.js';
 import { migrationsFolder } from '../../migrations/index.js';
 import { openTestArchive, type TestArchive } from '../helpers/archive.js';
@@ -343,6 +343,33 @@ describe('purge and verify', () => {
     expect(progress).toEqual([1, 2, 3]);
     const [row] = await archive.db.select().from(schema.blobs).where(sql`sha256 = ${good.sha256}`);
     expect(row?.verifiedAt).toBeInstanceOf(Date);
+    expect(report.unindexed).toEqual([]);
+  });
+
+  test('verify reports objects no row names, and removes them past the grace period, never beside a crawl', async () => {
+    // What a run killed between storing an original and indexing it leaves behind: the object without its row.
+    const archive = await open();
+    const indexed = await archive.putBlob(Buffer.from('kept with its row'));
+    const left = await archive.blobs.put(Buffer.from('stored, then the run was killed'));
+
+    const report = await archive.verify();
+    expect(report).toMatchObject({ checked: 1, ok: 1, missing: [], changed: [], unindexed: [left.sha256], removed: [] });
+    expect(await archive.blobs.stat(left.sha256)).not.toBeNull();
+
+    // Written a moment ago: inside the default 10 minutes, it may be a put whose row is on its way.
+    expect((await archive.verify({ removeUnindexed: true })).removed).toEqual([]);
+    expect(await archive.blobs.stat(left.sha256)).not.toBeNull();
+
+    const releaseRunLock = (await archive.lockRuns())!;
+    await expect(archive.verify({ removeUnindexed: true, unindexedGraceMs: 0 })).rejects.toBeInstanceOf(RunLockHeldError);
+    await releaseRunLock();
+    expect(await archive.blobs.stat(left.sha256)).not.toBeNull();
+
+    const cleaned = await archive.verify({ removeUnindexed: true, unindexedGraceMs: 0 });
+    expect(cleaned).toMatchObject({ checked: 1, ok: 1, unindexed: [left.sha256], removed: [left.sha256] });
+    expect(await archive.blobs.stat(left.sha256)).toBeNull();
+    expect(await archive.blobs.stat(indexed.sha256)).not.toBeNull();
+    expect(await archive.verify()).toMatchObject({ unindexed: [], removed: [] });
   });
 });
 

@@ -102,7 +102,8 @@ describe.each(Object.keys(stores))('%s blob store', (kind) => {
     expect(put.storageKey).toBe(`sha256/${expected.slice(0, 2)}/${expected.slice(2, 4)}/${expected}`);
     expect(put.storageKey).toMatch(/^[a-z0-9/]+$/);
     expect(await sha256Of(await store.get(expected))).toEqual({ sha256: expected, size: bytes.length });
-    expect(await store.stat(expected)).toEqual({ size: bytes.length, sha256Meta: expected });
+    expect(await store.stat(expected)).toEqual({ size: bytes.length, sha256Meta: expected, modifiedAt: expect.any(Date) });
+    expect(Math.abs(Date.now() - (await store.stat(expected))!.modifiedAt.getTime())).toBeLessThan(60_000);
   });
 
   test('the same content under two names is stored once', async () => {
@@ -180,7 +181,7 @@ describe.each(Object.keys(stores))('%s blob store', (kind) => {
       back = await sha256Of(await store.get(put!.sha256));
     });
     expect(back).toEqual({ sha256: put!.sha256, size });
-    expect(await store.stat(put!.sha256)).toEqual({ size, sha256Meta: put!.sha256 });
+    expect(await store.stat(put!.sha256)).toMatchObject({ size, sha256Meta: put!.sha256 });
     // under the 50 MB that buffering the whole object would cost (S3 parts are 5 MB); measured 0-18 MB each way
     // with two CPU hogs running, the rest is margin for the allocator's own pages
     expect(growthIn).toBeLessThan(40 * MB);
