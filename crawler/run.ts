@@ -1,6 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { rm } from 'node:fs/promises';
 import { pino, type Logger } from 'pino';
 import type { Archive, FrontierRow, RunRow } from '../storage/index.js';
 import { emptyCounters, type RunContext, type RunCounters } from './context.js';
@@ -18,6 +16,7 @@ import { runExtractionWorker, type WorkerSummary } from './extraction.js';
 import { KeyedLock } from './keyed-lock.js';
 import { coversEverything, describeScope, normalizeScope, seedItems, type CrawlScope, type ScopeInput } from './scope.js';
 import { MaskingNeverReadyError, syncMaskedAttachments, syncRequest } from './thread.js';
+import { makeRunTempDir } from './temp-dir.js';
 import { SiteUrls } from './urls.js';
 
 export type RunOutcome = 'ok' | 'failed' | 'interrupted' | 'stopped';
@@ -163,7 +162,7 @@ export async function runCrawl(archive: Archive, options: CrawlOptions): Promise
     const running = (await archive.runs.list(20)).find((run) => run.outcome === 'running');
     throw new RunInProgressError(running ? ` (run ${running.id}, pid ${running.pid ?? '?'} on ${running.host ?? '?'})` : '');
   }
-  const tmpDir = await mkdtemp(path.join(tmpdir(), 'wdtk-crawl-'));
+  const tmpDir = await makeRunTempDir();
   try {
     const urls = new SiteUrls(options.site);
     const siteId = await archive.ensureSite(urls.origin);

@@ -2,7 +2,8 @@ import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { ArchiveBusyError } from './errors.js';
 
-function isAlive(pid: number): boolean {
+/** Whether a process with this pid exists on this machine (one we may not signal counts). */
+export function processExists(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -31,7 +32,7 @@ export async function lockArchiveDir(archiveDir: string): Promise<() => Promise<
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
     const holder = Number((await readFile(lockPath, 'utf8').catch(() => '')).trim());
-    if (Number.isInteger(holder) && holder > 0 && isAlive(holder)) throw new ArchiveBusyError(archiveDir, holder);
+    if (Number.isInteger(holder) && holder > 0 && processExists(holder)) throw new ArchiveBusyError(archiveDir, holder);
     await rm(lockPath, { force: true });
   }
   throw new ArchiveBusyError(archiveDir, 0);

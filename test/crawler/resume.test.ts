@@ -1,3 +1,5 @@
+import { readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CRAWL_WORKERS } from '../../crawler/index.js';
@@ -39,6 +41,9 @@ describe('a run killed with SIGKILL', () => {
     const killed = await first.done;
     expect(killed.signal).toBe('SIGKILL');
     const beforeKill = downloads(sim).map((entry) => entry.path);
+    // Its directory for downloads on their way to the store, which it had no chance to remove.
+    const leftBehind = (await readdir(tmpdir())).filter((name) => name.startsWith(`wdtk-crawl-${first.child.pid}-`));
+    expect(leftBehind).toHaveLength(1);
     expect(beforeKill.length).toBeLessThan(sim.groundTruth().requests.flatMap((r) => r.events.flatMap((e) => e.attachments)).length);
 
     const resumed = await startCli(args, target.env).done;
@@ -46,6 +51,7 @@ describe('a run killed with SIGKILL', () => {
     // Off a terminal the log is JSON lines on stderr: none of them an error.
     expect(resumed.stderr.split('\n').filter((line) => line && JSON.parse(line).level >= 50)).toEqual([]);
     expect(resumed.stdout).toMatch(/^run 1 \(resumed\): ok in /m);
+    expect((await readdir(tmpdir())).filter((name) => leftBehind.includes(name))).toEqual([]);
 
     await target.inspect(async (archive) => {
       expect(await differencesFromTruth(archive, sim.groundTruth())).toEqual([]);

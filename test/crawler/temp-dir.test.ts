@@ -1,0 +1,39 @@
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, expect, test } from 'vitest';
+import { makeRunTempDir } from '../../crawler/temp-dir.js';
+
+const roots: string[] = [];
+afterAll(async () => {
+  for (const root of roots) await rm(root, { recursive: true, force: true });
+});
+
+/** The pid of a process that has come and gone. */
+async function deadPid(): Promise<number> {
+  const child = spawn(process.execPath, ['-e', '0']);
+  await new Promise((resolve) => child.on('exit', resolve));
+  return child.pid!;
+}
+
+test("a run's temp directory replaces those of killed runs and leaves those of running ones", async () => {
+  const root = await mkdtemp(path.join(tmpdir(), 'wdtk-temp-root-'));
+  roots.push(root);
+  const killed = `wdtk-crawl-${await deadPid()}-Ab12Cd`;
+  const running = `wdtk-crawl-${process.ppid}-Ef34Gh`;
+  const unrelated = 'wdtk-crawl-notapid';
+  for (const name of [killed, running, unrelated]) {
+    await mkdir(path.join(root, name));
+    await writeFile(path.join(root, name, 'partial-download'), 'the first bytes of an attachment');
+  }
+
+  const made = await makeRunTempDir(root);
+  expect(path.dirname(made)).toBe(root);
+  expect(path.basename(made)).toMatch(new RegExp(`^wdtk-crawl-${process.pid}-`));
+  expect((await readdir(root)).sort()).toEqual([running, unrelated, path.basename(made)].sort());
+
+  // Another run in this process (tests run crawls side by side) keeps the first one's directory.
+  const second = await makeRunTempDir(root);
+  expect((await readdir(root)).sort()).toEqual([running, unrelated, path.basename(made), path.basename(second)].sort());
+});
