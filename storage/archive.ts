@@ -9,7 +9,7 @@ import { createPglite, pgliteHandle, postgresHandle, rowsOf, type Db, type DbHan
 import { blobs, captures, requests, requestHistory, sites, attachments } from './db/schema.js';
 import { RunLockHeldError } from './errors.js';
 import { lockArchiveDir } from './lock.js';
-import { purge, verify } from './maintenance.js';
+import { LEFTOVER_GRACE_MS, purge, verify } from './maintenance.js';
 import { getAttachment, getRequest } from './queries/reads.js';
 import { exportRows, search } from './queries/search.js';
 import { frontierApi, jobsApi, runsApi } from './queues.js';
@@ -107,7 +107,11 @@ export interface StoredBlob {
 const RUN_LOCK_KEY = 0x7764746b;
 
 async function openBlobStore(config: ArchiveConfig): Promise<BlobStore> {
-  if (!config.s3) return new FileBlobStore(path.join(config.archiveDir, 'blobs'));
+  if (!config.s3) {
+    const store = new FileBlobStore(path.join(config.archiveDir, 'blobs'));
+    await store.removeStaleTemporaries(LEFTOVER_GRACE_MS);
+    return store;
+  }
   // The S3 client library is large (about 35 MiB resident); an archive on files never loads it.
   const { S3BlobStore } = await import('./blobs/s3.js');
   const store = new S3BlobStore(config.s3);

@@ -20,7 +20,6 @@ export {
   RunLockHeldError,
   StorageError,
 } from './errors.js';
-export { UNINDEXED_GRACE_MS } from './maintenance.js';
 export { processExists } from './lock.js';
 export { JOB_MAX_ATTEMPTS } from './queues.js';
 export type * from './types.js';

@@ -89,8 +89,9 @@ export async function purge(
   return { requests: 1, blobsDeleted: orphans.deleted.length, blobsKept: orphans.kept };
 }
 
-// An object is written a moment before its row; one written more recently than this may be a put still going on.
-export const UNINDEXED_GRACE_MS = 10 * 60_000;
+// An object is written a moment before its row, and a temporary file is written to all through a put: one touched
+// more recently than this may belong to a put still going on.
+export const LEFTOVER_GRACE_MS = 10 * 60_000;
 
 /**
  * Streams every stored blob back, re-hashes it, and sets verified_at on the ones that match; then lists the store for
@@ -127,7 +128,7 @@ export async function verify(db: Db, store: BlobStore, opts: VerifyOptions = {})
     after = page.at(-1)!.sha256;
   }
   report.unindexed = await unindexedObjects(db, store);
-  if (opts.removeUnindexed) report.removed = await removeUnindexed(db, store, report.unindexed, opts.unindexedGraceMs ?? UNINDEXED_GRACE_MS);
+  if (opts.removeUnindexed) report.removed = await removeUnindexed(db, store, report.unindexed, opts.unindexedGraceMs ?? LEFTOVER_GRACE_MS);
   return report;
 }
 

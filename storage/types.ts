@@ -330,7 +330,7 @@ export interface VerifyOptions {
   onProgress?: (checked: number) => void;
   /** Delete unindexed objects last written more than `unindexedGraceMs` ago; needs the run lock. */
   removeUnindexed?: boolean;
-  /** Default UNINDEXED_GRACE_MS (10 minutes). */
+  /** Default LEFTOVER_GRACE_MS (10 minutes). */
   unindexedGraceMs?: number;
 }
 

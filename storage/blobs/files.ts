@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, opendir, rm, stat } from 'node:fs/promises';
+import { mkdir, open, opendir, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -78,6 +78,22 @@ export class FileBlobStore implements BlobStore {
   async delete(sha256: string): Promise<void> {
     checkSha(sha256);
     await rm(this.pathOf(sha256), { force: true });
+  }
+
+  /**
+   * Deletes temporary files no put has touched for `olderThanMs`: left by a process killed in the middle of a put (a
+   * streamed attachment can leave one as large as itself). Returns how many.
+   */
+  async removeStaleTemporaries(olderThanMs: number): Promise<number> {
+    const dir = path.join(this.root, 'tmp');
+    let removed = 0;
+    for (const name of await readdir(dir).catch(() => [] as string[])) {
+      const info = await stat(path.join(dir, name)).catch(() => null);
+      if (!info || Date.now() - info.mtimeMs < olderThanMs) continue;
+      await rm(path.join(dir, name), { force: true });
+      removed++;
+    }
+    return removed;
   }
 
   async url(): Promise<string | null> {

@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { BlobNotFoundError, contentDisposition, FileBlobStore, type BlobStore } from '../../storage/index.js';
+import { BlobNotFoundError, contentDisposition, FileBlobStore, openArchive, type BlobStore } from '../../storage/index.js';
 import { S3BlobStore } from '../../storage/blobs/index.js';
 import { exposeGarbageCollector } from '../helpers/gc.js';
 import { repoRoot } from '../helpers/cli.js';
@@ -206,6 +206,26 @@ describe('file blob store', () => {
     expect(await store.put(Buffer.from(bytes))).toMatchObject({ sha256: put.sha256, created: false });
     expect(await readdir(path.join(root, 'tmp'))).toEqual([]);
   });
+
+  test('temporary files a killed put left behind go when an archive is opened, once untouched for 10 minutes', async () => {
+    const archiveDir = await mkdtemp(path.join(tempRoot, 'leftovers-'));
+    const tmp = path.join(archiveDir, 'blobs', 'tmp');
+    await mkdir(tmp, { recursive: true });
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    await writeFile(path.join(tmp, 'left-by-a-killed-put'), randomBytes(10_000));
+    await utimes(path.join(tmp, 'left-by-a-killed-put'), hourAgo, hourAgo);
+    await writeFile(path.join(tmp, 'being-written'), 'a put going on in another process');
+
+    const archive = await openArchive({ archiveDir });
+    try {
+      expect(await readdir(tmp)).toEqual(['being-written']);
+    } finally {
+      await archive.close();
+    }
+    await utimes(path.join(tmp, 'being-written'), hourAgo, hourAgo);
+    expect(await new FileBlobStore(path.join(archiveDir, 'blobs')).removeStaleTemporaries(10 * 60_000)).toBe(1);
+    expect(await readdir(tmp)).toEqual([]);
+  }, 60_000);
 
   test('the thread that writes bodies does not keep a process running once its puts are done', async () => {
     // The thread waits 30 s idle before it ends; a process that only stored one body must not wait for it.
