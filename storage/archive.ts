@@ -84,7 +84,7 @@ export interface Archive {
   getRequest(slugOrId: string, opts?: { includeRemoved?: boolean; siteId?: number }): Promise<RequestDetail | null>;
   getAttachment(idOrSha: string): Promise<AttachmentDetail | null>;
   exportRows(q: SearchQuery): AsyncIterable<ExportRow>;
-  /** With `removeUnindexed`, holds the run lock: throws ArchiveBusyError while a crawl runs. */
+  /** With `removeUnindexed`, holds the run lock: throws RunLockHeldError while a crawl runs. */
   verify(opts?: VerifyOptions): Promise<VerifyReport>;
   runs: ReturnType<typeof runsApi>;
   lockRuns(): Promise<(() => Promise<void>) | null>;

@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 
-export interface FilePutTask {
+interface FilePutTask {
   tmpPath: string;
   finalPath: string;
   size: number;
