@@ -9,12 +9,8 @@ export function registerVerify(program: Command): void {
     .option('--remove-unindexed', 'delete stored objects no row names, once untouched for 10 minutes (not while a crawl runs)')
     .action(async (flags: { removeUnindexed?: boolean }, command: Command) => {
       const globals = globalsOf(command);
-      const { RunLockHeldError } = await import('../../storage/index.js');
-      const report = await withArchive(globals, (archive) => archive.verify({ removeUnindexed: flags.removeUnindexed ?? false })).catch(
-        (error: unknown) => {
-          throw error instanceof RunLockHeldError ? new CliError(error.message) : error;
-        },
-      );
+      // A crawl holding the run lock makes this throw RunLockHeldError, which the program reports in one line.
+      const report = await withArchive(globals, (archive) => archive.verify({ removeUnindexed: flags.removeUnindexed ?? false }));
       if (globals.json) printJson(report);
       else {
         process.stdout.write(`checked ${report.checked} originals: ${report.ok} ok, ${report.missing.length} missing, ${report.changed.length} changed\n`);

@@ -26,18 +26,9 @@ function putBlobFile({ tmpPath, finalPath, size, bytes }) {
     for (const dir of [...made.map((d) => path.dirname(d)), path.dirname(finalPath)]) syncDirectory(dir);
     return { created: true };
   } catch (error) {
-    removeLeftover(tmpPath);
-    // An Error loses its code on the way back to the main thread; the caller rebuilds it from these.
+    // The caller removes the temporary file. An Error loses its code on the way back to the main thread; the caller
+    // rebuilds it from these.
     return { error: { message: error instanceof Error ? error.message : String(error), code: error?.code } };
-  }
-}
-
-/** A temporary file that cannot be removed either must not hide the error that stopped the put. */
-function removeLeftover(filePath) {
-  try {
-    rmSync(filePath, { force: true });
-  } catch {
-    // the put's own error is reported
   }
 }
 
