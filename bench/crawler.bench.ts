@@ -20,11 +20,12 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_CRAWL_WORKERS, runCrawl, type CrawlSummary } from '../crawler/index.js';
-import { startSimulator, type RequestLogEntry, type Simulator } from '../fixtures/site/index.js';
+import type { RequestLogEntry } from '../fixtures/site/index.js';
 import { parseListingPage, parseRequestJson, parseRequestPage } from '../parsers/index.js';
 import { configFromEnv, openArchive, type Archive } from '../storage/index.js';
 import { gnuTimeMaxRssMb, runMeasuringRss } from './crawler/peak-rss.js';
 import { createDatabaseBeside } from './server-database.js';
+import { startRemoteSimulator, type RemoteSimulator } from './crawler/remote-simulator.js';
 import { categoryOf, minimumCrawl, tally, type LogTally } from './crawler/requests.js';
 
 const env = process.env;
@@ -61,7 +62,7 @@ async function withTempArchive<T>(label: string, use: (archive: Archive, dir: st
   }
 }
 
-async function timedCrawl(archive: Archive, sim: Simulator, extract: boolean): Promise<{ summary: CrawlSummary; wallMs: number }> {
+async function timedCrawl(archive: Archive, sim: RemoteSimulator, extract: boolean): Promise<{ summary: CrawlSummary; wallMs: number }> {
   const started = performance.now();
   const summary = await runCrawl(archive, { site: sim.url, scope: { all: true }, ratePerSecond: 0, extract, ...WORKERS });
   const wallMs = performance.now() - started;
@@ -130,12 +131,12 @@ async function keepingFetchLoop(base: string, log: readonly RequestLogEntry[]): 
 
 async function requestsAndReruns(): Promise<void> {
   out(`### requests per thread, reruns, wall time without extraction (${SITE_REQUESTS}-request site, seed ${SEED})`);
-  const sim = await startSimulator({ seed: SEED, requests: SITE_REQUESTS });
+  const sim = await startRemoteSimulator({ seed: SEED, requests: SITE_REQUESTS });
   try {
     await withTempArchive('requests', async (archive) => {
       const first = await timedCrawl(archive, sim, false);
-      const firstLog = [...sim.log];
-      const minimum = minimumCrawl(sim.groundTruth(), sim.url);
+      const firstLog = await sim.log();
+      const minimum = minimumCrawl(await sim.groundTruth(), sim.url);
       const ours = tally(firstLog);
       const threads = first.summary.counters.newRequests;
       out(`first crawl: ${describeTally(ours)}; ${secs(first.wallMs)}; load ${load()}`);
@@ -154,16 +155,16 @@ async function requestsAndReruns(): Promise<void> {
       const keeping = await keepingFetchLoop(sim.url, firstLog);
       out(`the same loop keeping each answer (hashed, ${keeping.files} files written and flushed, up to 8 at once; JSON, pages and listings parsed), no index: ${secs(keeping.wallMs)} = ${(keeping.wallMs / bare.wallMs).toFixed(2)}x the bare loop; the crawl = ${(first.wallMs / keeping.wallMs).toFixed(2)}x it`);
 
-      sim.clearLog();
+      await sim.clearLog();
       const unchanged = await timedCrawl(archive, sim, false);
-      out(`no-change rerun: ${describeTally(tally(sim.log))}; pages fetched ${unchanged.summary.counters.pages}; ${secs(unchanged.wallMs)}`);
+      out(`no-change rerun: ${describeTally(tally(await sim.log()))}; pages fetched ${unchanged.summary.counters.pages}; ${secs(unchanged.wallMs)}`);
 
-      const changes = sim.advance(1);
-      sim.clearLog();
+      const changes = await sim.advance(1);
+      await sim.clearLog();
       const nextDay = await timedCrawl(archive, sim, false);
       const c = nextDay.summary.counters;
       out(`one simulated day: ${changes.newRequests.length} new requests, ${changes.newResponses.length} new responses, ${changes.statusChanges.length} status changes, ${changes.hidden.length} hidden, ${changes.renamed.length} renamed, ${changes.hiddenAttachments.length} attachments hidden`);
-      out(`one-day rerun: ${describeTally(tally(sim.log))}; new ${c.newRequests}, changed ${c.changedRequests}, unchanged ${c.unchangedRequests}, removed ${c.removedRequests}, renamed ${c.renamedRequests}; ${secs(nextDay.wallMs)}`);
+      out(`one-day rerun: ${describeTally(tally(await sim.log()))}; new ${c.newRequests}, changed ${c.changedRequests}, unchanged ${c.unchangedRequests}, removed ${c.removedRequests}, renamed ${c.renamedRequests}; ${secs(nextDay.wallMs)}`);
     });
   } finally {
     await sim.close();
@@ -178,12 +179,12 @@ async function requestsAndReruns(): Promise<void> {
 async function wallTimeWithLatency(): Promise<void> {
   out(`### wall time against the bare loop when the site takes time to answer (${LATENCY_SITE_REQUESTS}-request site, seed ${SEED})`);
   for (const latencyMs of LATENCIES_MS) {
-    const sim = await startSimulator({ seed: SEED, requests: LATENCY_SITE_REQUESTS, latencyMs });
+    const sim = await startRemoteSimulator({ seed: SEED, requests: LATENCY_SITE_REQUESTS, latencyMs });
     const { runEnv, dispose } = await ownDatabase(`latency_${latencyMs}`);
     try {
       await withTempArchive(`latency-${latencyMs}`, async (archive) => {
         const crawl = await timedCrawl(archive, sim, false);
-        const log = [...sim.log];
+        const log = await sim.log();
         const bare = await bareFetchLoop(sim.url, log);
         out(`site answering after ${latencyMs} ms: crawl + store without extraction ${secs(crawl.wallMs)} (${log.length} requests), bare fetch loop ${secs(bare.wallMs)}: ${(crawl.wallMs / bare.wallMs).toFixed(2)}x (goal ≤ 1.5x); load ${load()}`);
       }, runEnv);
@@ -196,13 +197,13 @@ async function wallTimeWithLatency(): Promise<void> {
 
 async function crawlWithExtraction(): Promise<void> {
   out(`### wall time with extraction (${SITE_REQUESTS}-request site, seed ${SEED}, fresh simulator and archive)`);
-  const sim = await startSimulator({ seed: SEED, requests: SITE_REQUESTS });
+  const sim = await startRemoteSimulator({ seed: SEED, requests: SITE_REQUESTS });
   try {
     await withTempArchive('extract', async (archive) => {
       const run = await timedCrawl(archive, sim, true);
       const extraction = run.summary.extraction;
-      out(`crawl + store + extraction: ${secs(run.wallMs)}; ${describeTally(tally(sim.log))}; extraction ${JSON.stringify(extraction)}; load ${load()}`);
-      const bare = await bareFetchLoop(sim.url, [...sim.log]);
+      out(`crawl + store + extraction: ${secs(run.wallMs)}; ${describeTally(tally(await sim.log()))}; extraction ${JSON.stringify(extraction)}; load ${load()}`);
+      const bare = await bareFetchLoop(sim.url, await sim.log());
       out(`bare fetch loop over the same URLs: ${secs(bare.wallMs)}; ratio ${(run.wallMs / bare.wallMs).toFixed(2)}x (goal ≤ 1.5x)`);
     });
   } finally {
@@ -239,15 +240,16 @@ async function duBytes(dir: string): Promise<number> {
 
 async function wgetMirror(): Promise<void> {
   out(`### wget --mirror of the same site (${SITE_REQUESTS}-request site, seed ${SEED}, fresh simulator)`);
-  const sim = await startSimulator({ seed: SEED, requests: SITE_REQUESTS });
+  const sim = await startRemoteSimulator({ seed: SEED, requests: SITE_REQUESTS });
   const dir = await mkdtemp(path.join(tmpdir(), 'wdtk-bench-wget-'));
   try {
     const run = await runWget(sim.url, dir);
     const stored = await duBytes(dir);
-    const t = tally(sim.log);
-    const threadPages = new Set(sim.log.filter((e) => e.status === 200 && /^\/request\/[^/.?]+$/.test(e.path)).map((e) => e.path)).size;
-    const attachments = new Set(sim.log.filter((e) => e.status === 200 && /\/attach\/\d+\//.test(e.path)).map((e) => e.path.split('?')[0])).size;
-    const minimum = minimumCrawl(sim.groundTruth(), sim.url);
+    const log = await sim.log();
+    const t = tally(log);
+    const threadPages = new Set(log.filter((e) => e.status === 200 && /^\/request\/[^/.?]+$/.test(e.path)).map((e) => e.path)).size;
+    const attachments = new Set(log.filter((e) => e.status === 200 && /\/attach\/\d+\//.test(e.path)).map((e) => e.path.split('?')[0])).size;
+    const minimum = minimumCrawl(await sim.groundTruth(), sim.url);
     out(`wget: ${describeTally(t)}; ${run.timedOut ? `STOPPED after ${secs(run.wallMs)} (timeout)` : `exit ${run.code} after ${secs(run.wallMs)}`}; stored ${mb(stored)}; load ${load()}`);
     out(`wget got ${threadPages} of ${minimum.threads} listed thread pages and ${attachments} of ${minimum.attachments} attachments (${(t.total / Math.max(1, threadPages)).toFixed(2)} requests per thread page)`);
     const summaryLine = /Downloaded: .*$/m.exec(run.stderrTail)?.[0];
@@ -315,11 +317,11 @@ async function ownDatabase(name: string): Promise<{ runEnv: NodeJS.ProcessEnv; d
  */
 async function largeAttachmentRss(): Promise<void> {
   out(`### peak RSS of \`wdtk-archive crawl\` archiving one ${mb(LARGE_BYTES)} attachment`);
-  const sim = await startSimulator({ seed: SEED, requests: 20, largeAttachmentBytes: LARGE_BYTES });
+  const sim = await startRemoteSimulator({ seed: SEED, requests: 20, largeAttachmentBytes: LARGE_BYTES });
   const dir = await mkdtemp(path.join(tmpdir(), 'wdtk-bench-rss-'));
   try {
     const hashing = performance.now();
-    const truth = sim.groundTruth();
+    const truth = await sim.groundTruth();
     out(`(the simulator hashed it for the ground truth in ${secs(performance.now() - hashing)})`);
     const withAttachments = truth.requests.filter((r) => r.prominence === 'normal' && r.events.some((e) => e.attachments.some((a) => !a.hidden)));
     const large = withAttachments.find((r) => r.events.some((e) => e.attachments.some((a) => a.size === LARGE_BYTES)));
