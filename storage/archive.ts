@@ -1,11 +1,11 @@
 import path from 'node:path';
-import type { PGlite } from '@electric-sql/pglite';
 import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import { fileTypeFromBuffer } from 'file-type';
 import { FileBlobStore } from './blobs/files.js';
 import type { BlobInput } from './blobs/stream.js';
 import type { BlobStore } from './blobs/types.js';
-import { createPglite, pgliteHandle, postgresHandle, rowsOf, type Db, type DbHandle } from './db/connect.js';
+import { openEmbeddedDatabase, pgliteHandle, postgresHandle, rowsOf, type Db, type DbHandle } from './db/connect.js';
+import type { EmbeddedDatabase } from './db/pglite-thread.js';
 import { blobs, captures, requests, requestHistory, sites, attachments } from './db/schema.js';
 import { RunLockHeldError } from './errors.js';
 import { lockArchiveDir } from './lock.js';
@@ -33,8 +33,8 @@ import type {
 export interface OpenArchiveOptions {
   /** apply pending migrations on open (default true) */
   migrate?: boolean;
-  /** use this PGlite instance (in-memory, or a clone) instead of `<archiveDir>/pg`; the caller closes it */
-  pglite?: PGlite;
+  /** use this embedded database (`openEmbeddedDatabase`: in memory, or a copy) instead of `<archiveDir>/pg`; the caller closes it */
+  embedded?: EmbeddedDatabase;
   /** a claimed extraction job whose worker is silent this long is handed out again (default 900) */
   jobLeaseSeconds?: number;
   /** a search counts and ranks this many matches at most; beyond, its total is a lower bound (default 10,000) */
@@ -122,12 +122,12 @@ async function openBlobStore(config: ArchiveConfig): Promise<BlobStore> {
 export async function openArchive(config: ArchiveConfig, opts: OpenArchiveOptions = {}): Promise<Archive> {
   let releaseDir: (() => Promise<void>) | null = null;
   let handle: DbHandle;
-  if (opts.pglite) handle = await pgliteHandle(opts.pglite, false);
+  if (opts.embedded) handle = await pgliteHandle(opts.embedded, false);
   else if (config.databaseUrl) handle = await postgresHandle(config.databaseUrl);
   else {
     releaseDir = await lockArchiveDir(config.archiveDir);
     try {
-      handle = await pgliteHandle(await createPglite(path.join(config.archiveDir, 'pg')), true);
+      handle = await pgliteHandle(await openEmbeddedDatabase(path.join(config.archiveDir, 'pg')), true);
     } catch (error) {
       await releaseDir();
       throw error;

@@ -5,6 +5,7 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import type pg from 'pg';
 import { migrationsFolder } from '../../migrations/index.js';
 import { EmbeddedDatabaseError } from '../errors.js';
+import { PgliteOpenError, PgliteThread, type EmbeddedDatabase } from './pglite-thread.js';
 import * as schema from './schema.js';
 
 /** The drizzle instance, typed with the schema; the same for PGlite and node-postgres. */
@@ -19,18 +20,23 @@ export interface DbHandle {
   pool?: pg.Pool;
 }
 
-export async function createPglite(dataDir: string): Promise<PGlite> {
+/** The embedded database in `dataDir` (in memory without one, from `dump` if given), opened in a thread of its own. */
+export async function openEmbeddedDatabase(dataDir: string | undefined, dump?: Uint8Array): Promise<PgliteThread> {
   // V8 compiles PGlite's hot WebAssembly functions on as many background threads as it likes, and each thread's
   // malloc arena keeps its peak afterwards: about 30 MiB of resident memory that one compilation thread avoids.
   setFlagsFromString('--wasm-num-compilation-tasks=1');
-  // Loaded on use, so the server setting never loads the embedded engine.
-  const [{ PGlite }, { pg_trgm }] = await Promise.all([import('@electric-sql/pglite'), import('@electric-sql/pglite/contrib/pg_trgm')]);
-  // Postgres's default 128 MB of shared buffers becomes resident WebAssembly memory that is never given back;
-  // 32 MB keeps an embedded archive's process about 100 MiB smaller, and the OS page cache still holds the files.
+  const { types } = await import('@electric-sql/pglite');
   try {
-    return await PGlite.create(dataDir, { extensions: { pg_trgm }, startParams: [...PGlite.defaultStartParams, '-c', 'shared_buffers=32MB'] });
+    // Postgres's default 128 MB of shared buffers becomes resident WebAssembly memory that is never given back;
+    // 32 MB keeps an embedded archive's process about 100 MiB smaller, and the OS page cache still holds the files.
+    return await PgliteThread.open({
+      ...(dataDir === undefined ? {} : { dataDir }),
+      ...(dump ? { dump } : {}),
+      startParams: ['-c', 'shared_buffers=32MB'],
+      textTypes: textKeptTypes(types),
+    });
   } catch (error) {
-    throw new EmbeddedDatabaseError(dataDir, describeOpenFailure(error));
+    throw new EmbeddedDatabaseError(dataDir ?? 'memory', describeOpenFailure(error instanceof PgliteOpenError ? error.reported : error));
   }
 }
 
@@ -53,14 +59,10 @@ function describeOpenFailure(error: unknown): string {
 }
 
 // Each setting loads only its own driver: an embedded archive never loads pg, a server one never PGlite.
-export async function pgliteHandle(client: PGlite, ownsClient: boolean): Promise<DbHandle> {
-  const [{ drizzle: drizzlePglite }, { migrate: migratePglite }, { types }] = await Promise.all([
-    import('drizzle-orm/pglite'),
-    import('drizzle-orm/pglite/migrator'),
-    import('@electric-sql/pglite'),
-  ]);
-  await client.waitReady;
-  const db = drizzlePglite({ client: withInstalledParsers(client, textKeptTypes(types)), schema });
+export async function pgliteHandle(client: EmbeddedDatabase, ownsClient: boolean): Promise<DbHandle> {
+  const [{ drizzle: drizzlePglite }, { migrate: migratePglite }] = await Promise.all([import('drizzle-orm/pglite'), import('drizzle-orm/pglite/migrator')]);
+  // drizzle's driver is typed for a PGlite instance; it calls only the part EmbeddedDatabase has.
+  const db = drizzlePglite({ client: client as unknown as PGlite, schema });
   return {
     kind: 'pglite',
     db: db as unknown as Db,
@@ -73,7 +75,9 @@ export async function pgliteHandle(client: PGlite, ownsClient: boolean): Promise
 
 /**
  * The types whose results drizzle's PGlite driver asks to keep as text (it maps them itself): dates, times,
- * intervals, numeric arrays and arrays of the others.
+ * intervals, numeric arrays and arrays of the others. The thread keeps them as text for every statement: drizzle's
+ * driver sends its parsers with each one, and functions cannot cross to the thread (PGlite merging them per statement
+ * also cost 0.15-0.3 ms each).
  */
 function textKeptTypes(types: typeof import('@electric-sql/pglite').types): number[] {
   const NUMERIC_ARRAY = 1231;
@@ -82,40 +86,6 @@ function textKeptTypes(types: typeof import('@electric-sql/pglite').types): numb
   const INTERVAL_ARRAY = 1187;
   const DATE_ARRAY = 1182;
   return [types.TIMESTAMP, types.TIMESTAMPTZ, types.INTERVAL, types.DATE, NUMERIC_ARRAY, TIMESTAMP_ARRAY, TIMESTAMPTZ_ARRAY, INTERVAL_ARRAY, DATE_ARRAY];
-}
-
-type QueryOptions = NonNullable<Parameters<PGlite['query']>[2]>;
-
-/**
- * drizzle's driver hands those parsers to every query, and PGlite then copies its whole parser table (hundreds of
- * types) to merge them in: 0.15-0.3 ms a statement, 0.8 s of an 18 s embedded crawl. They are set on
- * the instance once instead, and a query whose parsers are all among them goes on without its own. Any other
- * parsers still go with their query, so a driver that asks for something else gets it.
- */
-function withInstalledParsers(client: PGlite, textTypes: number[]): PGlite {
-  const keepText = (value: string) => value;
-  for (const type of textTypes) client.parsers[type] = keepText;
-  const installed = new Set(textTypes.map(String));
-  const lean = (options?: QueryOptions): QueryOptions | undefined => {
-    if (!options?.parsers || !Object.keys(options.parsers).every((type) => installed.has(type))) return options;
-    const { parsers: _installed, ...rest } = options;
-    return rest;
-  };
-  type Queryable = Pick<PGlite, 'query'>;
-  const leanQueries = <T extends Queryable>(target: T): T =>
-    new Proxy(target, {
-      get(object, property) {
-        if (property === 'query') return (text: string, params?: unknown[], options?: QueryOptions) => object.query(text, params, lean(options));
-        if (property === 'transaction' && 'transaction' in object) {
-          const transaction = (object as unknown as PGlite).transaction.bind(object);
-          return <R>(callback: (tx: Parameters<Parameters<PGlite['transaction']>[0]>[0]) => Promise<R>) => transaction((tx) => callback(leanQueries(tx)));
-        }
-        // PGlite keeps its state in private fields: its own methods must run on the instance, not on the proxy.
-        const value: unknown = Reflect.get(object, property, object);
-        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(object) : value;
-      },
-    });
-  return leanQueries(client);
 }
 
 export async function postgresHandle(databaseUrl: string): Promise<DbHandle> {

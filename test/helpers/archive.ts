@@ -7,7 +7,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import pg from 'pg';
 import { afterAll } from 'vitest';
-import { configFromEnv, openArchive, type Archive, type ArchiveConfig } from '../../storage/index.js';
+import { configFromEnv, openArchive, openEmbeddedDatabase, type Archive, type ArchiveConfig, type EmbeddedDatabase } from '../../storage/index.js';
 import { S3BlobStore } from '../../storage/blobs/index.js';
 
 export interface TestArchive {
@@ -20,8 +20,8 @@ export interface TestArchive {
  * a PGlite instance costs seconds and ~650 MB, a server database a CREATE + migrations.
  */
 interface SharedDatabase {
-  /** a PGlite instance, or a database URL on the server */
-  target: { pglite: PGlite } | { databaseUrl: string };
+  /** an embedded database (PGlite in its thread, as an archive opens it), or a database URL on the server */
+  target: { embedded: EmbeddedDatabase } | { databaseUrl: string };
   /** run one statement against it (outside any test archive) */
   exec(statement: string): Promise<{ rows: Record<string, unknown>[] }>;
   dispose(): Promise<void>;
@@ -46,9 +46,9 @@ async function withAdmin<T>(serverUrl: string, work: (client: pg.Client) => Prom
   }
 }
 
-function pgliteDatabase(client: PGlite): SharedDatabase {
+function pgliteDatabase(client: EmbeddedDatabase): SharedDatabase {
   return {
-    target: { pglite: client },
+    target: { embedded: client },
     exec: (statement) => client.query(statement) as Promise<{ rows: Record<string, unknown>[] }>,
     dispose: async () => {
       if (!client.closed) await client.close();
@@ -56,7 +56,7 @@ function pgliteDatabase(client: PGlite): SharedDatabase {
   };
 }
 
-const emptyPglite = async () => pgliteDatabase(await PGlite.create({ extensions: { pg_trgm } }));
+const emptyPglite = async () => pgliteDatabase(await openEmbeddedDatabase(undefined));
 
 /**
  * A migrated PGlite data dir, dumped once per migrations + PGlite version into the temp dir and loaded
@@ -72,15 +72,21 @@ async function migratedPglite(): Promise<SharedDatabase> {
   }
   const dumpPath = path.join(tmpdir(), `wdtk-test-pglite-${hash.digest('hex').slice(0, 16)}.tar`);
   const dump = await readFile(dumpPath).catch(() => null);
-  if (dump) return pgliteDatabase(await PGlite.create({ extensions: { pg_trgm }, loadDataDir: new Blob([dump]) }));
-  const database = await emptyPglite();
-  await migrateOnce(database);
-  const fresh = Buffer.from(await (await (database.target as { pglite: PGlite }).pglite.dumpDataDir('none')).arrayBuffer());
+  if (dump) return pgliteDatabase(await openEmbeddedDatabase(undefined, dump));
+  // The thread cannot dump its database: the first dump is made on a PGlite in this thread, migrated as an archive would.
+  const plain = await PGlite.create({ extensions: { pg_trgm } });
+  let fresh: Buffer;
+  try {
+    await migrateOnce({ target: { embedded: plain } });
+    fresh = Buffer.from(await (await plain.dumpDataDir('none')).arrayBuffer());
+  } finally {
+    await plain.close();
+  }
   // written aside and renamed, so a test file starting meanwhile never reads half a dump
   const partial = `${dumpPath}.${process.pid}.partial`;
   await writeFile(partial, fresh);
   await rename(partial, dumpPath);
-  return database;
+  return pgliteDatabase(await openEmbeddedDatabase(undefined, fresh));
 }
 
 async function emptyServerDatabase(serverUrl: string): Promise<SharedDatabase> {
@@ -98,11 +104,11 @@ async function emptyServerDatabase(serverUrl: string): Promise<SharedDatabase> {
 
 const emptyDatabase = (serverUrl: string | undefined) => (serverUrl ? emptyServerDatabase(serverUrl) : emptyPglite());
 
-async function migrateOnce(database: SharedDatabase): Promise<void> {
+async function migrateOnce(database: Pick<SharedDatabase, 'target'>): Promise<void> {
   const archiveDir = await mkdtemp(path.join(tmpdir(), 'wdtk-migrate-'));
   const { target } = database;
   try {
-    const archive = await openArchive({ archiveDir, ...('databaseUrl' in target ? target : {}) }, 'pglite' in target ? target : {});
+    const archive = await openArchive({ archiveDir, ...('databaseUrl' in target ? target : {}) }, 'embedded' in target ? target : {});
     await archive.close();
   } finally {
     await rm(archiveDir, { recursive: true, force: true });
@@ -118,7 +124,7 @@ const truncateAll = (database: SharedDatabase) =>
 
 async function acquireMigrated(serverUrl: string | undefined): Promise<SharedDatabase> {
   const reused = idle.pop();
-  if (reused && !('pglite' in reused.target && reused.target.pglite.closed)) {
+  if (reused && !('embedded' in reused.target && reused.target.embedded.closed)) {
     await truncateAll(reused);
     return reused;
   }
@@ -166,7 +172,7 @@ export async function openTestArchive(opts: { migrate?: boolean; searchExactLimi
     if (env.s3) config.s3 = { ...env.s3, bucket: `wdtk-t-${randomBytes(6).toString('hex')}` };
     const archive = await openArchive(config, {
       migrate: false,
-      ...('pglite' in database.target ? database.target : {}),
+      ...('embedded' in database.target ? database.target : {}),
       ...(opts.searchExactLimit === undefined ? {} : { searchExactLimit: opts.searchExactLimit }),
     });
     if (archive.blobs instanceof S3BlobStore) {

@@ -21,7 +21,14 @@ export function startCli(
   env: NodeJS.ProcessEnv = {},
   entry = 'bin/wdtk-archive.js',
 ): { child: ReturnType<typeof spawn>; done: Promise<CliResult> } {
-  const child = spawn(process.execPath, [entry, ...args], {
+  return startNode([entry, ...args], env);
+}
+
+/** Runs a snippet of the project's TypeScript in a process of its own (through tsx, from the repository root). */
+export const runScript = (script: string): Promise<CliResult> => startNode(['--import', 'tsx', '--eval', script], {}).done;
+
+function startNode(nodeArgs: string[], env: NodeJS.ProcessEnv): { child: ReturnType<typeof spawn>; done: Promise<CliResult> } {
+  const child = spawn(process.execPath, nodeArgs, {
     cwd: repoRoot,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

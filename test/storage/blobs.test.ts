@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -8,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { BlobNotFoundError, contentDisposition, FileBlobStore, openArchive, type BlobStore } from '../../storage/index.js';
 import { S3BlobStore } from '../../storage/blobs/index.js';
 import { exposeGarbageCollector } from '../helpers/gc.js';
-import { repoRoot } from '../helpers/cli.js';
+import { runScript } from '../helpers/cli.js';
 import { startS3Server, type S3TestServer } from '../helpers/s3.js';
 
 const MB = 1024 * 1024;
@@ -235,14 +234,8 @@ describe('file blob store', () => {
       console.log(put.sha256);
     })`;
     const started = Date.now();
-    const { stdout, code } = await new Promise<{ stdout: string; code: number | null }>((resolve, reject) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', '--eval', script], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] });
-      let out = '';
-      child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-      child.on('error', reject);
-      child.on('close', (exitCode) => resolve({ stdout: out, code: exitCode }));
-    });
-    expect(code).toBe(0);
+    const { stdout, stderr, code } = await runScript(script);
+    expect(code, stderr).toBe(0);
     expect(stdout.trim()).toBe(createHash('sha256').update('one body').digest('hex'));
     expect(Date.now() - started).toBeLessThan(20_000);
   }, 40_000);

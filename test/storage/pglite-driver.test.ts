@@ -19,26 +19,27 @@ const EVERY_TYPE = sql`select timestamp '2020-01-02 03:04:05.678' as ts, timesta
 
 test('an embedded archive reads every type as drizzle reads it on a plain PGlite', async () => {
   const dir = await mkdtemp(path.join(tmpdir(), 'wdtk-pglite-driver-'));
-  const client = await PGlite.create({ extensions: { pg_trgm } });
   try {
-    // Migrated and one row written through the archive; the expected rows are read with drizzle's own driver from a
-    // copy of that database in a new PGlite instance, which the archive never touches.
-    const first = await openArchive({ archiveDir: dir }, { pglite: client });
+    // Migrated and one row written through the archive (PGlite in its thread); the expected rows are read with
+    // drizzle's own driver on a plain PGlite in this thread, opened on the same data directory once the archive is shut.
+    const first = await openArchive({ archiveDir: dir });
     await first.runs.start({ all: true });
     await first.close();
-    const fresh = await PGlite.create({ extensions: { pg_trgm }, loadDataDir: await client.dumpDataDir('none') });
-    const plain = drizzle({ client: fresh, schema });
+    const plainClient = await PGlite.create(path.join(dir, 'pg'), { extensions: { pg_trgm } });
+    const plain = drizzle({ client: plainClient, schema });
     const expectedRows = (await plain.execute(EVERY_TYPE)).rows;
     const expectedRuns = await plain.select().from(schema.runs);
-    await fresh.close();
+    await plainClient.close();
 
-    const archive = await openArchive({ archiveDir: dir }, { pglite: client });
-    expect(await rowsOf(archive.db, EVERY_TYPE)).toEqual(expectedRows);
-    expect(await archive.db.select().from(schema.runs)).toEqual(expectedRuns);
-    expect(expectedRuns[0]!.startedAt).toBeInstanceOf(Date);
-    await archive.close();
+    const archive = await openArchive({ archiveDir: dir });
+    try {
+      expect(await rowsOf(archive.db, EVERY_TYPE)).toEqual(expectedRows);
+      expect(await archive.db.select().from(schema.runs)).toEqual(expectedRuns);
+      expect(expectedRuns[0]!.startedAt).toBeInstanceOf(Date);
+    } finally {
+      await archive.close();
+    }
   } finally {
-    await client.close();
     await rm(dir, { recursive: true, force: true });
   }
-});
+}, 60_000);

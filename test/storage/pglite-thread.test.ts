@@ -1,0 +1,84 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { openEmbeddedDatabase, type EmbeddedDatabase } from '../../storage/index.js';
+import { runScript } from '../helpers/cli.js';
+
+describe('the embedded database in its own thread', () => {
+  let db: EmbeddedDatabase;
+  beforeAll(async () => {
+    db = await openEmbeddedDatabase(undefined);
+    await db.exec('create table items (id int primary key, name text not null)');
+  }, 60_000);
+  afterAll(() => db.close());
+
+  test("a failed statement reports PostgreSQL's code, constraint and detail", async () => {
+    await db.query('insert into items values ($1, $2)', [1, 'first']);
+    const failure = await db.query('insert into items values ($1, $2)', [1, 'again']).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(Error);
+    expect(failure).toMatchObject({ code: '23505', constraint: 'items_pkey', detail: 'Key (id)=(1) already exists.' });
+    expect((await db.query<{ n: number }>('select count(*)::int as n from items')).rows).toEqual([{ n: 1 }]);
+  });
+
+  test('a transaction keeps other statements out until it ends, and a failed one leaves nothing', async () => {
+    let countedDuring: Promise<unknown> | undefined;
+    await db.transaction(async (tx) => {
+      await tx.query('insert into items values ($1, $2)', [2, 'second']);
+      // Issued while the transaction is open: it runs after the commit, so it sees the row.
+      countedDuring = db.query('select count(*)::int as n from items');
+      await tx.query('update items set name = $1 where id = $2', ['second, renamed', 2]);
+    });
+    expect(((await countedDuring) as { rows: unknown[] }).rows).toEqual([{ n: 2 }]);
+
+    const failed = db.transaction(async (tx) => {
+      await tx.query('insert into items values ($1, $2)', [3, 'third']);
+      await tx.query('insert into items values ($1, $2)', [3, 'third again']);
+    });
+    await expect(failed).rejects.toMatchObject({ code: '23505' });
+    await expect(
+      db.transaction(async (tx) => {
+        await tx.query('insert into items values ($1, $2)', [4, 'fourth']);
+        throw new Error('changed my mind');
+      }),
+    ).rejects.toThrow('changed my mind');
+    expect((await db.query('select id, name from items order by id')).rows).toEqual([
+      { id: 1, name: 'first' },
+      { id: 2, name: 'second, renamed' },
+    ]);
+  });
+
+  test('results come back in the row mode asked for, with dates kept as text', async () => {
+    const result = await db.query("select 1 as a, timestamptz '2020-01-02 03:04:05+00' as at, '\\x0102'::bytea as raw", [], { rowMode: 'array' });
+    expect(result.rows).toEqual([[1, '2020-01-02 03:04:05+00', new Uint8Array([1, 2])]]);
+  });
+
+  test('a query option that cannot cross to the thread is refused, not dropped', () => {
+    expect(() => db.query('select 1', [], { parsers: { 23: (value: string) => Number(value) * 2 } })).toThrow(
+      'the embedded database thread cannot take these query options: parser for type 23',
+    );
+  });
+});
+
+test('a closed embedded database refuses statements, and the thread does not keep a process running', async () => {
+  const closed = await openEmbeddedDatabase(undefined);
+  await closed.close();
+  expect(closed.closed).toBe(true);
+  await expect(closed.query('select 1')).rejects.toThrow('the embedded database is closed');
+
+  // A process that opened an archive and never closed it still ends once its statements are done.
+  const archiveDir = await mkdtemp(path.join(tmpdir(), 'wdtk-pglite-thread-'));
+  try {
+    const script = `import('./storage/index.ts').then(async ({ openArchive }) => {
+      const archive = await openArchive({ archiveDir: ${JSON.stringify(archiveDir)} });
+      console.log((await archive.runs.list()).length);
+    })`;
+    const started = Date.now();
+    const { stdout, stderr, code } = await runScript(script);
+    expect(code, stderr).toBe(0);
+    expect(stdout.trim()).toBe('0');
+    expect(Date.now() - started).toBeLessThan(50_000);
+  } finally {
+    await rm(archiveDir, { recursive: true, force: true });
+  }
+}, 90_000);
