@@ -8,8 +8,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runCrawl } from '../../crawler/index.js';
-import { startSimulator } from '../../fixtures/site/index.js';
 import { configFromEnv, openArchive } from '../../storage/index.js';
+import { startRemoteSimulator } from './remote-simulator.js';
 
 const timings = new Map<string, { calls: number; ms: number }>();
 
@@ -36,7 +36,7 @@ function timeMethods(target: object, prefix: string, { only, skip = [] }: { only
   }
 }
 
-const sim = await startSimulator({ seed: 1, requests: Number(process.env['BENCH_REQUESTS'] ?? 200) });
+const sim = await startRemoteSimulator({ seed: 1, requests: Number(process.env['BENCH_REQUESTS'] ?? 200) });
 const dir = await mkdtemp(path.join(tmpdir(), 'wdtk-profile-'));
 const archive = await openArchive(configFromEnv(process.env, { archiveDir: dir }));
 try {
@@ -49,7 +49,7 @@ try {
   const workers = process.env['BENCH_CRAWL_WORKERS'];
   const summary = await runCrawl(archive, { site: sim.url, scope: { all: true }, ratePerSecond: 0, extract: false, ...(workers ? { workers: Number(workers) } : {}) });
   const wallMs = performance.now() - started;
-  console.log(`crawl ${summary.outcome}: ${sim.log.length} requests in ${(wallMs / 1000).toFixed(1)} s (${archive.config.databaseUrl ? 'PostgreSQL server' : 'embedded PGlite'})`);
+  console.log(`crawl ${summary.outcome}: ${(await sim.log()).length} requests in ${(wallMs / 1000).toFixed(1)} s (${archive.config.databaseUrl ? 'PostgreSQL server' : 'embedded PGlite'})`);
   console.log('method'.padEnd(28), 'calls'.padStart(6), 'total s'.padStart(9), 'ms/call'.padStart(9));
   for (const [name, { calls, ms }] of [...timings].sort((a, b) => b[1].ms - a[1].ms)) {
     console.log(name.padEnd(28), String(calls).padStart(6), (ms / 1000).toFixed(2).padStart(9), (ms / calls).toFixed(1).padStart(9));
