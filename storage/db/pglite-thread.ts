@@ -1,21 +1,22 @@
 import { Worker } from 'node:worker_threads';
 import type { QueryOptions, Results } from '@electric-sql/pglite';
 
-/** The part of a PGlite transaction drizzle's driver uses. */
-export interface EmbeddedTransaction {
+/** Statements, inside a transaction or not. */
+interface EmbeddedStatements {
   query<T>(text: string, params?: unknown[], options?: QueryOptions): Promise<Results<T>>;
   exec(text: string, options?: QueryOptions): Promise<Results[]>;
-  rollback(): Promise<void>;
   readonly closed: boolean;
 }
 
+/** The part of a PGlite transaction drizzle's driver uses. */
+export interface EmbeddedTransaction extends EmbeddedStatements {
+  rollback(): Promise<void>;
+}
+
 /** The embedded database as the archive sees it: the part of PGlite's interface drizzle's driver and the archive use. */
-export interface EmbeddedDatabase {
-  query<T>(text: string, params?: unknown[], options?: QueryOptions): Promise<Results<T>>;
-  exec(text: string, options?: QueryOptions): Promise<Results[]>;
+export interface EmbeddedDatabase extends EmbeddedStatements {
   transaction<T>(callback: (tx: EmbeddedTransaction) => Promise<T>): Promise<T>;
   close(): Promise<void>;
-  readonly closed: boolean;
 }
 
 export interface PgliteThreadOptions {
@@ -112,11 +113,11 @@ export class PgliteThread implements EmbeddedDatabase {
   }
 
   query<T>(text: string, params?: unknown[], options?: QueryOptions): Promise<Results<T>> {
-    return this.#send({ op: 'query', text, params, options: this.#sendable(options) }) as Promise<Results<T>>;
+    return this.#query<T>(undefined, text, params, options);
   }
 
   exec(text: string, options?: QueryOptions): Promise<Results[]> {
-    return this.#send({ op: 'exec', text, options: this.#sendable(options) }) as Promise<Results[]>;
+    return this.#exec(undefined, text, options);
   }
 
   async transaction<T>(callback: (tx: EmbeddedTransaction) => Promise<T>): Promise<T> {
@@ -127,9 +128,8 @@ export class PgliteThread implements EmbeddedDatabase {
       return this.#send({ op: 'end', tx: id, commit }) as Promise<void>;
     };
     const tx: EmbeddedTransaction = {
-      query: <R>(text: string, params?: unknown[], options?: QueryOptions) =>
-        this.#send({ op: 'query', text, params, options: this.#sendable(options), tx: id }) as Promise<Results<R>>,
-      exec: (text, options) => this.#send({ op: 'exec', text, options: this.#sendable(options), tx: id }) as Promise<Results[]>,
+      query: <R>(text: string, params?: unknown[], options?: QueryOptions) => this.#query<R>(id, text, params, options),
+      exec: (text, options) => this.#exec(id, text, options),
       rollback: () => end(false),
       get closed() {
         return ended;
@@ -154,6 +154,15 @@ export class PgliteThread implements EmbeddedDatabase {
       this.#closed = true;
       await this.#worker.terminate();
     }
+  }
+
+  /** `tx`: the transaction the statement belongs to, or none. */
+  #query<T>(tx: number | undefined, text: string, params?: unknown[], options?: QueryOptions): Promise<Results<T>> {
+    return this.#send({ op: 'query', text, params, options: this.#sendable(options), tx }) as Promise<Results<T>>;
+  }
+
+  #exec(tx: number | undefined, text: string, options?: QueryOptions): Promise<Results[]> {
+    return this.#send({ op: 'exec', text, options: this.#sendable(options), tx }) as Promise<Results[]>;
   }
 
   /**

@@ -75,7 +75,7 @@ function end(id, { tx, commit }) {
   else open.rollback();
 }
 
-async function run(id, message) {
+async function run(message) {
   const target = message.tx === undefined ? db : transactions.get(message.tx)?.tx;
   if (!target) throw new Error(`no open transaction ${message.tx}`);
   if (message.op === 'query') return target.query(message.text, message.params, message.options);
@@ -93,7 +93,7 @@ parentPort.on('message', (message) => {
       (error) => reply(id, { error: describe(error) }),
     );
   }
-  run(id, message).then(
+  run(message).then(
     (result) => reply(id, { result }),
     (error) => reply(id, { error: describe(error) }),
   );
