@@ -2,7 +2,7 @@ import { text as readText } from 'node:stream/consumers';
 import * as cheerio from 'cheerio';
 import { and, desc, eq } from 'drizzle-orm';
 import type { Browser } from 'playwright-core';
-import { schema, type Archive } from '../storage/index.js';
+import { OriginalsInUseError, schema, type Archive } from '../storage/index.js';
 
 const { captures } = schema;
 
@@ -141,16 +141,22 @@ export async function latestPageCapture(archive: Archive, requestId: number): Pr
   return row?.id ?? null;
 }
 
-/** One snapshot with a browser of its own, closed afterwards. */
+/**
+ * One snapshot with a browser of its own, closed afterwards. It stores originals, so it holds them for writing, as a
+ * crawl does (whose snapshots are covered by the crawl's hold).
+ */
 export async function snapshotCapture(
   archive: Archive,
   captureId: number,
   options?: SnapshotterOptions,
 ): Promise<SnapshotResult> {
+  const release = await archive.lockOriginals('write');
+  if (!release) throw new OriginalsInUseError('the snapshot', 'write');
   const snapshotter = new Snapshotter(options);
   try {
     return await snapshotter.snapshot(archive, captureId);
   } finally {
     await snapshotter.close();
+    await release();
   }
 }

@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { pino, type Logger } from 'pino';
-import type { Archive, FrontierRow, RunRow } from '../storage/index.js';
+import { OriginalsInUseError, type Archive, type FrontierRow, type ReleaseLock, type RunRow } from '../storage/index.js';
 import { emptyCounters, type RunContext, type RunCounters } from './context.js';
 import { crawlAuthorities, crawlListing, sweepKnownRequests } from './discovery.js';
 import { isSweep, PRIORITY, type AttachmentPayload, type ListingScan, type RequestPayload } from './frontier.js';
@@ -156,12 +156,10 @@ export async function runCrawl(archive: Archive, options: CrawlOptions): Promise
     ...options.fetcher,
     logger: log,
   });
-  const release = await archive.lockRuns();
-  if (!release) {
+  const release = await lockRunAndOriginals(archive).catch(async (error: unknown) => {
     await fetcher.close();
-    const running = (await archive.runs.list(20)).find((run) => run.outcome === 'running');
-    throw new RunInProgressError(running ? ` (run ${running.id}, pid ${running.pid ?? '?'} on ${running.host ?? '?'})` : '');
-  }
+    throw error;
+  });
   const tmpDir = await makeRunTempDir();
   try {
     const urls = new SiteUrls(options.site);
@@ -223,6 +221,27 @@ export async function runCrawl(archive: Archive, options: CrawlOptions): Promise
     await rm(tmpDir, { recursive: true, force: true });
     await release();
   }
+}
+
+/** The run lock (one crawl at a time), then the originals for writing (no purge beside a crawl); both or neither. */
+async function lockRunAndOriginals(archive: Archive): Promise<ReleaseLock> {
+  const releaseRun = await archive.lockRuns();
+  if (!releaseRun) {
+    const running = (await archive.runs.list(20)).find((run) => run.outcome === 'running');
+    throw new RunInProgressError(running ? ` (run ${running.id}, pid ${running.pid ?? '?'} on ${running.host ?? '?'})` : '');
+  }
+  const releaseOriginals = await archive.lockOriginals('write').catch(async (error: unknown) => {
+    await releaseRun();
+    throw error;
+  });
+  if (!releaseOriginals) {
+    await releaseRun();
+    throw new OriginalsInUseError('the crawl', 'write');
+  }
+  return async () => {
+    await releaseOriginals();
+    await releaseRun();
+  };
 }
 
 /** Resumes the newest unfinished run if it was the same crawl; otherwise closes it and starts afresh. */

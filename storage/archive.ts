@@ -1,13 +1,14 @@
 import path from 'node:path';
 import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import { fileTypeFromBuffer } from 'file-type';
+import type pg from 'pg';
 import { FileBlobStore } from './blobs/files.js';
 import type { BlobInput } from './blobs/stream.js';
 import type { BlobStore } from './blobs/types.js';
 import { openEmbeddedDatabase, pgliteHandle, postgresHandle, rowsOf, type Db, type DbHandle } from './db/connect.js';
 import type { EmbeddedDatabase } from './db/pglite-thread.js';
 import { blobs, captures, requests, requestHistory, sites, attachments } from './db/schema.js';
-import { RunLockHeldError } from './errors.js';
+import { OriginalsInUseError, type OriginalsUse } from './errors.js';
 import { lockArchiveDir } from './lock.js';
 import { LEFTOVER_GRACE_MS, purge, verify } from './maintenance.js';
 import { getAttachment, getRequest } from './queries/reads.js';
@@ -79,15 +80,23 @@ export interface Archive {
   heldAttachments(siteId: number, requestRemoteId: number): Promise<Set<string>>;
   reconcileRequest(siteId: number, input: ReconcileInput, ctx: { runId?: number; captureId?: number }): Promise<ReconcileOutcome>;
   markRemoved(siteId: number, remoteId: number, reason: string, ctx: { runId?: number; status?: number }): Promise<boolean>;
+  /** Holds the originals for removal: throws OriginalsInUseError while a crawl or a snapshot stores any. */
   purge(slugOrId: string, opts?: { siteId?: number }): Promise<{ requests: number; blobsDeleted: number; blobsKept: number }>;
   search(q: SearchQuery): Promise<SearchResult>;
   getRequest(slugOrId: string, opts?: { includeRemoved?: boolean; siteId?: number }): Promise<RequestDetail | null>;
   getAttachment(idOrSha: string): Promise<AttachmentDetail | null>;
   exportRows(q: SearchQuery): AsyncIterable<ExportRow>;
-  /** With `removeUnindexed`, holds the run lock: throws RunLockHeldError while a crawl runs. */
+  /** With `removeUnindexed`, holds the originals for removal: throws OriginalsInUseError while a crawl or a snapshot stores any. */
   verify(opts?: VerifyOptions): Promise<VerifyReport>;
   runs: ReturnType<typeof runsApi>;
-  lockRuns(): Promise<(() => Promise<void>) | null>;
+  /** One crawl at a time: null while another holds it. */
+  lockRuns(): Promise<ReleaseLock | null>;
+  /**
+   * Writers of originals (a crawl, a snapshot) share this lock; a remover (purge, verify --remove-unindexed) holds it
+   * alone. A put that finds its object stored already writes nothing and its row follows: a remover in between would
+   * delete the object the row then names. Null while the other kind holds it.
+   */
+  lockOriginals(use: OriginalsUse): Promise<ReleaseLock | null>;
   frontier: ReturnType<typeof frontierApi>;
   jobs: ReturnType<typeof jobsApi>;
 }
@@ -103,8 +112,38 @@ export interface StoredBlob {
   created: boolean;
 }
 
-// Advisory lock key for "one crawl at a time" on a Postgres server: 'wdtk' in ASCII.
+export type ReleaseLock = () => Promise<void>;
+
+// Advisory lock keys on a Postgres server: 'wdtk' in ASCII for "one crawl at a time", the next one for the originals.
 const RUN_LOCK_KEY = 0x7764746b;
+const ORIGINALS_LOCK_KEY = RUN_LOCK_KEY + 1;
+
+/** A session-level advisory lock on a connection of its own, held until released; null if another session holds it. */
+async function tryAdvisoryLock(pool: pg.Pool, key: number, shared: boolean): Promise<ReleaseLock | null> {
+  const kind = shared ? '_shared' : '';
+  const client = await pool.connect();
+  try {
+    const result = await client.query<{ locked: boolean }>(`select pg_try_advisory_lock${kind}($1) as locked`, [key]);
+    if (!result.rows[0]?.locked) {
+      client.release();
+      return null;
+    }
+  } catch (error) {
+    client.release(error as Error);
+    throw error;
+  }
+  let released = false;
+  return async () => {
+    if (released) return;
+    released = true;
+    try {
+      await client.query(`select pg_advisory_unlock${kind}($1)`, [key]);
+      client.release();
+    } catch (error) {
+      client.release(error as Error);
+    }
+  };
+}
 
 async function openBlobStore(config: ArchiveConfig): Promise<BlobStore> {
   if (!config.s3) {
@@ -169,8 +208,33 @@ function createArchive(
   opts: OpenArchiveOptions,
 ): Archive {
   const db = handle.db;
+  // PGlite: the archive-dir file lock already keeps other processes out; these do the same within this one.
   let runLockHeld = false;
+  const originalsHeld = { write: 0, remove: 0 };
   let closed = false;
+
+  const lockOriginals = async (use: OriginalsUse): Promise<ReleaseLock | null> => {
+    if (handle.pool) return tryAdvisoryLock(handle.pool, ORIGINALS_LOCK_KEY, use === 'write');
+    const other = use === 'write' ? 'remove' : 'write';
+    if (originalsHeld[other] > 0 || (use === 'remove' && originalsHeld.remove > 0)) return null;
+    originalsHeld[use]++;
+    let released = false;
+    return async () => {
+      if (!released) originalsHeld[use]--;
+      released = true;
+    };
+  };
+
+  /** Runs `removal` holding the originals alone. */
+  const removingOriginals = async <T>(work: string, removal: () => Promise<T>): Promise<T> => {
+    const release = await lockOriginals('remove');
+    if (!release) throw new OriginalsInUseError(work, 'remove');
+    try {
+      return await removal();
+    } finally {
+      await release();
+    }
+  };
 
   /** Stores the content first; the returned blob row insert is run by the caller, alone or with the rows that use it. */
   const storeBlob = async (input: BlobInput, meta: BlobMeta) => {
@@ -348,56 +412,27 @@ function createArchive(
       });
     },
 
-    purge: (slugOrId, opts) => purge(db, store, slugOrId, opts),
+    purge: (slugOrId, opts) => removingOriginals(`purging ${slugOrId}`, () => purge(db, store, slugOrId, opts)),
     search: (q) => search(db, q, opts.searchExactLimit === undefined ? {} : { exactLimit: opts.searchExactLimit }),
     getRequest: (slugOrId, opts) => getRequest(db, slugOrId, opts),
     getAttachment: (idOrSha) => getAttachment(db, idOrSha),
     exportRows: (q) => exportRows(db, q),
     async verify(opts = {}) {
       if (!opts.removeUnindexed) return verify(db, store, opts);
-      // A crawl stores objects a moment before their rows; none may run while unindexed ones are deleted.
-      const release = await this.lockRuns();
-      if (!release) throw new RunLockHeldError('removing unindexed originals');
-      try {
-        return await verify(db, store, opts);
-      } finally {
-        await release();
-      }
+      // A crawl stores objects a moment before their rows; none may be stored while unindexed ones are deleted.
+      return removingOriginals('removing unindexed originals', () => verify(db, store, opts));
     },
     runs: runsApi(db),
 
     async lockRuns() {
-      if (!handle.pool) {
-        // PGlite: the archive-dir file lock already keeps other processes out; this keeps one run per process.
-        if (runLockHeld) return null;
-        runLockHeld = true;
-        return async () => {
-          runLockHeld = false;
-        };
-      }
-      const client = await handle.pool.connect();
-      try {
-        const result = await client.query<{ locked: boolean }>('select pg_try_advisory_lock($1) as locked', [RUN_LOCK_KEY]);
-        if (!result.rows[0]?.locked) {
-          client.release();
-          return null;
-        }
-      } catch (error) {
-        client.release(error as Error);
-        throw error;
-      }
-      let released = false;
+      if (handle.pool) return tryAdvisoryLock(handle.pool, RUN_LOCK_KEY, false);
+      if (runLockHeld) return null;
+      runLockHeld = true;
       return async () => {
-        if (released) return;
-        released = true;
-        try {
-          await client.query('select pg_advisory_unlock($1)', [RUN_LOCK_KEY]);
-          client.release();
-        } catch (error) {
-          client.release(error as Error);
-        }
+        runLockHeld = false;
       };
     },
+    lockOriginals,
 
     frontier: frontierApi(db),
     jobs: jobsApi(db, opts.jobLeaseSeconds ?? 900),

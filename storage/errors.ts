@@ -15,10 +15,23 @@ export class ArchiveBusyError extends StorageError {
   }
 }
 
-/** A crawl holds the archive's run lock, and the work asked for must not run beside one. */
-export class RunLockHeldError extends StorageError {
-  constructor(work: string) {
-    super(`a crawl is running on this archive: ${work} must wait until it ends`);
+/**
+ * Who may touch the archive's originals beside whom: writers (a crawl, a snapshot) share them, a remover (purge,
+ * verify --remove-unindexed) works alone.
+ */
+export type OriginalsUse = 'write' | 'remove';
+
+/** The archive's originals are in the other kind of use, and `work` must not run beside it. */
+export class OriginalsInUseError extends StorageError {
+  constructor(
+    readonly work: string,
+    readonly wanted: OriginalsUse,
+  ) {
+    super(
+      wanted === 'remove'
+        ? `a crawl or a snapshot is storing originals in this archive: ${work} must wait until it ends (a crawl stopped with Ctrl-C resumes where it left off)`
+        : `originals are being removed from this archive (purge or verify --remove-unindexed): ${work} must wait until that ends`,
+    );
   }
 }
 

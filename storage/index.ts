@@ -1,4 +1,4 @@
-export { openArchive, type Archive, type OpenArchiveOptions } from './archive.js';
+export { openArchive, type Archive, type OpenArchiveOptions, type ReleaseLock } from './archive.js';
 export { configFromEnv } from './config.js';
 export { openEmbeddedDatabase, type Db } from './db/connect.js';
 export type { EmbeddedDatabase } from './db/pglite-thread.js';
@@ -17,9 +17,10 @@ export {
   ConfigError,
   EmbeddedDatabaseError,
   InvalidSha256Error,
+  OriginalsInUseError,
   RequestNotFoundError,
-  RunLockHeldError,
   StorageError,
+  type OriginalsUse,
 } from './errors.js';
 export { processExists } from './lock.js';
 export { JOB_MAX_ATTEMPTS } from './queues.js';

@@ -6,10 +6,10 @@ export function registerVerify(program: Command): void {
   program
     .command('verify')
     .description('re-hash every stored original and report any missing or changed (exit 1 if any), and any object no row names')
-    .option('--remove-unindexed', 'delete stored objects no row names, once untouched for 10 minutes (not while a crawl runs)')
+    .option('--remove-unindexed', 'delete stored objects no row names, once untouched for 10 minutes (not while a crawl or a snapshot runs)')
     .action(async (flags: { removeUnindexed?: boolean }, command: Command) => {
       const globals = globalsOf(command);
-      // A crawl holding the run lock makes this throw RunLockHeldError, which the program reports in one line.
+      // A crawl or a snapshot storing originals makes this throw OriginalsInUseError, which the program reports in one line.
       const report = await withArchive(globals, (archive) => archive.verify({ removeUnindexed: flags.removeUnindexed ?? false }));
       if (globals.json) printJson(report);
       else {

@@ -35,6 +35,12 @@ describe('a run killed with SIGKILL', () => {
     const second = await startCli(args, target.env).done;
     expect(second.code).toBe(1);
     expect(second.stderr).toMatch(/^wdtk-archive: .*(in use|already running).*only one run at a time/m);
+    // Nor a purge: the crawl's next put may find stored an object the purge deletes, and name it in a row.
+    const purge = await startCli([...target.args, 'purge', 'any-request'], target.env).done;
+    expect(purge.code).toBe(1);
+    // Embedded, no second process opens the archive at all; on a server, the crawl holds the originals for writing.
+    const refusal = target.env['DATABASE_URL'] ? /storing originals in this archive: purging any-request must wait/ : /in use by process/;
+    expect(purge.stderr).toMatch(new RegExp(`^wdtk-archive: .*${refusal.source}`, 'm'));
 
     await until(() => downloads(sim).length >= 12, 120_000);
     first.child.kill('SIGKILL');

@@ -4,7 +4,7 @@ import { buffer } from 'node:stream/consumers';
 import { PDFParse } from 'pdf-parse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { latestPageCapture, Snapshotter, snapshotCapture } from '../../crawler/index.js';
-import type { Archive } from '../../storage/index.js';
+import { OriginalsInUseError, schema, type Archive } from '../../storage/index.js';
 import { createApp } from '../../web/index.js';
 import { openTestArchive } from '../helpers/archive.js';
 import { seedArchive, THREAD, type Seeded } from '../web/fixture.js';
@@ -52,6 +52,17 @@ describe('page snapshots', () => {
     // The page asked for its stylesheet and logo; each was stopped inside the browser, none reached the site.
     expect(result.blockedRequests).toEqual(expect.arrayContaining([`${originUrl}/assets/application.css`, `${originUrl}/assets/logo.png`]));
     expect(originLog).toEqual([]);
+  });
+
+  it('refuses beside a purge or verify --remove-unindexed, and stores nothing', async () => {
+    const before = await archive.db.$count(schema.blobs);
+    const remover = (await archive.lockOriginals('remove'))!;
+    try {
+      await expect(snapshotCapture(archive, seeded.pageCaptureId)).rejects.toBeInstanceOf(OriginalsInUseError);
+    } finally {
+      await remover();
+    }
+    expect(await archive.db.$count(schema.blobs)).toBe(before);
   });
 
   it('links the snapshot from the capture, and the request page offers it', async () => {

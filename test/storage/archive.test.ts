@@ -8,7 +8,7 @@ import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import type { PgliteDatabase } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { afterEach, describe, expect, test } from 'vitest';
-import { BlobMissingError, FileBlobStore, RunLockHeldError, schema, storageKey, type Archive } from '../../storage/index.js';
+import { BlobMissingError, FileBlobStore, OriginalsInUseError, schema, storageKey, type Archive } from '../../storage/index.js';
 import { S3BlobStore } from '../../storage/blobs/index.js';
 import { migrationsFolder } from '../../migrations/index.js';
 import { openTestArchive, type TestArchive } from '../helpers/archive.js';
@@ -346,7 +346,7 @@ describe('purge and verify', () => {
     expect(report.unindexed).toEqual([]);
   });
 
-  test('verify reports objects no row names, and removes them past the grace period, never beside a crawl', async () => {
+  test('verify reports objects no row names, and removes them past the grace period, never beside a writer', async () => {
     // What a run killed between storing an original and indexing it leaves behind: the object without its row.
     const archive = await open();
     const indexed = await archive.putBlob(Buffer.from('kept with its row'));
@@ -360,9 +360,10 @@ describe('purge and verify', () => {
     expect((await archive.verify({ removeUnindexed: true })).removed).toEqual([]);
     expect(await archive.blobs.stat(left.sha256)).not.toBeNull();
 
-    const releaseRunLock = (await archive.lockRuns())!;
-    await expect(archive.verify({ removeUnindexed: true, unindexedGraceMs: 0 })).rejects.toBeInstanceOf(RunLockHeldError);
-    await releaseRunLock();
+    // A crawl or a snapshot holds the originals for writing: its next put may find this object and index it.
+    const releaseWriter = (await archive.lockOriginals('write'))!;
+    await expect(archive.verify({ removeUnindexed: true, unindexedGraceMs: 0 })).rejects.toBeInstanceOf(OriginalsInUseError);
+    await releaseWriter();
     expect(await archive.blobs.stat(left.sha256)).not.toBeNull();
 
     const cleaned = await archive.verify({ removeUnindexed: true, unindexedGraceMs: 0 });
@@ -418,6 +419,33 @@ describe('queues', () => {
     expect(again.find((j) => j.id === a![0]!.id)?.attempts).toBe(2);
     await archive.jobs.fail(b![0]!.id, 'boom');
     expect((await archive.jobs.claim('w4', 10)).map((j) => j.id)).toEqual([b![0]!.id]);
+  });
+
+  test('writers of originals share them; a remover holds them alone, and purge is one', async () => {
+    const archive = await open();
+    const kept = await archive.putBlob(Buffer.from('an original a purge must not race'));
+    const crawl = await archive.lockOriginals('write');
+    const snapshot = await archive.lockOriginals('write');
+    expect([crawl, snapshot].map((release) => typeof release)).toEqual(['function', 'function']);
+    expect(await archive.lockOriginals('remove')).toBeNull();
+    // Refused before it looks anything up: the lock comes first.
+    const refused = archive.purge('no-such-request');
+    await expect(refused).rejects.toBeInstanceOf(OriginalsInUseError);
+    await expect(refused).rejects.toThrow(/a crawl or a snapshot is storing originals in this archive: purging no-such-request must wait/);
+    await crawl!();
+    await crawl!();
+    expect(await archive.lockOriginals('remove')).toBeNull();
+    await snapshot!();
+
+    const remover = await archive.lockOriginals('remove');
+    expect(remover).toBeTypeOf('function');
+    expect(await archive.lockOriginals('remove')).toBeNull();
+    expect(await archive.lockOriginals('write')).toBeNull();
+    await remover!();
+    const writer = await archive.lockOriginals('write');
+    expect(writer).toBeTypeOf('function');
+    await writer!();
+    expect(await archive.blobs.stat(kept.sha256)).not.toBeNull();
   });
 
   test('only one crawl holds the run lock at a time', async () => {
