@@ -23,6 +23,7 @@ import { DEFAULT_CRAWL_WORKERS, runCrawl, type CrawlSummary } from '../crawler/i
 import type { RequestLogEntry } from '../fixtures/site/index.js';
 import { parseListingPage, parseRequestJson, parseRequestPage } from '../parsers/index.js';
 import { configFromEnv, openArchive, type Archive } from '../storage/index.js';
+import { describeCpu, readCpu } from './crawler/cpu.js';
 import { gnuTimeMaxRssMb, runMeasuringRss } from './crawler/peak-rss.js';
 import { createDatabaseBeside } from './server-database.js';
 import { startRemoteSimulator, type RemoteSimulator } from './crawler/remote-simulator.js';
@@ -134,7 +135,9 @@ async function requestsAndReruns(): Promise<void> {
   const sim = await startRemoteSimulator({ seed: SEED, requests: SITE_REQUESTS });
   try {
     await withTempArchive('requests', async (archive) => {
+      const cpuAtStart = await readCpu(sim, archive.config.databaseUrl);
       const first = await timedCrawl(archive, sim, false);
+      const cpuOfCrawl = describeCpu('the crawl', cpuAtStart, await readCpu(sim, archive.config.databaseUrl));
       const firstLog = await sim.log();
       const minimum = minimumCrawl(await sim.groundTruth(), sim.url);
       const ours = tally(firstLog);
@@ -150,8 +153,12 @@ async function requestsAndReruns(): Promise<void> {
       const masked = new Set(firstLog.filter((e) => e.status === 302 && isAttachmentPath(e.path)).map((e) => e.path)).size;
       out(`with the ${masked} first fetches of masked attachments the site forces: minimum ${minimum.requests + masked}, ours ${(ours.total / (minimum.requests + masked)).toFixed(3)}x`);
 
+      const cpuBeforeBare = await readCpu(sim, archive.config.databaseUrl);
       const bare = await bareFetchLoop(sim.url, firstLog);
+      const cpuOfBare = describeCpu('the bare loop', cpuBeforeBare, await readCpu(sim, archive.config.databaseUrl));
       out(`bare fetch loop over the same ${firstLog.length} URLs: ${secs(bare.wallMs)}, ${mb(bare.bytes)}; crawl + store without extraction ${secs(first.wallMs)} = ${(first.wallMs / bare.wallMs).toFixed(2)}x (goal ≤ 1.5x); load ${load()}`);
+      out(cpuOfCrawl);
+      out(cpuOfBare);
       const keeping = await keepingFetchLoop(sim.url, firstLog);
       out(`the same loop keeping each answer (hashed, ${keeping.files} files written and flushed, up to 8 at once; JSON, pages and listings parsed), no index: ${secs(keeping.wallMs)} = ${(keeping.wallMs / bare.wallMs).toFixed(2)}x the bare loop; the crawl = ${(first.wallMs / keeping.wallMs).toFixed(2)}x it`);
 
@@ -183,10 +190,13 @@ async function wallTimeWithLatency(): Promise<void> {
     const { runEnv, dispose } = await ownDatabase(`latency_${latencyMs}`);
     try {
       await withTempArchive(`latency-${latencyMs}`, async (archive) => {
+        const cpuAtStart = await readCpu(sim, archive.config.databaseUrl);
         const crawl = await timedCrawl(archive, sim, false);
+        const cpuOfCrawl = describeCpu('the crawl', cpuAtStart, await readCpu(sim, archive.config.databaseUrl));
         const log = await sim.log();
         const bare = await bareFetchLoop(sim.url, log);
         out(`site answering after ${latencyMs} ms: crawl + store without extraction ${secs(crawl.wallMs)} (${log.length} requests), bare fetch loop ${secs(bare.wallMs)}: ${(crawl.wallMs / bare.wallMs).toFixed(2)}x (goal ≤ 1.5x); load ${load()}`);
+        out(cpuOfCrawl);
       }, runEnv);
     } finally {
       await dispose();

@@ -9,11 +9,13 @@ export interface RemoteSimulator {
   clearLog(): Promise<void>;
   groundTruth(): Promise<GroundTruth>;
   advance(days: number): Promise<ChangeSummary>;
+  /** CPU seconds (user + system) the simulator's process has used so far */
+  cpuSeconds(): Promise<number>;
   close(): Promise<void>;
 }
 
 type Reply = { id: number; result?: unknown; error?: string };
-type Call = { op: 'log' | 'clearLog' | 'groundTruth' | 'close' } | { op: 'advance'; days: number };
+type Call = { op: 'log' | 'clearLog' | 'groundTruth' | 'cpu' | 'close' } | { op: 'advance'; days: number };
 
 /**
  * The simulator in a child process: a real site is another machine, so serving it must not take time from the crawl's
@@ -53,6 +55,7 @@ export async function startRemoteSimulator(options: Omit<SimulatorOptions, 'star
     },
     groundTruth: () => call({ op: 'groundTruth' }) as Promise<GroundTruth>,
     advance: (days) => call({ op: 'advance', days }) as Promise<ChangeSummary>,
+    cpuSeconds: () => call({ op: 'cpu' }) as Promise<number>,
     close: async () => {
       await call({ op: 'close' });
       const exited = new Promise((resolve) => child.once('exit', resolve));

@@ -1,11 +1,12 @@
 // The simulator in a process of its own, driven by remote-simulator.ts over IPC.
 import { startSimulator, type SimulatorOptions } from '../../fixtures/site/index.js';
 
-export type SimulatorCall = { id: number; op: 'log' | 'clearLog' | 'groundTruth' | 'close' } | { id: number; op: 'advance'; days: number };
+export type SimulatorCall = { id: number; op: 'log' | 'clearLog' | 'groundTruth' | 'cpu' | 'close' } | { id: number; op: 'advance'; days: number };
 
 const options = JSON.parse(process.argv[2] ?? '{}') as Omit<SimulatorOptions, 'start'>;
 const sim = await startSimulator(options);
 const send = (message: unknown) => process.send!(message);
+const cpuSeconds = ({ user, system }: NodeJS.CpuUsage) => (user + system) / 1e6;
 
 process.on('message', async (call: SimulatorCall) => {
   try {
@@ -13,6 +14,7 @@ process.on('message', async (call: SimulatorCall) => {
     else if (call.op === 'clearLog') send({ id: call.id, result: sim.clearLog() });
     else if (call.op === 'groundTruth') send({ id: call.id, result: sim.groundTruth() });
     else if (call.op === 'advance') send({ id: call.id, result: sim.advance(call.days) });
+    else if (call.op === 'cpu') send({ id: call.id, result: cpuSeconds(process.cpuUsage()) });
     else {
       await sim.close();
       send({ id: call.id, result: null });
