@@ -1,8 +1,8 @@
 /**
  * The crawler against the simulator (issue 5): requests per archived thread against the minimum, the
  * same site by `wget --mirror`, no-change and one-day reruns, pipeline wall time against a bare fetch
- * loop and against a loop that keeps each answer with no index, and peak RSS of the CLI archiving one very large
- * attachment.
+ * loop and against a loop that keeps each answer with no index, the CPU time each of them costs, and peak RSS of the
+ * CLI archiving one very large attachment.
  *
  * Run: npm run bench -- crawler   (or: node --import tsx bench/crawler.bench.ts)
  * Sizes: BENCH_REQUESTS (default 10000), BENCH_LARGE_MB (default 1024), BENCH_SEED (default 1),
