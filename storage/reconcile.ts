@@ -1,5 +1,5 @@
 import { and, eq, inArray, sql, type SQL } from 'drizzle-orm';
-import type { Db } from './db/connect.js';
+import { rowsOf, type Db } from './db/connect.js';
 import { attachments, authorities, blobs, captures, events, jobs, requestHistory, requests, users } from './db/schema.js';
 import { BlobMissingError } from './errors.js';
 import type { PersonInput, ReconcileInput, ReconcileOutcome } from './types.js';
@@ -55,19 +55,63 @@ function upsertUser(tx: Tx, siteId: number, person: PersonInput) {
     .returning({ id: users.id });
 }
 
-/** The thread's authority and requester upserted in one statement (two CTEs when there is a requester). */
+interface KnownPerson {
+  id: number;
+  name: string;
+  remoteId: number | null;
+  /** the authority's last_seen_at is under an hour old (always true for a requester, who has none) */
+  seenRecently: boolean;
+}
+
+/** The stored authority and requester of a thread, by url name, in one statement. */
+async function readPeople(
+  tx: Tx,
+  siteId: number,
+  authority: PersonInput,
+  requester: PersonInput | null,
+): Promise<{ authority?: KnownPerson; requester?: KnownPerson }> {
+  const rows = await rowsOf<{ kind: 'authority' | 'requester'; id: number; name: string; remote_id: number | null; seen_recently: boolean }>(
+    tx as unknown as Db,
+    sql`select 'authority' as kind, id, name, remote_id, last_seen_at > now() - interval '1 hour' as seen_recently
+          from ${authorities} where site_id = ${siteId} and url_name = ${authority.urlName}
+        ${requester ? sql`union all select 'requester', id, name, remote_id, true from ${users} where site_id = ${siteId} and url_name = ${requester.urlName}` : sql``}`,
+  );
+  const known: { authority?: KnownPerson; requester?: KnownPerson } = {};
+  for (const row of rows) known[row.kind] = { id: Number(row.id), name: row.name, remoteId: row.remote_id, seenRecently: row.seen_recently };
+  return known;
+}
+
+/** What an upsert would change: the name, or a remote id the stored row lacks or has otherwise. */
+function differs(known: KnownPerson, person: PersonInput): boolean {
+  return known.name !== person.name || (person.remoteId !== undefined && known.remoteId !== person.remoteId);
+}
+
+/**
+ * The thread's authority and requester: read first, and written (upserted, in one statement when both are) only when
+ * new, changed, or, for the authority, not marked seen within the hour. An upsert's ON CONFLICT DO UPDATE locks its
+ * row until the reconcile's transaction ends: writing the authority for every thread made the threads of one
+ * authority, which a crawl meets one after another, reconcile one at a time on a PostgreSQL server.
+ */
 async function upsertPeople(
   tx: Tx,
   siteId: number,
   authority: PersonInput,
   requester: PersonInput | null,
 ): Promise<{ authorityId: number; requesterId: number | null }> {
-  if (!requester) {
+  const known = await readPeople(tx, siteId, authority, requester);
+  const keptAuthority = known.authority && known.authority.seenRecently && !differs(known.authority, authority) ? known.authority.id : undefined;
+  const keptRequester = !requester ? null : known.requester && !differs(known.requester, requester) ? known.requester.id : undefined;
+  if (keptAuthority !== undefined && keptRequester !== undefined) return { authorityId: keptAuthority, requesterId: keptRequester };
+  if (keptAuthority !== undefined) {
+    const [row] = await upsertUser(tx, siteId, requester!);
+    return { authorityId: keptAuthority, requesterId: row!.id };
+  }
+  if (keptRequester !== undefined) {
     const [row] = await upsertAuthority(tx, siteId, authority);
-    return { authorityId: row!.id, requesterId: null };
+    return { authorityId: row!.id, requesterId: keptRequester };
   }
   const authorityRow = tx.$with('authority_row').as(upsertAuthority(tx, siteId, authority));
-  const requesterRow = tx.$with('requester_row').as(upsertUser(tx, siteId, requester));
+  const requesterRow = tx.$with('requester_row').as(upsertUser(tx, siteId, requester!));
   const [row] = await tx
     .with(authorityRow, requesterRow)
     .select({ authorityId: authorityRow.id, requesterId: requesterRow.id })

@@ -40,6 +40,7 @@ export const authorities = pgTable(
     tags: jsonb('tags').$type<string[]>(),
     raw: jsonb('raw').$type<Record<string, unknown>>(),
     firstSeenAt: createdNow('first_seen_at'),
+    // When a crawl last reconciled one of its threads, to within the hour (reconcile writes it at most hourly).
     lastSeenAt: createdNow('last_seen_at'),
   },
   (t) => [uniqueIndex('authorities_site_url_name').on(t.siteId, t.urlName)],

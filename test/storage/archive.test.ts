@@ -189,6 +189,46 @@ describe('reconcile', () => {
     expect(state).toMatchObject({ urlTitle: 'bin_collection_contracts_2', remoteEventIds: [1, 2, 3], removedAt: null });
   });
 
+  test("a thread's authority and requester are written when new or changed, not again for each of their threads", async () => {
+    const archive = await open();
+    const siteId = await archive.ensureSite(SITE);
+    // xmin names the transaction that wrote a row's current version: it moves only when the row is written.
+    const stored = async () => ({
+      authorities: await archive.db
+        .select({ version: sql<string>`xmin::text`, name: schema.authorities.name, seenAt: schema.authorities.lastSeenAt })
+        .from(schema.authorities),
+      users: await archive.db.select({ version: sql<string>`xmin::text`, name: schema.users.name }).from(schema.users).orderBy(schema.users.id),
+    });
+    await archive.reconcileRequest(siteId, thread(), {});
+    const first = await stored();
+    expect(first.authorities.map((a) => a.name)).toEqual(['Leeds City Council']);
+    expect(first.users.map((u) => u.name)).toEqual(['Alice Smith']);
+
+    // Every thread takes an ON CONFLICT DO UPDATE's row lock until its transaction ends: not written, nothing held.
+    await archive.reconcileRequest(siteId, thread({ remoteId: 102, urlTitle: 'street_lighting' }), {});
+    expect(await stored()).toEqual(first);
+
+    await archive.reconcileRequest(siteId, thread({ remoteId: 103, urlTitle: 'parks', authority: { remoteId: 7, urlName: 'leeds_city_council', name: 'Leeds CC' } }), {});
+    const renamed = await stored();
+    expect(renamed.authorities.map((a) => a.name)).toEqual(['Leeds CC']);
+    expect(renamed.authorities[0]!.version).not.toBe(first.authorities[0]!.version);
+    expect(renamed.users).toEqual(first.users);
+
+    // last_seen_at is kept to within the hour.
+    await archive.db.update(schema.authorities).set({ lastSeenAt: sql`now() - interval '2 hours'` });
+    const staleAt = (await stored()).authorities[0]!.seenAt;
+    await archive.reconcileRequest(siteId, thread({ remoteId: 104, urlTitle: 'libraries', authority: { remoteId: 7, urlName: 'leeds_city_council', name: 'Leeds CC' } }), {});
+    expect((await stored()).authorities[0]!.seenAt.getTime()).toBeGreaterThan(staleAt.getTime() + 60 * 60_000);
+
+    const requester = { remoteId: 3, urlName: 'alice_smith', name: 'A. Smith' };
+    await archive.reconcileRequest(siteId, thread({ remoteId: 105, urlTitle: 'roads', authority: { urlName: 'leeds_city_council', name: 'Leeds CC' }, requester }), {});
+    await archive.reconcileRequest(siteId, thread({ remoteId: 106, urlTitle: 'bridges', requester: { urlName: 'bob_jones', name: 'Bob Jones' } }), {});
+    const last = await stored();
+    expect(last.users.map((u) => u.name)).toEqual(['A. Smith', 'Bob Jones']);
+    expect(last.authorities.map((a) => a.name)).toEqual(['Leeds City Council']);
+    expect(await archive.getRequest('roads')).toMatchObject({ requester: { name: 'A. Smith' } });
+  });
+
   test('removed requests leave search and public reads, stay for the operator, and come back when they reappear', async () => {
     const archive = await open();
     const siteId = await archive.ensureSite(SITE);
