@@ -63,12 +63,15 @@ async function withTempArchive<T>(label: string, use: (archive: Archive, dir: st
   }
 }
 
-async function timedCrawl(archive: Archive, sim: RemoteSimulator, extract: boolean): Promise<{ summary: CrawlSummary; wallMs: number }> {
+/** One crawl, its wall time, and what it cost in CPU (as describeCpu puts it). */
+async function timedCrawl(archive: Archive, sim: RemoteSimulator, extract: boolean): Promise<{ summary: CrawlSummary; wallMs: number; cpu: string }> {
+  const cpuAtStart = await readCpu(sim, archive.config.databaseUrl);
   const started = performance.now();
   const summary = await runCrawl(archive, { site: sim.url, scope: { all: true }, ratePerSecond: 0, extract, ...WORKERS });
   const wallMs = performance.now() - started;
+  const cpu = describeCpu('the crawl', cpuAtStart, await readCpu(sim, archive.config.databaseUrl));
   if (summary.outcome !== 'ok') throw new Error(`crawl ended ${summary.outcome}: ${summary.error ?? ''}`);
-  return { summary, wallMs };
+  return { summary, wallMs, cpu };
 }
 
 /** One GET as the reference loops make it: no redirect followed, nothing but a user agent sent. */
@@ -135,9 +138,7 @@ async function requestsAndReruns(): Promise<void> {
   const sim = await startRemoteSimulator({ seed: SEED, requests: SITE_REQUESTS });
   try {
     await withTempArchive('requests', async (archive) => {
-      const cpuAtStart = await readCpu(sim, archive.config.databaseUrl);
       const first = await timedCrawl(archive, sim, false);
-      const cpuOfCrawl = describeCpu('the crawl', cpuAtStart, await readCpu(sim, archive.config.databaseUrl));
       const firstLog = await sim.log();
       const minimum = minimumCrawl(await sim.groundTruth(), sim.url);
       const ours = tally(firstLog);
@@ -157,7 +158,7 @@ async function requestsAndReruns(): Promise<void> {
       const bare = await bareFetchLoop(sim.url, firstLog);
       const cpuOfBare = describeCpu('the bare loop', cpuBeforeBare, await readCpu(sim, archive.config.databaseUrl));
       out(`bare fetch loop over the same ${firstLog.length} URLs: ${secs(bare.wallMs)}, ${mb(bare.bytes)}; crawl + store without extraction ${secs(first.wallMs)} = ${(first.wallMs / bare.wallMs).toFixed(2)}x (goal ≤ 1.5x); load ${load()}`);
-      out(cpuOfCrawl);
+      out(first.cpu);
       out(cpuOfBare);
       const keeping = await keepingFetchLoop(sim.url, firstLog);
       out(`the same loop keeping each answer (hashed, ${keeping.files} files written and flushed, up to 8 at once; JSON, pages and listings parsed), no index: ${secs(keeping.wallMs)} = ${(keeping.wallMs / bare.wallMs).toFixed(2)}x the bare loop; the crawl = ${(first.wallMs / keeping.wallMs).toFixed(2)}x it`);
@@ -190,13 +191,11 @@ async function wallTimeWithLatency(): Promise<void> {
     const { runEnv, dispose } = await ownDatabase(`latency_${latencyMs}`);
     try {
       await withTempArchive(`latency-${latencyMs}`, async (archive) => {
-        const cpuAtStart = await readCpu(sim, archive.config.databaseUrl);
         const crawl = await timedCrawl(archive, sim, false);
-        const cpuOfCrawl = describeCpu('the crawl', cpuAtStart, await readCpu(sim, archive.config.databaseUrl));
         const log = await sim.log();
         const bare = await bareFetchLoop(sim.url, log);
         out(`site answering after ${latencyMs} ms: crawl + store without extraction ${secs(crawl.wallMs)} (${log.length} requests), bare fetch loop ${secs(bare.wallMs)}: ${(crawl.wallMs / bare.wallMs).toFixed(2)}x (goal ≤ 1.5x); load ${load()}`);
-        out(cpuOfCrawl);
+        out(crawl.cpu);
       }, runEnv);
     } finally {
       await dispose();

@@ -215,8 +215,8 @@ function createArchive(
 
   const lockOriginals = async (use: OriginalsUse): Promise<ReleaseLock | null> => {
     if (handle.pool) return tryAdvisoryLock(handle.pool, ORIGINALS_LOCK_KEY, use === 'write');
-    const other = use === 'write' ? 'remove' : 'write';
-    if (originalsHeld[other] > 0 || (use === 'remove' && originalsHeld.remove > 0)) return null;
+    const busy = use === 'write' ? originalsHeld.remove > 0 : originalsHeld.write + originalsHeld.remove > 0;
+    if (busy) return null;
     originalsHeld[use]++;
     let released = false;
     return async () => {
