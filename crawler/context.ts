@@ -26,6 +26,10 @@ export interface RunCounters {
   /** Attachments the site was still masking, put back in the frontier for later in the run. */
   maskingRequeued: number;
   errors: number;
+  /** Items given up on after their last attempt: what this run could not archive. */
+  failedItems: number;
+  /** `--recent` listings that reached their last page before the previous run's watermark: a gap in what was seen. */
+  listingsCutShort: number;
   /**
    * The newest event time any listing showed, in the site's own clock (epoch ms): the next `--recent`
    * run pages back to here, minus a margin, whatever this machine's clock says.
@@ -51,6 +55,8 @@ export function emptyCounters(): RunCounters {
     removedRequests: 0,
     maskingRequeued: 0,
     errors: 0,
+    failedItems: 0,
+    listingsCutShort: 0,
     newestListedMs: 0,
   };
 }

@@ -56,6 +56,12 @@ export async function crawlListing(ctx: RunContext, url: string, scan: ListingSc
   const more = listing.nextPage !== undefined || listing.items.length >= 25;
   if (more && scan.page < LISTING_PAGE_CAP && listing.items.length > 0) {
     await ctx.archive.frontier.add(ctx.runId, [listingItem(ctx.urls, { ...scan, page: scan.page + 1 })]);
+  } else if (more && scan.scan === 'recent' && scan.cutoff !== null) {
+    ctx.counters.listingsCutShort++;
+    ctx.log.warn(
+      { url: response.url, cutoff: scan.cutoff },
+      `the newest-first listing ends at page ${LISTING_PAGE_CAP} before the last run's mark: threads changed in between may be missed; this run will not be a mark for the next --recent, and \`crawl --all\` covers the gap`,
+    );
   }
 }
 

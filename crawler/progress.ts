@@ -66,7 +66,8 @@ export function formatSummary(summary: CrawlSummary): string {
     `  threads:  ${c.newRequests} new, ${c.changedRequests} changed, ${c.unchangedRequests} unchanged, ${c.renamedRequests} renamed, ${c.removedRequests} removed`,
     `  stored:   ${c.attachments} attachment downloads (${mib(c.attachmentBytes)})${c.maskingRequeued ? `, ${c.maskingRequeued} waited for masking` : ''}`,
   ];
-  if (c.errors) lines.push(`  errors:   ${c.errors} (see the log)`);
+  if (c.errors) lines.push(`  errors:   ${c.errors} (see the log)${c.failedItems ? `; ${c.failedItems} items given up on` : ''}`);
+  if (c.listingsCutShort) lines.push('  gap:      the newest-first listing ended before the last run\'s mark (see the log)');
   if (summary.extraction) lines.push(`  text:     ${summary.extraction.completed} documents extracted, ${summary.extraction.failed} failed`);
   if (summary.error) lines.push(`  stopped:  ${summary.error}`);
   return lines.join('\n');

@@ -51,6 +51,8 @@ export interface CrawlOptions {
    * request at a time at the rate limit, robots.txt checked.
    */
   workers?: number;
+  /** How long an item that failed waits before its next attempt in the run (default 10 s; tests shorten it). */
+  itemRetryMs?: number;
   /** Fetcher tuning beyond rate and budget (tests shorten backoff). */
   fetcher?: Pick<PoliteFetcherOptions, 'backoff' | 'maxAttempts' | 'timeoutMs' | 'maxRetryAfterMs'>;
 }
@@ -108,11 +110,22 @@ function combine(base: Partial<RunCounters>, ours: RunCounters, fetcher: PoliteF
   return total;
 }
 
+/**
+ * Where `--recent` pages back to: the newest listed time of the last run that saw everything since its own
+ * predecessor's mark. A run that gave up on an item, or whose listing ran out before that mark, is no mark: the
+ * next run would never list again what it missed, so it pages back to the older one instead.
+ */
 async function recentCutoff(archive: Archive, siteId: number, marginMs: number): Promise<Date | null> {
-  const last = (await archive.runs.list(500)).find((run) => run.outcome === 'ok' && run.siteId === siteId && coversEverything(run.scope));
-  if (!last) return null;
-  const mark = last.counters['newestListedMs'] || last.startedAt.getTime();
-  return new Date(mark - marginMs);
+  const last = (await archive.runs.list(500)).find(
+    (run) =>
+      run.outcome === 'ok' &&
+      run.siteId === siteId &&
+      coversEverything(run.scope) &&
+      !run.counters['failedItems'] &&
+      !run.counters['listingsCutShort'] &&
+      Boolean(run.counters['newestListedMs']),
+  );
+  return last ? new Date(last.counters['newestListedMs']! - marginMs) : null;
 }
 
 /** The stored scope of a run: the crawl scope plus the site, compared as JSON to decide on resuming. */
@@ -374,8 +387,13 @@ async function drain(ctx: RunContext, base: Partial<RunCounters>, options: Crawl
       const message = error instanceof Error ? error.message : String(error);
       const final = error instanceof RobotsDisallowedError || error instanceof MaskingNeverReadyError || row.attempts >= ITEM_MAX_ATTEMPTS;
       ctx.log.warn({ url: row.url, kind: row.kind, attempt: row.attempts, err: message }, final ? 'giving up on this item' : 'will try this item again later in the run');
-      if (final) await archive.frontier.failed(row.id, message);
-      else await archive.frontier.retryLater(row.id, new Date(Date.now() + ITEM_RETRY_MS), message);
+      if (!final) {
+        await archive.frontier.retryLater(row.id, new Date(Date.now() + (options.itemRetryMs ?? ITEM_RETRY_MS)), message);
+        return;
+      }
+      // What robots.txt forbids is left out by the site's wish, every run alike: not a gap in this run.
+      if (!(error instanceof RobotsDisallowedError)) ctx.counters.failedItems++;
+      await archive.frontier.failed(row.id, message);
     }
   };
 

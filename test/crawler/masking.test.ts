@@ -31,6 +31,8 @@ describe('attachments the site never finishes masking', () => {
 
     const threadsWithNeverReady = new Set(neverReady.map((path) => path.split('/')[2]!));
     expect(summary.counters.errors).toBe(threadsWithNeverReady.size);
+    // Given up on: this run is no mark for the next --recent (test/crawler/watermark.test.ts).
+    expect(summary.counters.failedItems).toBe(threadsWithNeverReady.size);
     for (const slug of threadsWithNeverReady) {
       const stored = await test.archive.getRequest(slug);
       expect(stored, slug).not.toBeNull();
