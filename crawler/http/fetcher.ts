@@ -15,6 +15,7 @@ import {
   MaskingPendingError,
   OffSiteUrlError,
   RetryAfterTooLongError,
+  SiteDownError,
 } from './errors.js';
 import { buildUserAgent, packageVersion } from './identity.js';
 import { RequestPacer } from './pacing.js';
@@ -37,6 +38,9 @@ const DEFAULT_TIMEOUT_MS = 30_000;
 const DEFAULT_BACKOFF_BASE_MS = 1_000;
 const DEFAULT_BACKOFF_MAX_MS = 60_000;
 const DEFAULT_MAX_RETRY_AFTER_MS = 60 * 60 * 1000;
+const DEFAULT_MAX_CONSECUTIVE_FAILURES = 10;
+const DEFAULT_ATTEMPT_BASE_MS = 10 * 60 * 1000;
+const DEFAULT_ATTEMPT_PER_MIB_MS = 2_000;
 const MAX_REDIRECTS = 10;
 const ROBOTS_MAX_REDIRECTS = 5; // RFC 9309 §2.3.1.2
 const SNIFF_BYTES = 256 * 1024;
@@ -55,13 +59,25 @@ export interface PoliteFetcherOptions {
   /** Per-run budget counting every request made, robots.txt, retries and redirect hops included. */
   maxRequests?: number;
   maxAttempts?: number;
-  /** Per attempt: wait for headers, and longest silence while the body streams. */
+  /** Per attempt: wait for headers, and longest silence while the body streams (`attemptTimeLimit` bounds the whole). */
   timeoutMs?: number;
+  /**
+   * Longest one attempt may take, body included, however steadily its bytes trickle in: `baseMs` (default 10 min)
+   * plus `perMiBMs` (default 2 s) for each MiB received so far. Only bytes that arrive earn time, so a body dripping a
+   * byte at a time is cut after about `baseMs`, while a 1 GiB attachment coming at 0.4 MiB/s (about 3 Mbit/s) or
+   * faster is never cut. A cut attempt fails as a timeout, and is retried like one.
+   */
+  attemptTimeLimit?: { baseMs?: number; perMiBMs?: number };
   /** Overrides both defaults: 2 GiB for downloads, 20 MiB for buffered pages. */
   maxBodyBytes?: number;
   backoff?: { baseMs?: number; maxMs?: number };
   /** Longest Retry-After we sit out within a run (default 1 h); longer ones stop with RetryAfterTooLongError. */
   maxRetryAfterMs?: number;
+  /**
+   * Failed attempts in a row (5xx, resets, timeouts), whatever their URLs, after which the site is taken to be down
+   * and SiteDownError stops the run (default 10). Any other answer starts the count again.
+   */
+  maxConsecutiveFailures?: number;
   logger?: Logger;
   onResponse?: (record: ResponseRecord) => void | Promise<void>;
   onRetry?: (event: RetryEvent) => void;
@@ -84,6 +100,7 @@ export interface RetryEvent {
   attempt: number;
   reason: RetryReason;
   status?: number;
+  /** The Retry-After; or the backoff, which comes on top of the rate interval. */
   waitMs: number;
   retryAfter?: string;
 }
@@ -210,9 +227,12 @@ export class PoliteFetcher {
   readonly #backoffBaseMs: number;
   readonly #backoffMaxMs: number;
   readonly #maxRetryAfterMs: number;
+  readonly #maxConsecutiveFailures: number;
+  readonly #attemptTimeLimit: { baseMs: number; perMiBMs: number };
   readonly #abort = new AbortController();
   readonly #stats: FetchStats = { requests: 0, retries: 0, notModified: 0, bytes: 0, byStatus: {} };
   #robots: Promise<RobotsRules> | undefined;
+  #failuresInARow = 0;
 
   constructor(options: PoliteFetcherOptions) {
     this.#site = new URL(options.baseUrl);
@@ -228,6 +248,11 @@ export class PoliteFetcher {
     this.#backoffBaseMs = options.backoff?.baseMs ?? DEFAULT_BACKOFF_BASE_MS;
     this.#backoffMaxMs = options.backoff?.maxMs ?? DEFAULT_BACKOFF_MAX_MS;
     this.#maxRetryAfterMs = options.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS;
+    this.#maxConsecutiveFailures = Math.max(1, options.maxConsecutiveFailures ?? DEFAULT_MAX_CONSECUTIVE_FAILURES);
+    this.#attemptTimeLimit = {
+      baseMs: options.attemptTimeLimit?.baseMs ?? DEFAULT_ATTEMPT_BASE_MS,
+      perMiBMs: options.attemptTimeLimit?.perMiBMs ?? DEFAULT_ATTEMPT_PER_MIB_MS,
+    };
     this.#logger = options.logger ?? pino({ level: 'silent' });
     // Every waiting caller listens for close(); hundreds waiting is normal, not a leak.
     setMaxListeners(0, this.#abort.signal);
@@ -412,10 +437,14 @@ export class PoliteFetcher {
         const exchange = await this.#pacer.run(() => this.#exchange(url, requestHeaders, target), attempt > 1 ? 1 : 0);
         const challenge = detectChallenge(exchange.status, exchange.headers, exchange.body);
         if (challenge) throw new ChallengeError(url.href, exchange.status, challenge);
-        if (!isRetryableStatus(exchange.status)) return exchange;
+        if (!isRetryableStatus(exchange.status)) {
+          this.#failuresInARow = 0;
+          return exchange;
+        }
         retry = { reason: 'status', status: exchange.status };
         const retryAfter = exchange.headers['retry-after'];
-        const retryAfterMs = exchange.status === 429 || exchange.status === 503 ? parseRetryAfter(retryAfter, Date.now()) : undefined;
+        const retryAfterMs =
+          exchange.status === 429 || exchange.status === 503 ? parseRetryAfter(retryAfter, exchange.headers.date, Date.now()) : undefined;
         if (retryAfterMs !== undefined && retryAfter !== undefined) {
           if (retryAfterMs > this.#maxRetryAfterMs) {
             throw new RetryAfterTooLongError(url.href, exchange.status, retryAfterMs, this.#maxRetryAfterMs);
@@ -427,26 +456,53 @@ export class PoliteFetcher {
         retry = { reason: error.reason };
         failure = error.cause;
       }
+      const waitMs = retry.waitMs ?? backoffDelay(attempt, this.#backoffBaseMs, this.#backoffMaxMs);
+      // The whole site is held back, not only this URL (one connection, one site, one mood), and also when this URL
+      // gives up below: the next one must not reach the site before its wait is over.
+      if (retry.reason === 'retry-after') this.#pacer.holdFor(waitMs);
+      else this.#pacer.backOff(waitMs);
+
+      const what = retry.status !== undefined ? `HTTP ${retry.status}` : `${retry.reason} (${failure instanceof Error ? failure.message : String(failure)})`;
+      // A 429 is a site that is up, asking us to slow down.
+      this.#failuresInARow = retry.status === 429 ? 0 : this.#failuresInARow + 1;
+      if (this.#failuresInARow >= this.#maxConsecutiveFailures) {
+        throw new SiteDownError(url.href, this.#failuresInARow, what, retry.status, this.#maxRetryAfterMs, { cause: failure });
+      }
       if (attempt >= this.#maxAttempts) {
-        const what = retry.status !== undefined ? `HTTP ${retry.status}` : `${retry.reason} (${failure instanceof Error ? failure.message : String(failure)})`;
         throw new FetchFailedError(url.href, `gave up on ${url.href} after ${attempt} attempts: ${what}`, retry.status, { cause: failure });
       }
-      const waitMs = retry.waitMs ?? backoffDelay(attempt, this.#backoffBaseMs, this.#backoffMaxMs);
       const event: RetryEvent = { url: url.href, attempt, waitMs, ...retry };
       this.#stats.retries++;
       if (retry.reason === 'retry-after') {
         this.#logger.info(event, `honouring Retry-After: ${Math.round(waitMs / 1000)} s for ${url.href}`);
       } else {
-        this.#logger.warn(event, `retrying ${url.href} in ${waitMs} ms after ${retry.status !== undefined ? `HTTP ${retry.status}` : retry.reason}`);
+        this.#logger.warn(event, `retrying ${url.href} in ${Math.round(this.#pacer.intervalMs) + waitMs} ms after ${what}`);
       }
       this.#options.onRetry?.(event);
-      // The whole site is held back, not only this URL: one connection, one site, one mood.
-      this.#pacer.holdFor(waitMs);
     }
   }
 
-  /** One HTTP request, body included. Runs inside the pacer, so nothing else is on the wire meanwhile. */
+  /** One HTTP request, body included, within its time limit. Runs inside the pacer, so nothing else is on the wire meanwhile. */
   async #exchange(url: URL, requestHeaders: Record<string, string>, target: BodyTarget): Promise<Exchange> {
+    const progress = { bytes: 0 };
+    const deadline = new AttemptDeadline(this.#attemptTimeLimit, progress, this.#abort.signal);
+    try {
+      return await this.#attempt(url, requestHeaders, target, progress, deadline.signal);
+    } catch (error) {
+      // Whatever the abort surfaced as (undici's abort error, a stream error), the attempt ran out of time.
+      throw deadline.expired ? new RetryableFailure('timeout', deadline.signal.reason) : error;
+    } finally {
+      deadline.end();
+    }
+  }
+
+  async #attempt(
+    url: URL,
+    requestHeaders: Record<string, string>,
+    target: BodyTarget,
+    progress: { bytes: number },
+    signal: AbortSignal,
+  ): Promise<Exchange> {
     const { maxRequests } = this.#options;
     if (maxRequests !== undefined && this.#stats.requests >= maxRequests) throw new BudgetExhaustedError(maxRequests, url.href);
     this.#stats.requests++;
@@ -460,7 +516,7 @@ export class PoliteFetcher {
         headers: requestHeaders,
         headersTimeout: this.#timeoutMs,
         bodyTimeout: this.#timeoutMs,
-        signal: this.#abort.signal,
+        signal,
       });
     } catch (error) {
       const reason = classifyTransportError(error, false);
@@ -469,7 +525,6 @@ export class PoliteFetcher {
     this.#pacer.answered();
     const status = response.statusCode;
     const headers = flattenHeaders(response.headers);
-    const progress = { bytes: 0 };
     const record = async (): Promise<void> => {
       this.#stats.bytes += progress.bytes;
       this.#stats.byStatus[status] = (this.#stats.byStatus[status] ?? 0) + 1;
@@ -522,6 +577,53 @@ export class PoliteFetcher {
     } finally {
       await handle.close();
     }
+  }
+}
+
+/**
+ * Aborts `signal` when the fetcher closes, or when the attempt has run longer than `limit` allows for the bytes it has
+ * received so far. That allowance grows as bytes arrive, so the timer checks again when it fires rather than abort.
+ */
+class AttemptDeadline {
+  readonly #controller = new AbortController();
+  readonly #closing: AbortSignal;
+  readonly #forwardClose: () => void;
+  #timer: NodeJS.Timeout | undefined;
+  #expired = false;
+
+  constructor(limit: { baseMs: number; perMiBMs: number }, progress: { bytes: number }, closing: AbortSignal) {
+    this.#closing = closing;
+    this.#forwardClose = () => this.#controller.abort(closing.reason);
+    // Not AbortSignal.any: in Node 20 every signal it makes stays referenced by the long-lived `closing` one.
+    if (closing.aborted) this.#forwardClose();
+    else closing.addEventListener('abort', this.#forwardClose, { once: true });
+    const startedMs = performance.now();
+    const check = (): void => {
+      const allowedMs = limit.baseMs + (progress.bytes / MiB) * limit.perMiBMs;
+      const remainingMs = startedMs + allowedMs - performance.now();
+      if (remainingMs > 0) {
+        this.#timer = setTimeout(check, Math.ceil(remainingMs));
+        return;
+      }
+      this.#expired = true;
+      const seconds = Number((allowedMs / 1000).toFixed(1));
+      this.#controller.abort(new Error(`the attempt took longer than the ${seconds} s allowed for it, with ${progress.bytes} bytes received`));
+    };
+    check();
+  }
+
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  /** The attempt ran out of time (rather than the fetcher closing). */
+  get expired(): boolean {
+    return this.#expired;
+  }
+
+  end(): void {
+    clearTimeout(this.#timer);
+    this.#closing.removeEventListener('abort', this.#forwardClose);
   }
 }
 

@@ -49,9 +49,17 @@ export class RequestPacer {
     this.#holdUntil(this.#lastAnsweredMs + this.#intervalMs);
   }
 
-  /** No request starts within `waitMs` from now (Retry-After, backoff); the interval still applies too. */
+  /** No request starts within `waitMs` from now (Retry-After); the interval still applies too. */
   holdFor(waitMs: number): void {
     this.#holdUntil(performance.now() + waitMs);
+  }
+
+  /**
+   * After a failure: no request starts until one interval plus `extraMs` after the last answer. Added to the interval,
+   * not overlapping it, or a backoff shorter than the interval would slow nothing down.
+   */
+  backOff(extraMs: number): void {
+    this.#holdUntil((this.#lastAnsweredMs ?? performance.now()) + this.#intervalMs + extraMs);
   }
 
   /** Only ever slows down (a Crawl-delay larger than the configured rate). */
