@@ -1,8 +1,8 @@
-export { runCrawl, assertContactFor, RunInProgressError, DEFAULT_CRAWL_WORKERS, type CrawlOptions, type CrawlProgress, type CrawlSummary, type RunOutcome } from './run.js';
+export { runCrawl, assertContactFor, RunInProgressError, SiteBlockedError, DEFAULT_CRAWL_WORKERS, type CrawlOptions, type CrawlProgress, type CrawlSummary, type RunOutcome } from './run.js';
 export { normalizeScope, describeScope, CrawlScopeError, type CrawlScope, type ScopeInput } from './scope.js';
 export type { RunCounters } from './context.js';
 export { runExtractionWorker, toCompletion, type WorkerOptions, type WorkerSummary, type JobOutcome } from './extraction.js';
-export { startSchedule, ScheduleError, type Schedule, type ScheduleOptions } from './schedule.js';
+export { startSchedule, ScheduleError, ScheduleHaltError, type Schedule, type ScheduleOptions } from './schedule.js';
 export { createCrawlReporter, formatSummary, type CrawlReporter } from './progress.js';
 export { parseRequestRef, type RequestRef } from './urls.js';
 export {

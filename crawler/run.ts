@@ -51,6 +51,11 @@ export interface CrawlOptions {
    * request at a time at the rate limit, robots.txt checked.
    */
   workers?: number;
+  /**
+   * Refuse to start when this site's last run was stopped by a challenge or a block (scheduled runs): only a person
+   * who has asked the site should try again, by starting a crawl by hand.
+   */
+  refuseAfterBlock?: boolean;
   /** How long an item that failed waits before its next attempt in the run (default 10 s; tests shorten it). */
   itemRetryMs?: number;
   /** Fetcher tuning beyond rate and budget (tests shorten backoff). */
@@ -75,6 +80,17 @@ export interface CrawlSummary {
   startedAt: Date;
   endedAt: Date;
   extraction: WorkerSummary | null;
+}
+
+/** The site's last run was stopped by a challenge or a block, and this run was told not to start after one. */
+export class SiteBlockedError extends Error {
+  override name = 'SiteBlockedError';
+  constructor(readonly run: RunRow) {
+    super(
+      `run ${run.id} was stopped by the site${run.endedAt ? ` at ${run.endedAt.toISOString()}` : ''} (${run.error ?? 'no message'}); ` +
+        'a scheduled run does not start after that: once the site has agreed to the crawl, run the crawl once by hand',
+    );
+  }
 }
 
 /** Another crawl holds this archive's run lock. */
@@ -177,6 +193,10 @@ export async function runCrawl(archive: Archive, options: CrawlOptions): Promise
   try {
     const urls = new SiteUrls(options.site);
     const siteId = await archive.ensureSite(urls.origin);
+    if (options.refuseAfterBlock) {
+      const last = (await archive.runs.list(50)).find((run) => run.siteId === siteId && run.outcome !== 'running');
+      if (last?.outcome === 'stopped') throw new SiteBlockedError(last);
+    }
     const wanted = storedScope(urls.origin, siteId, scope);
     const { runId, resumed, base, startedAt } = await openRun(archive, wanted, log);
     const ctx: RunContext = {

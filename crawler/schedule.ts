@@ -5,12 +5,17 @@ export class ScheduleError extends Error {
   override name = 'ScheduleError';
 }
 
+/** Thrown by a run to end the schedule: starting the next run on time would only repeat what stopped this one. */
+export class ScheduleHaltError extends Error {
+  override name = 'ScheduleHaltError';
+}
+
 export interface ScheduleOptions {
   /** Five fields (minute hour day month weekday), or six with seconds first. */
   cron: string;
   timezone?: string;
   log: Logger;
-  /** One run; errors are logged and the schedule goes on. */
+  /** One run; errors are logged and the schedule goes on, except a ScheduleHaltError, which ends it. */
   runOnce: () => Promise<void>;
 }
 
@@ -18,12 +23,16 @@ export interface Schedule {
   nextRun(): Date | null;
   /** Stops starting runs; resolves once a run in progress has ended. */
   stop(): Promise<void>;
+  /** Resolves with the reason once a run has ended the schedule with a ScheduleHaltError. */
+  halted: Promise<string>;
 }
 
 /** Starts a run on each tick of the cron expression, never two at once: a tick during a run is skipped. */
 export function startSchedule(opts: ScheduleOptions): Schedule {
   let current: Promise<void> | null = null;
   let job: Cron;
+  let halt!: (reason: string) => void;
+  const halted = new Promise<string>((resolve) => (halt = resolve));
   try {
     job = new Cron(
       opts.cron,
@@ -34,10 +43,17 @@ export function startSchedule(opts: ScheduleOptions): Schedule {
       async () => {
         opts.log.info('scheduled run starting');
         current = opts.runOnce().catch((error: unknown) => {
+          if (error instanceof ScheduleHaltError) {
+            job.stop();
+            opts.log.error({ err: error.message }, 'schedule stopped: no further runs will start');
+            halt(error.message);
+            return;
+          }
           opts.log.error({ err: error instanceof Error ? error.message : String(error) }, 'scheduled run failed');
         });
         await current;
         current = null;
+        if (job.isStopped()) return;
         const next = job.nextRun();
         opts.log.info({ next: next?.toISOString() }, 'scheduled run ended');
       },
@@ -47,6 +63,7 @@ export function startSchedule(opts: ScheduleOptions): Schedule {
   }
   opts.log.info({ cron: opts.cron, next: job.nextRun()?.toISOString() }, 'schedule started');
   return {
+    halted,
     nextRun: () => job.nextRun(),
     stop: async () => {
       job.stop();

@@ -76,7 +76,7 @@ export async function scopeOf(flags: CrawlFlags): Promise<CrawlScope> {
 export async function crawlOnce(
   globals: GlobalOptions,
   flags: CrawlFlags,
-  io: { log: Logger; onProgress?: CrawlOptions['onProgress']; signal?: AbortSignal },
+  io: { log: Logger; onProgress?: CrawlOptions['onProgress']; signal?: AbortSignal; refuseAfterBlock?: boolean },
 ): Promise<CrawlSummary> {
   const scope = await scopeOf(flags);
   const { assertContactFor, ContactRequiredError, runCrawl, Snapshotter } = await import('../../crawler/index.js');
@@ -96,6 +96,7 @@ export async function crawlOnce(
         log: io.log,
         ...(io.onProgress ? { onProgress: io.onProgress } : {}),
         ...(io.signal ? { signal: io.signal } : {}),
+        ...(io.refuseAfterBlock ? { refuseAfterBlock: true } : {}),
       }),
     );
   } catch (error) {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { globalsOf } from '../context.js';
-import { UsageError } from '../errors.js';
+import { CliError, UsageError } from '../errors.js';
 import { abortOnSignals, addCrawlOptions, crawlOnce, scopeOf, type CrawlFlags } from './crawl.js';
 
 export function registerSchedule(program: Command): void {
@@ -12,7 +12,7 @@ export function registerSchedule(program: Command): void {
       .option('--timezone <tz>', 'time zone of the cron expression (default: this machine\'s)'),
   ).action(async (flags: CrawlFlags & { cron: string; timezone?: string }, command: Command) => {
     const globals = globalsOf(command);
-    const { createCrawlReporter, formatSummary, ScheduleError, startSchedule } = await import('../../crawler/index.js');
+    const { createCrawlReporter, formatSummary, ScheduleError, ScheduleHaltError, SiteBlockedError, startSchedule } = await import('../../crawler/index.js');
     const { log } = createCrawlReporter({ tty: false, verbose: globals.verbose ?? false });
     await scopeOf(flags);
     const signals = abortOnSignals();
@@ -23,8 +23,13 @@ export function registerSchedule(program: Command): void {
         ...(flags.timezone ? { timezone: flags.timezone } : {}),
         log,
         runOnce: async () => {
-          const summary = await crawlOnce(globals, flags, { log, signal: signals.signal });
+          const summary = await crawlOnce(globals, flags, { log, signal: signals.signal, refuseAfterBlock: true }).catch((error: unknown) => {
+            // A restarted schedule (a container's restart policy) must not ask the site again either.
+            throw error instanceof SiteBlockedError ? new ScheduleHaltError(error.message) : error;
+          });
           log.info({ runId: summary.runId, outcome: summary.outcome }, formatSummary(summary));
+          // A challenge or a block: the site asked us to stop, and tomorrow's run would only ask again.
+          if (summary.outcome === 'stopped') throw new ScheduleHaltError(summary.error ?? `run ${summary.runId} was stopped by the site`);
         },
       });
     } catch (error) {
@@ -32,9 +37,11 @@ export function registerSchedule(program: Command): void {
       if (error instanceof ScheduleError) throw new UsageError(error.message);
       throw error;
     }
-    await new Promise<void>((resolve) => signals.signal.addEventListener('abort', () => resolve(), { once: true }));
-    log.info('stopping: waiting for a run in progress to end');
+    const aborted = new Promise<null>((resolve) => signals.signal.addEventListener('abort', () => resolve(null), { once: true }));
+    const haltedBy = await Promise.race([aborted, schedule.halted]);
+    if (haltedBy === null) log.info('stopping: waiting for a run in progress to end');
     await schedule.stop();
     signals.dispose();
+    if (haltedBy !== null) throw new CliError(`schedule stopped: ${haltedBy}; start it again once the site has agreed to the crawl`);
   });
 }
