@@ -9,6 +9,7 @@ import {
   ChallengeError,
   PoliteFetcher,
   RetryAfterTooLongError,
+  SiteDownError,
   RobotsDisallowedError,
   type PoliteFetcherOptions,
 } from './http/index.js';
@@ -59,7 +60,7 @@ export interface CrawlOptions {
   /** How long an item that failed waits before its next attempt in the run (default 10 s; tests shorten it). */
   itemRetryMs?: number;
   /** Fetcher tuning beyond rate and budget (tests shorten backoff). */
-  fetcher?: Pick<PoliteFetcherOptions, 'backoff' | 'maxAttempts' | 'timeoutMs' | 'maxRetryAfterMs'>;
+  fetcher?: Pick<PoliteFetcherOptions, 'backoff' | 'maxAttempts' | 'timeoutMs' | 'maxRetryAfterMs' | 'maxConsecutiveFailures' | 'attemptTimeLimit'>;
 }
 
 export interface CrawlProgress {
@@ -386,7 +387,7 @@ async function drain(ctx: RunContext, base: Partial<RunCounters>, options: Crawl
         done++;
       }
     } catch (error) {
-      if (error instanceof ChallengeError || error instanceof BudgetExhaustedError || error instanceof RetryAfterTooLongError) {
+      if (error instanceof ChallengeError || error instanceof BudgetExhaustedError || error instanceof RetryAfterTooLongError || error instanceof SiteDownError) {
         const closing = halt(
           error instanceof ChallengeError
             ? { outcome: 'stopped', error: error.message }

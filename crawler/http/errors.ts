@@ -49,40 +49,33 @@ export class FetchFailedError extends HttpFetchError {
 
 /** The site asked us to wait longer than we are willing to sit idle: the run should stop, not hang. */
 export class RetryAfterTooLongError extends FetchFailedError {
-  constructor(
-    url: string,
-    status: number | undefined,
-    readonly retryAfterMs: number,
-    readonly capMs: number,
-    message = `the site asked us to wait ${Math.round(retryAfterMs / 1000)} s (Retry-After on HTTP ${status} for ${url}), ` +
-      `more than the ${Math.round(capMs / 1000)} s we wait within a run; stopping, try again later`,
-    options?: { cause?: unknown },
-  ) {
-    super(url, message, status, options);
+  constructor(url: string, status: number, readonly retryAfterMs: number, readonly capMs: number) {
+    super(
+      url,
+      `the site asked us to wait ${Math.round(retryAfterMs / 1000)} s (Retry-After on HTTP ${status} for ${url}), ` +
+        `more than the ${Math.round(capMs / 1000)} s we wait within a run; stopping, try again later`,
+      status,
+    );
   }
 }
 
 /**
  * Attempt after attempt failed (5xx, resets, timeouts), whatever the URL: the site looks down, and knocking on would
- * only add to its trouble. It is a RetryAfterTooLongError because it means the same to a run, and crawler/run.ts stops
- * a run (to be resumed by the next crawl) on that class: the site, by failing, asks for a wait of unknown length.
+ * only add to its trouble. A run stops on it, to be resumed by the next crawl.
  */
-export class SiteDownError extends RetryAfterTooLongError {
+export class SiteDownError extends FetchFailedError {
   constructor(
     url: string,
     readonly consecutiveFailures: number,
     lastFailure: string,
     status: number | undefined,
-    capMs: number,
     options?: { cause?: unknown },
   ) {
     super(
       url,
-      status,
-      Number.POSITIVE_INFINITY,
-      capMs,
       `the site appears to be down: ${consecutiveFailures} attempts in a row failed (the last: ${lastFailure} for ${url}); ` +
         'stopping rather than add to its load, try again once it is back',
+      status,
       options,
     );
   }

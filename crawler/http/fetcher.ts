@@ -466,7 +466,7 @@ export class PoliteFetcher {
       // A 429 is a site that is up, asking us to slow down.
       this.#failuresInARow = retry.status === 429 ? 0 : this.#failuresInARow + 1;
       if (this.#failuresInARow >= this.#maxConsecutiveFailures) {
-        throw new SiteDownError(url.href, this.#failuresInARow, what, retry.status, this.#maxRetryAfterMs, { cause: failure });
+        throw new SiteDownError(url.href, this.#failuresInARow, what, retry.status, { cause: failure });
       }
       if (attempt >= this.#maxAttempts) {
         throw new FetchFailedError(url.href, `gave up on ${url.href} after ${attempt} attempts: ${what}`, retry.status, { cause: failure });

@@ -19,6 +19,7 @@ export {
   BudgetExhaustedError,
   FetchFailedError,
   RetryAfterTooLongError,
+  SiteDownError,
   ContactRequiredError,
   BodyTooLargeError,
   MaskingPendingError,
