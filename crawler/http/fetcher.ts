@@ -33,6 +33,7 @@ const MiB = 1024 * 1024;
 const DEFAULT_PAGE_LIMIT_BYTES = 20 * MiB;
 const DEFAULT_DOWNLOAD_LIMIT_BYTES = 2 * 1024 * MiB;
 const DEFAULT_RATE_PER_SECOND = 0.5;
+const ROBOTS_MAX_AGE_MS = 24 * 60 * 60 * 1000;
 const DEFAULT_MAX_ATTEMPTS = 5;
 const DEFAULT_TIMEOUT_MS = 30_000;
 const DEFAULT_BACKOFF_BASE_MS = 1_000;
@@ -82,6 +83,8 @@ export interface PoliteFetcherOptions {
   onResponse?: (record: ResponseRecord) => void | Promise<void>;
   onRetry?: (event: RetryEvent) => void;
   robots?: boolean;
+  /** How long robots.txt's rules are kept before it is fetched again (default 24 h, RFC 9309 §2.4's limit). */
+  robotsMaxAgeMs?: number;
 }
 
 export interface ResponseRecord {
@@ -232,6 +235,7 @@ export class PoliteFetcher {
   readonly #abort = new AbortController();
   readonly #stats: FetchStats = { requests: 0, retries: 0, notModified: 0, bytes: 0, byStatus: {} };
   #robots: Promise<RobotsRules> | undefined;
+  #robotsAskedAt = 0;
   #failuresInARow = 0;
 
   constructor(options: PoliteFetcherOptions) {
@@ -358,8 +362,12 @@ export class PoliteFetcher {
     return headers;
   }
 
+  /** A crawl of the whole site can last days: the rules it follows are never more than a day old. */
   #rules(): Promise<RobotsRules> {
-    this.#robots ??= this.#loadRobots();
+    if (!this.#robots || performance.now() - this.#robotsAskedAt > (this.#options.robotsMaxAgeMs ?? ROBOTS_MAX_AGE_MS)) {
+      this.#robotsAskedAt = performance.now();
+      this.#robots = this.#loadRobots();
+    }
     return this.#robots;
   }
 
