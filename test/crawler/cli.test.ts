@@ -48,11 +48,25 @@ describe('crawl, schedule and runs on the command line', () => {
 
     const runs = await startCli([...target.args, '--json', 'runs'], target.env).done;
     expect(runs.code).toBe(0);
-    const listed = JSON.parse(runs.stdout) as { outcome: string; scope: { requests: string[] }; counters: { json: number } }[];
+    const listed = JSON.parse(runs.stdout) as { id: number; outcome: string; scope: { requests: string[] }; counters: { json: number }; startedAt: string; endedAt: string | null }[];
     expect(listed.length).toBeGreaterThanOrEqual(2);
     expect(listed.filter((run) => run.outcome === 'ok').length).toBeGreaterThanOrEqual(2);
     expect(listed.every((run) => run.scope.requests[0] === slug)).toBe(true);
     // SIGTERM may stop a third run inside its slow JSON fetch; every run that ended ok fetched it.
     expect(listed.filter((run) => run.outcome === 'ok').every((run) => run.counters.json >= 1)).toBe(true);
+
+    // The skipped tick shows in the archive too: each run ended before the next one started, none left running.
+    const spans = listed
+      .map((run) => ({ id: run.id, from: Date.parse(run.startedAt), to: run.endedAt === null ? Number.NaN : Date.parse(run.endedAt) }))
+      .sort((a, b) => a.from - b.from);
+    expect(spans.filter((span) => !(span.to >= span.from))).toEqual([]);
+    const overlapping = spans.slice(1).flatMap((span, i) => {
+      const previous = spans[i]!;
+      return span.from < previous.to ? [`run ${previous.id} until ${new Date(previous.to).toISOString()}, run ${span.id} from ${new Date(span.from).toISOString()}`] : [];
+    });
+    expect(overlapping).toEqual([]);
+    // And at the site: never a second connection open while a request came in.
+    expect(sim.log.length).toBeGreaterThanOrEqual(listed.length);
+    expect(Math.max(...sim.log.map((entry) => entry.concurrent))).toBe(1);
   });
 });

@@ -32,7 +32,7 @@ describe('a crawl through a flaky site', () => {
     });
     expect(summary.outcome).toBe('ok');
     expect(await differencesFromTruth(test.archive, sim.groundTruth())).toEqual([]);
-    expect(await integrityProblems(test.archive)).toEqual([]);
+    expect(await integrityProblems(test.archive, { log: sim.log, site: sim.url, runIds: [summary.runId] })).toEqual([]);
 
     const faulted = sim.log.filter((entry) => entry.fault);
     expect(new Set(faulted.map((entry) => entry.fault))).toEqual(new Set(['status500', 'status503', 'status429', 'reset', 'truncate']));
@@ -40,9 +40,13 @@ describe('a crawl through a flaky site', () => {
 
     const askedToWait = sim.log.flatMap((entry, i) => (entry.fault === 'status429' || entry.fault === 'status503' ? [i] : []));
     expect(askedToWait.length).toBeGreaterThan(0);
+    // Every such answer is followed by the retry of the same path, at least the Retry-After later, and by nothing sooner.
     for (const i of askedToWait) {
-      const next = sim.log[i + 1];
-      if (next) expect(next.time - sim.log[i]!.time).toBeGreaterThanOrEqual(retryAfterSeconds * 1000 - 1);
+      const asked = sim.log[i]!;
+      const retry = sim.log.slice(i + 1).find((entry) => entry.path === asked.path);
+      if (!retry) throw new Error(`${asked.path} answered ${asked.status} with Retry-After (log entry ${i} of ${sim.log.length}) was never asked for again`);
+      expect(retry.time - asked.time).toBeGreaterThanOrEqual(retryAfterSeconds * 1000 - 1);
+      expect(sim.log[i + 1]!.time - asked.time).toBeGreaterThanOrEqual(retryAfterSeconds * 1000 - 1);
     }
   });
 
@@ -58,6 +62,31 @@ describe('a crawl through a flaky site', () => {
     expect(result.stdout).toMatch(/: stopped in /);
     // It stopped at the first challenge: no second request.
     expect(sim.log.length).toBe(1);
+
+    const [run] = await target.inspect((archive) => archive.runs.list(1));
+    expect(run?.outcome).toBe('stopped');
+    expect(run?.error).toMatch(/bot challenge/);
+  });
+
+  it('stops at a WAF challenge met mid-crawl: its message, a non-zero exit, and no request after it', { timeout: 60_000 }, async () => {
+    const sim = await startSimulator({ requests: 20, seed: 2 });
+    const target = await openChildArchive();
+    cleanups.push(() => sim.close(), () => target.cleanup());
+    // robots.txt and the listings answer; the first thread's JSON meets the challenge.
+    sim.setFaults({ challenge: true, routes: /\.json$/ });
+
+    const result = await startCli([...target.args, '--site', sim.url, 'crawl', '--recent', '--rate', '50', '--no-extract'], target.env).done;
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^wdtk-archive: the site answered .*\.json with a bot challenge \(HTTP 403, cf-mitigated: challenge header\)/m);
+    expect(result.stdout).toMatch(/: stopped in /);
+
+    const challenged = sim.log.flatMap((entry, i) => (entry.fault === 'challenge' ? [i] : []));
+    expect(challenged).toHaveLength(1);
+    expect(sim.log[challenged[0]!]!.path).toMatch(/^\/request\/[^/]+\.json$/);
+    // Mid-crawl: robots.txt and at least one listing came first, all answered; the challenge is the last request.
+    expect(sim.log.slice(0, challenged[0]).map((entry) => entry.path.split('?')[0])).toEqual(expect.arrayContaining(['/robots.txt', '/list']));
+    expect(sim.log.slice(0, challenged[0]).filter((entry) => entry.status !== 200)).toEqual([]);
+    expect(challenged[0]).toBe(sim.log.length - 1);
 
     const [run] = await target.inspect((archive) => archive.runs.list(1));
     expect(run?.outcome).toBe('stopped');

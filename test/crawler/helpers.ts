@@ -1,23 +1,45 @@
-import robotsParserCjs from 'robots-parser';
 import { sql } from 'drizzle-orm';
 import { ROBOTS_TXT, type GroundTruth, type RequestLogEntry } from '../../fixtures/site/index.js';
 import type { Archive } from '../../storage/index.js';
 
-// robots-parser is CommonJS typed as an ES default export; at run time the import is the function itself.
-const robotsParser = robotsParserCjs as unknown as typeof robotsParserCjs.default;
-
 const squash = (text: string | null | undefined) => (text ?? '').replace(/\s+/g, ' ').trim();
+
+type Rows = Record<string, unknown>[];
+const rowsOf = async (archive: Archive, query: ReturnType<typeof sql>): Promise<Rows> =>
+  ((await archive.db.execute(query)) as unknown as { rows: Rows }).rows;
+
+export interface TruthOptions {
+  /**
+   * Remote ids of requests this test saw public in an earlier run and that are no longer public: only these may have a
+   * row that is not in the ground truth, and only marked removed.
+   */
+  oncePublic?: Iterable<number>;
+  /** Remote ids of attachments this test saw public in an earlier run and that are hidden now: only these may keep bytes. */
+  oncePublicAttachments?: Iterable<number>;
+}
 
 /**
  * Everything that differs between the archive and the simulator's ground truth, as readable lines:
  * requests (by remote id), their state, events, and attachments with sha256. Empty when they agree.
  */
-export async function differencesFromTruth(archive: Archive, truth: GroundTruth): Promise<string[]> {
+export async function differencesFromTruth(archive: Archive, truth: GroundTruth, options: TruthOptions = {}): Promise<string[]> {
   const problems: string[] = [];
-  const archived = new Map<number, string>();
-  for await (const row of archive.exportRows({})) if (row.kind === 'request') archived.set(row.remoteId, row.urlTitle);
   const expected = new Set(truth.requests.map((r) => r.id));
-  for (const id of archived.keys()) if (!expected.has(id)) problems.push(`request ${id} (${archived.get(id)}) is archived but not public`);
+  const oncePublic = new Set(options.oncePublic ?? []);
+  const oncePublicAttachments = new Set(options.oncePublicAttachments ?? []);
+  // The request rows themselves, removed ones included: a hidden or embargoed request must have no row at all, unless
+  // the test saw it public before (then it stays, marked removed).
+  const archived = new Map<number, string>();
+  for (const row of await rowsOf(archive, sql`select remote_id, url_title, removed_at from requests`)) {
+    const remoteId = Number(row['remote_id']);
+    const label = `request ${remoteId} (${String(row['url_title'])})`;
+    const removed = row['removed_at'] !== null;
+    if (expected.has(remoteId)) {
+      if (removed) problems.push(`${label} is public but archived as removed`);
+      archived.set(remoteId, String(row['url_title']));
+    } else if (!oncePublic.has(remoteId)) problems.push(`${label} is archived but was never public in this test`);
+    else if (!removed) problems.push(`${label} is no longer public but not marked removed`);
+  }
 
   for (const truthRequest of truth.requests) {
     const where = `request ${truthRequest.id} (${truthRequest.urlTitle})`;
@@ -49,13 +71,31 @@ export async function differencesFromTruth(archive: Archive, truth: GroundTruth)
         continue;
       }
       if (storedEvent.hidden !== event.hidden) problems.push(`${where}: ${event.kind} ${event.id} hidden=${storedEvent.hidden}`);
-      if (!event.hidden && squash(storedEvent.text) !== squash(event.text)) problems.push(`${where}: ${event.kind} ${event.id} text differs`);
-      if (event.kind !== 'incoming' || event.hidden) continue;
+      if (event.hidden) {
+        // The site shows a hidden message as a notice only: no text and no attachment may have been archived for it.
+        // (Every message hidden in these tests is hidden from the start; one hidden later would keep what was archived.)
+        if (squash(storedEvent.text) !== '') problems.push(`${where}: hidden ${event.kind} ${event.id} has text ${JSON.stringify(storedEvent.text)}`);
+        for (const a of storedEvent.attachments.filter((a) => a.sha256 !== null || a.size !== null)) {
+          problems.push(`${where}: hidden message ${event.id} has attachment part ${a.part} stored with sha256 ${a.sha256}`);
+        }
+        continue;
+      }
+      if (squash(storedEvent.text) !== squash(event.text)) problems.push(`${where}: ${event.kind} ${event.id} text differs`);
+      if (event.kind !== 'incoming') continue;
       const withheld = event.attachments.filter((a) => a.hidden).length;
       const storedWithheld = storedEvent.attachments.filter((a) => a.hidden).length;
       if (storedWithheld !== withheld) problems.push(`${where}: message ${event.id} has ${storedWithheld} withheld attachments, expected ${withheld}`);
       if (storedEvent.attachments.length !== event.attachments.length) {
         problems.push(`${where}: message ${event.id} has ${storedEvent.attachments.length} attachments, expected ${event.attachments.length}`);
+      }
+      for (const attachment of event.attachments.filter((a) => a.hidden)) {
+        const storedAttachment = storedEvent.attachments.find((a) => a.remoteId === attachment.id);
+        const label = `${where}: withheld attachment ${attachment.id} of message ${event.id}`;
+        if (!storedAttachment) problems.push(`${label} is not stored by its id`);
+        else if (!storedAttachment.hidden) problems.push(`${label} is stored as visible`);
+        else if (storedAttachment.sha256 !== null && !oncePublicAttachments.has(attachment.id)) {
+          problems.push(`${label} has bytes stored (sha256 ${storedAttachment.sha256}) though it was never public in this test`);
+        }
       }
       for (const attachment of event.attachments.filter((a) => !a.hidden)) {
         const storedAttachment = storedEvent.attachments.find((a) => a.part === attachment.part);
@@ -71,10 +111,72 @@ export async function differencesFromTruth(archive: Archive, truth: GroundTruth)
   return problems;
 }
 
-/** Log entries whose path robots.txt forbids to our user agent. */
-export function robotsViolations(log: RequestLogEntry[], base: string): string[] {
-  const robots = robotsParser(`${base}/robots.txt`, ROBOTS_TXT);
-  return log.filter((entry) => robots.isAllowed(`${base}${entry.path}`, entry.userAgent) === false).map((entry) => entry.path);
+interface RobotsRule {
+  allow: boolean;
+  /** As written in robots.txt, percent-encoding normalised. */
+  path: string;
+  matcher: RegExp;
+}
+
+/** %xx of an unreserved character decoded, every other %xx upper-cased, non-ASCII percent-encoded (RFC 9309 §2.2.2). */
+function normalisePercent(text: string): string {
+  return text
+    .replace(/[^\x00-\x7f]/gu, (c) => encodeURIComponent(c))
+    .replace(/%[0-9a-fA-F]{2}/g, (escape) => {
+      const c = String.fromCharCode(Number.parseInt(escape.slice(1), 16));
+      return /[A-Za-z0-9._~-]/.test(c) ? c : escape.toUpperCase();
+    });
+}
+
+/**
+ * The rules of `robotsTxt` that apply to `userAgent`, per RFC 9309 §2.2.1: the groups naming its product token
+ * (case-insensitively), merged; failing those, the groups for `*`. Written here from the RFC, not with any package.
+ */
+function robotsRulesFor(robotsTxt: string, userAgent: string): RobotsRule[] {
+  const token = (userAgent.split('/')[0] ?? '').trim().toLowerCase();
+  const groups: { agents: string[]; rules: RobotsRule[] }[] = [];
+  let current: { agents: string[]; rules: RobotsRule[] } | undefined;
+  for (const rawLine of robotsTxt.split(/\r\n|\r|\n/)) {
+    const line = rawLine.replace(/#.*$/, '').trim();
+    const colon = line.indexOf(':');
+    if (colon < 0) continue;
+    const key = line.slice(0, colon).trim().toLowerCase();
+    const value = line.slice(colon + 1).trim();
+    if (key === 'user-agent') {
+      if (!current || current.rules.length > 0) groups.push((current = { agents: [], rules: [] }));
+      current.agents.push(value.toLowerCase());
+    } else if ((key === 'allow' || key === 'disallow') && current) {
+      // An empty Disallow forbids nothing; a rule is marked so that a following user-agent line starts a new group.
+      const path = normalisePercent(value);
+      const end = path.endsWith('$');
+      const body = end ? path.slice(0, -1) : path;
+      const source = body.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*');
+      current.rules.push({ allow: key === 'allow', path, matcher: new RegExp(`^${source}${end ? '$' : ''}`) });
+    }
+  }
+  const named = groups.filter((g) => g.agents.includes(token));
+  const chosen = named.length > 0 ? named : groups.filter((g) => g.agents.includes('*'));
+  return chosen.flatMap((g) => g.rules).filter((rule) => rule.path !== '');
+}
+
+/**
+ * Whether RFC 9309 lets `userAgent` fetch `pathAndQuery`: the matching rule with the longest path wins, Allow on a tie;
+ * no matching rule allows; /robots.txt itself is always allowed.
+ */
+export function robotsAllows(robotsTxt: string, userAgent: string, pathAndQuery: string): boolean {
+  const target = normalisePercent(pathAndQuery);
+  if (target === '/robots.txt') return true;
+  let best: RobotsRule | undefined;
+  for (const rule of robotsRulesFor(robotsTxt, userAgent)) {
+    if (!rule.matcher.test(target)) continue;
+    if (!best || rule.path.length > best.path.length || (rule.path.length === best.path.length && rule.allow && !best.allow)) best = rule;
+  }
+  return best?.allow ?? true;
+}
+
+/** Log entries whose path the simulator's robots.txt forbids to the user agent that asked. */
+export function robotsViolations(log: RequestLogEntry[]): string[] {
+  return log.filter((entry) => !robotsAllows(ROBOTS_TXT, entry.userAgent, entry.path)).map((entry) => entry.path);
 }
 
 /** Milliseconds between consecutive requests as the site received them. */
@@ -85,19 +187,77 @@ export function requestGaps(log: RequestLogEntry[]): number[] {
 export const isAttachmentPath = (path: string) => /^\/request\/[^/]+\/response\/\d+\/attach\//.test(path);
 export const isThreadPagePath = (path: string) => /^\/request\/[^/.?]+(\?|$)/.test(path);
 
-/** Rows that point nowhere or that nothing points to, blob rows without their object, and objects without their row. */
-export async function integrityProblems(archive: Archive): Promise<string[]> {
-  const rows = async (query: ReturnType<typeof sql>) => ((await archive.db.execute(query)) as unknown as { rows: Record<string, unknown>[] }).rows;
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+/**
+ * Whether the crawler keeps this answer as a capture: every final answer it received whole, whatever its status.
+ * Not robots.txt (parsed, not kept), redirect hops, answers it retries (429, 5xx, a reset, a truncated body), nor a
+ * challenge (the run stops).
+ */
+const isKeptAnswer = (entry: RequestLogEntry): boolean =>
+  entry.path !== '/robots.txt' && entry.status !== 0 && !REDIRECTS.has(entry.status) && entry.status !== 429 && entry.status < 500 &&
+  entry.fault !== 'truncate' && entry.fault !== 'challenge' && entry.fault !== 'reset';
+
+export interface LoggedRuns {
+  /** The simulator's log over exactly the runs in `runIds` (cleared before the first of them), and nothing else. */
+  log: RequestLogEntry[];
+  site: string;
+  runIds: number[];
+  /**
+   * The run was killed with SIGKILL when the log was this long: up to `unstoredMax` answers logged before then (one
+   * per crawl worker, each holding at most one answer it had not stored yet) may have no capture.
+   */
+  killed?: { atLogLength: number; unstoredMax: number };
+}
+
+/**
+ * Rows that point nowhere or that nothing points to, blob rows without their object, objects without their row,
+ * history rows recorded twice, and (given the simulator's log of the runs) captures that are not one per answer.
+ */
+export async function integrityProblems(archive: Archive, runs?: LoggedRuns): Promise<string[]> {
   const problems: string[] = [];
-  const orphans = await rows(sql`
+  const orphans = await rowsOf(archive, sql`
     select b.sha256 from blobs b
     where not exists (select 1 from attachments a where a.sha256 = b.sha256)
       and not exists (select 1 from captures c where c.sha256 = b.sha256 or c.snapshot_pdf_sha256 = b.sha256 or c.snapshot_png_sha256 = b.sha256)`);
   for (const row of orphans) problems.push(`orphan blob ${String(row['sha256'])}`);
-  const duplicates = await rows(sql`
-    select request_id, incoming_message_id, part, count(*) as n from attachments
-    group by request_id, incoming_message_id, part having count(*) > 1`);
-  for (const row of duplicates) problems.push(`duplicate attachment row ${JSON.stringify(row)}`);
+  // request_history has no unique key: the same change recorded twice by one run (a resumed one, say) would show here.
+  const repeated = await rowsOf(archive, sql`
+    select request_id, change, from_value, to_value, run_id, count(*)::int as n from request_history
+    group by request_id, change, from_value, to_value, run_id having count(*) > 1`);
+  for (const row of repeated) problems.push(`request_history row recorded ${String(row['n'])} times: ${JSON.stringify(row)}`);
+
+  if (runs) {
+    // captures has no unique key either: one row per answer received, so per URL exactly as many as the site logged.
+    const logged = new Map<string, { total: number; beforeKill: number }>();
+    runs.log.forEach((entry, i) => {
+      if (!isKeptAnswer(entry)) return;
+      const url = new URL(entry.path, runs.site).href;
+      const count = logged.get(url) ?? { total: 0, beforeKill: 0 };
+      count.total++;
+      if (runs.killed && i < runs.killed.atLogLength) count.beforeKill++;
+      logged.set(url, count);
+    });
+    const captured = new Map<string, number>();
+    const captureRows = runs.runIds.length === 0 ? [] : await rowsOf(archive, sql`
+      select url, count(*)::int as n from captures where run_id in (${sql.join(runs.runIds.map((id) => sql`${id}`), sql`, `)}) group by url`);
+    for (const row of captureRows) captured.set(new URL(String(row['url'])).href, Number(row['n']));
+    let unstored = 0;
+    for (const url of new Set([...logged.keys(), ...captured.keys()])) {
+      const answers = logged.get(url) ?? { total: 0, beforeKill: 0 };
+      const rows = captured.get(url) ?? 0;
+      if (rows > answers.total) problems.push(`${rows} capture rows for ${url}, which the site answered ${answers.total} times`);
+      else if (rows < answers.total) {
+        const missing = answers.total - rows;
+        if (!runs.killed || missing > answers.beforeKill) problems.push(`${rows} capture rows for ${url}, which the site answered ${answers.total} times`);
+        else unstored += missing;
+      }
+    }
+    if (runs.killed && unstored > runs.killed.unstoredMax) {
+      problems.push(`${unstored} answers before the kill have no capture; at most ${runs.killed.unstoredMax} can have been in hand`);
+    }
+  }
+
   const report = await archive.verify();
   for (const sha of report.missing) problems.push(`blob ${sha} has no stored object`);
   for (const changed of report.changed) problems.push(`blob ${changed.sha256} changed`);
