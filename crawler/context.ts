@@ -25,6 +25,8 @@ export interface RunCounters {
   removedRequests: number;
   /** Attachments the site was still masking, put back in the frontier for later in the run. */
   maskingRequeued: number;
+  /** Attachments over the fetcher's size limit, left out of their threads. */
+  attachmentsTooLarge: number;
   errors: number;
   /** Items given up on after their last attempt: what this run could not archive. */
   failedItems: number;
@@ -54,6 +56,7 @@ export function emptyCounters(): RunCounters {
     renamedRequests: 0,
     removedRequests: 0,
     maskingRequeued: 0,
+    attachmentsTooLarge: 0,
     errors: 0,
     failedItems: 0,
     listingsCutShort: 0,

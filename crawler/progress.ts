@@ -64,7 +64,7 @@ export function formatSummary(summary: CrawlSummary): string {
     `run ${summary.runId}${summary.resumed ? ' (resumed)' : ''}: ${summary.outcome} in ${seconds.toFixed(1)} s`,
     `  requests: ${c.requests} (${c.json} JSON, ${c.pages} pages, ${c.listings} listings, ${c.attachments} attachments; ${c.retries} retries, ${c.notModified} not modified), ${mib(c.bytes)} received`,
     `  threads:  ${c.newRequests} new, ${c.changedRequests} changed, ${c.unchangedRequests} unchanged, ${c.renamedRequests} renamed, ${c.removedRequests} removed`,
-    `  stored:   ${c.attachments} attachment downloads (${mib(c.attachmentBytes)})${c.maskingRequeued ? `, ${c.maskingRequeued} waited for masking` : ''}`,
+    `  stored:   ${c.attachments} attachment downloads (${mib(c.attachmentBytes)})${c.maskingRequeued ? `, ${c.maskingRequeued} waited for masking` : ''}${c.attachmentsTooLarge ? `, ${c.attachmentsTooLarge} over the size limit and left out` : ''}`,
   ];
   if (c.errors) lines.push(`  errors:   ${c.errors} (see the log)${c.failedItems ? `; ${c.failedItems} items given up on` : ''}`);
   if (c.listingsCutShort) lines.push('  gap:      the newest-first listing ended before the last run\'s mark (see the log)');

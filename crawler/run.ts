@@ -60,7 +60,7 @@ export interface CrawlOptions {
   /** How long an item that failed waits before its next attempt in the run (default 10 s; tests shorten it). */
   itemRetryMs?: number;
   /** Fetcher tuning beyond rate and budget (tests shorten backoff). */
-  fetcher?: Pick<PoliteFetcherOptions, 'backoff' | 'maxAttempts' | 'timeoutMs' | 'maxRetryAfterMs' | 'maxConsecutiveFailures' | 'attemptTimeLimit'>;
+  fetcher?: Pick<PoliteFetcherOptions, 'backoff' | 'maxAttempts' | 'timeoutMs' | 'maxRetryAfterMs' | 'maxConsecutiveFailures' | 'attemptTimeLimit' | 'maxBodyBytes'>;
 }
 
 export interface CrawlProgress {

@@ -5,7 +5,7 @@ import { parseRequestJson, parseRequestPage, type RequestJson, type RequestPage 
 import type { KeptDownload, ReconcileInput } from '../storage/index.js';
 import { fetchAndKeep, GONE_STATUSES, UnexpectedResponseError, type RunContext } from './context.js';
 import { attachmentsItem, reviveThread, serializeThread, type AttachmentPayload, type RequestPayload } from './frontier.js';
-import { MaskingPendingError, type FetchedPage } from './http/index.js';
+import { BodyTooLargeError, MaskingPendingError, type FetchedPage } from './http/index.js';
 
 type ThreadAttachment = ReconcileInput['events'][number]['attachments'][number];
 type AttachmentContent = NonNullable<ThreadAttachment['content']>;
@@ -63,17 +63,19 @@ async function syncParsedRequest(ctx: RunContext, parsed: RequestJson, text: str
   );
   const kept = await keptDownloadsOf(ctx, parsed.id, wanted.map((w) => w.attachment.sourceUrl!));
   const masked: { sourceUrl: string; incomingMessageId: number; part: number }[] = [];
+  const tooLarge = new Set<string>();
   for (const { event, attachment } of wanted) {
     try {
       const content = await fetchAttachment(ctx, attachment, kept);
       if (content) attachment.content = content;
     } catch (error) {
+      if (leftOutForSize(ctx, error, attachment.sourceUrl!, tooLarge)) continue;
       if (!(error instanceof MaskingPendingError)) throw error;
       masked.push({ sourceUrl: attachment.sourceUrl!, incomingMessageId: event.messageId, part: attachment.part ?? attachment.remoteId });
     }
   }
 
-  const complete = missingAttachments(thread, held) === 0;
+  const complete = missingAttachments(thread, held, tooLarge) === 0;
   const outcome = await ctx.archive.reconcileRequest(ctx.siteId, complete ? thread : withoutUpdateTime(thread), { runId: ctx.runId, captureId: pageCaptureId });
   if (outcome.created) ctx.counters.newRequests++;
   else if (outcome.changed) ctx.counters.changedRequests++;
@@ -82,7 +84,7 @@ async function syncParsedRequest(ctx: RunContext, parsed: RequestJson, text: str
 
   if (masked.length) {
     const notBefore = new Date(Date.now() + ctx.maskingRetryMs).toISOString();
-    const payload = { requestRemoteId: parsed.id, attachments: masked, notBefore, thread: serializeThread(thread) };
+    const payload = { requestRemoteId: parsed.id, attachments: masked, notBefore, thread: serializeThread(thread), ...(tooLarge.size ? { tooLarge: [...tooLarge] } : {}) };
     await ctx.archive.frontier.add(ctx.runId, [attachmentsItem(ctx.urls, payload)]);
     ctx.counters.maskingRequeued += masked.length;
     ctx.log.info({ request: parsed.urlTitle, attachments: masked.length }, 'attachments still being masked by the site: coming back to them later in the run');
@@ -138,6 +140,7 @@ async function fetchMaskedAttachments(ctx: RunContext, payload: AttachmentPayloa
   const kept = await keptDownloadsOf(ctx, payload.requestRemoteId, pending.map((p) => p.sourceUrl));
   let arrived = 0;
   const stillMasked: string[] = [];
+  const tooLarge = new Set(payload.tooLarge);
   for (const { incomingMessageId, part, sourceUrl } of pending) {
     const event = thread.events.find((e) => e.kind === 'incoming' && e.messageId === incomingMessageId);
     const attachment = event?.attachments.find((a) => (a.part ?? a.remoteId) === part);
@@ -149,11 +152,15 @@ async function fetchMaskedAttachments(ctx: RunContext, payload: AttachmentPayloa
         arrived++;
       }
     } catch (error) {
+      if (leftOutForSize(ctx, error, sourceUrl, tooLarge)) continue;
       if (!(error instanceof MaskingPendingError)) throw error;
       stillMasked.push(sourceUrl);
     }
   }
-  if (arrived) await ctx.archive.reconcileRequest(ctx.siteId, missingAttachments(thread, held) === 0 ? thread : withoutUpdateTime(thread), { runId: ctx.runId });
+  const complete = missingAttachments(thread, held, tooLarge) === 0;
+  if (arrived || (complete && tooLarge.size > (payload.tooLarge?.length ?? 0))) {
+    await ctx.archive.reconcileRequest(ctx.siteId, complete ? thread : withoutUpdateTime(thread), { runId: ctx.runId });
+  }
   if (!stillMasked.length) return 'done';
   if (claims >= MASKING_MAX_ASKS) throw new MaskingNeverReadyError(stillMasked, claims);
   ctx.counters.maskingRequeued += stillMasked.length;
@@ -169,13 +176,25 @@ function withoutUpdateTime(thread: ReconcileInput): ReconcileInput {
   return rest;
 }
 
-/** Public attachments of the thread whose content is neither held nor in hand. */
-function missingAttachments(thread: ReconcileInput, held: Set<string>): number {
+/**
+ * An attachment over the fetcher's size limit is left out: its thread is kept without it, and later runs do not ask
+ * again until the thread changes. Returns whether `error` was that.
+ */
+function leftOutForSize(ctx: RunContext, error: unknown, sourceUrl: string, tooLarge: Set<string>): boolean {
+  if (!(error instanceof BodyTooLargeError)) return false;
+  tooLarge.add(sourceUrl);
+  ctx.counters.attachmentsTooLarge++;
+  ctx.log.warn({ url: sourceUrl, limitBytes: error.limitBytes }, 'attachment over the size limit: not downloaded');
+  return true;
+}
+
+/** Public attachments of the thread whose content is neither held nor in hand, nor left out for its size. */
+function missingAttachments(thread: ReconcileInput, held: Set<string>, tooLarge: Set<string>): number {
   let missing = 0;
   for (const event of thread.events) {
     if (event.kind !== 'incoming' || event.hidden) continue;
     for (const a of event.attachments) {
-      if (!a.hidden && a.sourceUrl && !a.content && !held.has(`${event.messageId}:${a.part ?? a.remoteId}`)) missing++;
+      if (!a.hidden && a.sourceUrl && !a.content && !tooLarge.has(a.sourceUrl) && !held.has(`${event.messageId}:${a.part ?? a.remoteId}`)) missing++;
     }
   }
   return missing;
