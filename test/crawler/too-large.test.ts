@@ -36,7 +36,7 @@ describe('an attachment over the size limit', () => {
     for (const expected of publicAttachments) {
       const got = stored!.attachments.find((a) => a.sha256 === expected.sha256);
       if (expected.size === LARGE_BYTES) expect(got).toBeUndefined();
-      else expect(got, expected.displayFilename).toBeDefined();
+      else expect(got, expected.filename).toBeDefined();
     }
 
     sim.clearLog();
