@@ -1,27 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { FetchFailedError, PoliteFetcher, SiteDownError, type PoliteFetcherOptions, type RetryEvent } from '../../crawler/http/index.js';
-import { robotsRoute, startTestServer, text, WDTK_ROBOTS, type Route, type TestServer } from './test-server.js';
+import { describe, expect, it } from 'vitest';
+import { FetchFailedError, SiteDownError } from '../../crawler/http/index.js';
+import { fetcherSite, text, type Route } from './test-server.js';
 
-let server: TestServer | undefined;
-let fetcher: PoliteFetcher | undefined;
-afterEach(async () => {
-  await fetcher?.close();
-  await server?.close();
-  fetcher = server = undefined;
-});
-
-async function setUp(routes: Record<string, Route>, options: Partial<PoliteFetcherOptions> = {}): Promise<{ retries: RetryEvent[] }> {
-  server = await startTestServer({ '/robots.txt': robotsRoute(WDTK_ROBOTS), ...routes });
-  const retries: RetryEvent[] = [];
-  fetcher = new PoliteFetcher({
-    baseUrl: server.url,
-    ratePerSecond: 50,
-    backoff: { baseMs: 5, maxMs: 20 },
-    onRetry: (event) => void retries.push(event),
-    ...options,
-  });
-  return { retries };
-}
+const site = fetcherSite();
 
 const broken: Route = (_req, res) => text(res, 500, 'broken');
 const ok: Route = (_req, res) => text(res, 200, 'ok');
@@ -29,7 +10,7 @@ const ok: Route = (_req, res) => text(res, 200, 'ok');
 describe('backoff', () => {
   it('waits the rate interval plus the backoff before retrying a 5xx, a reset or a timeout', async () => {
     const intervalMs = 100;
-    const { retries } = await setUp(
+    await site.setUp(
       {
         '/list': (req, res, hit) => {
           if (hit === 1 || hit === 3) return text(res, 503, 'busy');
@@ -41,11 +22,11 @@ describe('backoff', () => {
       // undici's timers have about one second of resolution, hence the timeout far below the late answer.
       { ratePerSecond: 1000 / intervalMs, backoff: { baseMs: 200, maxMs: 200 }, timeoutMs: 500 },
     );
-    expect((await fetcher!.get('/list')).text()).toBe('ok');
+    expect((await site.fetcher.get('/list')).text()).toBe('ok');
 
-    expect(retries.map((event) => event.reason)).toEqual(['status', 'reset', 'status', 'timeout']);
-    const hits = server!.hits('/list');
-    retries.forEach((event, i) => {
+    expect(site.retries.map((event) => event.reason)).toEqual(['status', 'reset', 'status', 'timeout']);
+    const hits = site.server.hits('/list');
+    site.retries.forEach((event, i) => {
       expect(hits[i + 1]!.at - hits[i]!.at, `retry ${i + 1} after ${event.reason}, backoff ${event.waitMs} ms`).toBeGreaterThanOrEqual(
         intervalMs + event.waitMs - 1,
       );
@@ -55,38 +36,38 @@ describe('backoff', () => {
 
 describe('a site that keeps failing', () => {
   it('stops with SiteDownError after 10 failed attempts in a row across URLs, a run-stopping error', async () => {
-    await setUp({ '/request/a': broken, '/request/b': broken, '/request/c': ok });
-    await expect(fetcher!.get('/request/a')).rejects.not.toBeInstanceOf(SiteDownError);
-    const failure = await fetcher!.get('/request/b').catch((error: unknown) => error);
+    await site.setUp({ '/request/a': broken, '/request/b': broken, '/request/c': ok });
+    await expect(site.fetcher.get('/request/a')).rejects.not.toBeInstanceOf(SiteDownError);
+    const failure = await site.fetcher.get('/request/b').catch((error: unknown) => error);
 
     expect(failure).toBeInstanceOf(SiteDownError);
     expect((failure as SiteDownError).consecutiveFailures).toBe(10);
     expect((failure as Error).message).toMatch(/^the site appears to be down: 10 attempts in a row failed \(the last: HTTP 500 for http:.*\/request\/b\)/);
-    expect(server!.hits('/request/a')).toHaveLength(5);
-    expect(server!.hits('/request/b')).toHaveLength(5);
+    expect(site.server.hits('/request/a')).toHaveLength(5);
+    expect(site.server.hits('/request/b')).toHaveLength(5);
   });
 
   it('counts resets and timeouts as well as 5xx answers', async () => {
-    await setUp(
+    await site.setUp(
       {
         '/request/a': (req, res, hit) => (hit === 1 ? void req.socket.destroy() : broken(req, res, hit)),
         '/request/b': (_req, res) => void setTimeout(() => text(res, 200, 'late'), 2500),
       },
       { maxConsecutiveFailures: 3, maxAttempts: 2, timeoutMs: 500 },
     );
-    await expect(fetcher!.get('/request/a')).rejects.not.toBeInstanceOf(SiteDownError);
-    const failure = await fetcher!.get('/request/b').catch((error: unknown) => error);
+    await expect(site.fetcher.get('/request/a')).rejects.not.toBeInstanceOf(SiteDownError);
+    const failure = await site.fetcher.get('/request/b').catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(SiteDownError);
     expect((failure as Error).message).toMatch(/3 attempts in a row failed \(the last: timeout /);
   });
 
   it('starts counting again after any successful response', async () => {
-    await setUp({ '/request/a': broken, '/request/b': broken, '/request/c': ok }, { maxConsecutiveFailures: 4, maxAttempts: 3 });
-    await expect(fetcher!.get('/request/a')).rejects.toBeInstanceOf(FetchFailedError);
-    expect((await fetcher!.get('/request/c')).status).toBe(200);
-    const failure = await fetcher!.get('/request/b').catch((error: unknown) => error);
+    await site.setUp({ '/request/a': broken, '/request/b': broken, '/request/c': ok }, { maxConsecutiveFailures: 4, maxAttempts: 3 });
+    await expect(site.fetcher.get('/request/a')).rejects.toBeInstanceOf(FetchFailedError);
+    expect((await site.fetcher.get('/request/c')).status).toBe(200);
+    const failure = await site.fetcher.get('/request/b').catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(FetchFailedError);
     expect(failure).not.toBeInstanceOf(SiteDownError);
-    expect(server!.hits('/request/b')).toHaveLength(3);
+    expect(site.server.hits('/request/b')).toHaveLength(3);
   });
 });

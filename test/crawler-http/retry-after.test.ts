@@ -1,28 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { FetchFailedError, PoliteFetcher, RetryAfterTooLongError, type PoliteFetcherOptions, type RetryEvent } from '../../crawler/http/index.js';
+import { describe, expect, it } from 'vitest';
+import { FetchFailedError, RetryAfterTooLongError, type PoliteFetcherOptions } from '../../crawler/http/index.js';
 import { parseRetryAfter } from '../../crawler/http/retry-policy.js';
-import { robotsRoute, startTestServer, text, WDTK_ROBOTS, type Route, type TestServer } from './test-server.js';
+import { fetcherSite, text, type Route } from './test-server.js';
 
-let server: TestServer | undefined;
-let fetcher: PoliteFetcher | undefined;
-afterEach(async () => {
-  await fetcher?.close();
-  await server?.close();
-  fetcher = server = undefined;
-});
-
-async function setUp(routes: Record<string, Route>, options: Partial<PoliteFetcherOptions> = {}): Promise<{ retries: RetryEvent[] }> {
-  server = await startTestServer({ '/robots.txt': robotsRoute(WDTK_ROBOTS), '/request/next': (_req, res) => text(res, 200, 'next'), ...routes });
-  const retries: RetryEvent[] = [];
-  fetcher = new PoliteFetcher({
-    baseUrl: server.url,
-    ratePerSecond: 50,
-    backoff: { baseMs: 5, maxMs: 20 },
-    onRetry: (event) => void retries.push(event),
-    ...options,
-  });
-  return { retries };
-}
+const site = fetcherSite();
+/** Every site here also serves /request/next: the request after the one that failed. */
+const setUp = (routes: Record<string, Route>, options?: Partial<PoliteFetcherOptions>) =>
+  site.setUp({ '/request/next': (_req, res) => text(res, 200, 'next'), ...routes }, options);
 
 /** An HTTP date `offsetMs` from `baseMs`, whole seconds as the format has them. */
 const httpDate = (baseMs: number, offsetMs = 0): string => new Date(Math.floor(baseMs / 1000) * 1000 + offsetMs).toUTCString();
@@ -30,17 +14,17 @@ const httpDate = (baseMs: number, offsetMs = 0): string => new Date(Math.floor(b
 describe('Retry-After on the last attempt', () => {
   it('holds every request to the site until it ends, though the URL that got it gives up', async () => {
     await setUp({ '/list': (_req, res) => text(res, 503, 'maintenance', { 'retry-after': '1' }) }, { maxAttempts: 2 });
-    await expect(fetcher!.get('/list')).rejects.toBeInstanceOf(FetchFailedError);
-    await fetcher!.get('/request/next');
+    await expect(site.fetcher.get('/list')).rejects.toBeInstanceOf(FetchFailedError);
+    await site.fetcher.get('/request/next');
 
-    const last = server!.hits('/list').at(-1)!;
-    const [next] = server!.hits('/request/next');
+    const last = site.server.hits('/list').at(-1)!;
+    const [next] = site.server.hits('/request/next');
     expect(next!.at - last.at).toBeGreaterThanOrEqual(1000);
   });
 
   it('still stops with RetryAfterTooLongError when the last attempt asks for more than the cap', async () => {
     await setUp({ '/list': (_req, res) => text(res, 429, 'tomorrow', { 'retry-after': '86400' }) }, { maxAttempts: 1 });
-    await expect(fetcher!.get('/list')).rejects.toBeInstanceOf(RetryAfterTooLongError);
+    await expect(site.fetcher.get('/list')).rejects.toBeInstanceOf(RetryAfterTooLongError);
   });
 });
 
@@ -49,11 +33,11 @@ describe('malformed Retry-After', () => {
   it.each(['-5', '-1', '1.5', '+5', '5 s', '2030-01-01T00:00:00Z', 'sun, 06 nov 2044 08:49:37 gmt'])(
     'ignores %j and backs off as without one',
     async (value) => {
-      const { retries } = await setUp({ '/list': (_req, res, hit) => (hit === 1 ? text(res, 503, 'busy', { 'retry-after': value }) : text(res, 200, 'ok')) });
-      expect((await fetcher!.get('/list')).text()).toBe('ok');
-      expect(retries).toHaveLength(1);
-      expect(retries[0]).toMatchObject({ reason: 'status', status: 503 });
-      expect(retries[0]!.retryAfter).toBeUndefined();
+      await setUp({ '/list': (_req, res, hit) => (hit === 1 ? text(res, 503, 'busy', { 'retry-after': value }) : text(res, 200, 'ok')) });
+      expect((await site.fetcher.get('/list')).text()).toBe('ok');
+      expect(site.retries).toHaveLength(1);
+      expect(site.retries[0]).toMatchObject({ reason: 'status', status: 503 });
+      expect(site.retries[0]!.retryAfter).toBeUndefined();
     },
   );
 });
@@ -63,28 +47,28 @@ describe('Retry-After as an HTTP date', () => {
     ['an hour behind', -3_600_000],
     ['two hours ahead', 7_200_000],
   ])('is measured against the response Date when the site clock is %s', async (_label, skewMs) => {
-    const { retries } = await setUp({
+    await setUp({
       '/list': (_req, res, hit) => {
         if (hit > 1) return text(res, 200, 'ok');
         const siteNow = Date.now() + skewMs;
         text(res, 503, 'maintenance', { date: httpDate(siteNow), 'retry-after': httpDate(siteNow, 1000) });
       },
     });
-    expect((await fetcher!.get('/list')).text()).toBe('ok');
-    expect(retries).toMatchObject([{ reason: 'retry-after', status: 503, waitMs: 1000 }]);
-    const [first, second] = server!.hits('/list');
+    expect((await site.fetcher.get('/list')).text()).toBe('ok');
+    expect(site.retries).toMatchObject([{ reason: 'retry-after', status: 503, waitMs: 1000 }]);
+    const [first, second] = site.server.hits('/list');
     expect(second!.at - first!.at).toBeGreaterThanOrEqual(1000);
   });
 
   it('is measured against our clock when the response Date is not a valid HTTP date', async () => {
-    const { retries } = await setUp({
+    await setUp({
       '/list': (_req, res, hit) =>
         hit === 1 ? text(res, 503, 'maintenance', { date: 'yesterday', 'retry-after': httpDate(Date.now(), 2000) }) : text(res, 200, 'ok'),
     });
-    expect((await fetcher!.get('/list')).text()).toBe('ok');
-    expect(retries[0]!.reason).toBe('retry-after');
-    expect(retries[0]!.waitMs).toBeGreaterThan(900);
-    expect(retries[0]!.waitMs).toBeLessThanOrEqual(2000);
+    expect((await site.fetcher.get('/list')).text()).toBe('ok');
+    expect(site.retries[0]!.reason).toBe('retry-after');
+    expect(site.retries[0]!.waitMs).toBeGreaterThan(900);
+    expect(site.retries[0]!.waitMs).toBeLessThanOrEqual(2000);
   });
 });
 

@@ -6,12 +6,14 @@ import { openChildArchive, startCli, type ChildArchive } from './helpers.js';
 describe('crawl, schedule and runs on the command line', () => {
   let sim: Simulator;
   let target: ChildArchive;
+  const archives: ChildArchive[] = [];
   beforeAll(async () => {
     sim = await startSimulator({ requests: 12, seed: 4, maskingMs: 100 });
     target = await openChildArchive();
   });
   afterAll(async () => {
     await target?.cleanup();
+    for (const archive of archives) await archive.cleanup();
     await sim?.close();
   });
 
@@ -68,5 +70,51 @@ describe('crawl, schedule and runs on the command line', () => {
     // And at the site: never a second connection open while a request came in.
     expect(sim.log.length).toBeGreaterThanOrEqual(listed.length);
     expect(Math.max(...sim.log.map((entry) => entry.concurrent))).toBe(1);
+  });
+
+  it('schedule ends at a challenge with a non-zero exit, and once restarted starts no run until a crawl by hand gets through', { timeout: 120_000 }, async () => {
+    // An archive of its own: its runs are only this test's.
+    const own = await openChildArchive();
+    archives.push(own);
+    const slug = sim.groundTruth().requests[0]!.urlTitle;
+    sim.setFaults({ challenge: true, routes: /\.json$/ });
+    sim.clearLog();
+    const started = Date.now();
+    // A tick every second: without the halt, the schedule would go on meeting the challenge until killed.
+    const schedule = startCli([...own.args, '--site', sim.url, 'schedule', '--cron', '* * * * * *', '--request', slug, '--rate', '100', '--no-extract'], own.env);
+    const killer = setTimeout(() => schedule.child.kill('SIGTERM'), 30_000);
+    const result = await schedule.done;
+    clearTimeout(killer);
+    sim.setFaults(undefined);
+
+    expect(result.code).toBe(1);
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(result.stderr).toMatch(/^wdtk-archive: schedule stopped: the site answered .*\.json with a bot challenge .*start it again once the site has agreed/m);
+    expect((result.stderr.match(/scheduled run starting/g) ?? []).length).toBe(1);
+    // One run, and the challenged JSON is the last thing the site saw.
+    expect(sim.log.filter((entry) => entry.path.endsWith('.json'))).toHaveLength(1);
+    expect(sim.log.at(-1)!.path).toBe(`/request/${slug}.json`);
+
+    const runs = await startCli([...own.args, '--json', 'runs'], own.env).done;
+    const listed = JSON.parse(runs.stdout) as { outcome: string }[];
+    expect(listed.map((run) => run.outcome)).toEqual(['stopped']);
+
+    // Started again (a container's restart policy, say), the schedule refuses at its first tick without a request.
+    sim.clearLog();
+    const restarted = await startCli([...own.args, '--site', sim.url, 'schedule', '--cron', '* * * * * *', '--request', slug, '--rate', '100', '--no-extract'], own.env).done;
+    expect(restarted.code).toBe(1);
+    expect(restarted.stderr).toMatch(/^wdtk-archive: schedule stopped: run \d+ was stopped by the site .*run the crawl once by hand/m);
+    expect(sim.log).toEqual([]);
+
+    // A crawl by hand that the site answers clears it: the schedule starts runs again.
+    expect((await startCli([...own.args, '--site', sim.url, 'crawl', '--request', slug, '--rate', '100', '--no-extract'], own.env).done).code).toBe(0);
+    const resumed = startCli([...own.args, '--site', sim.url, 'schedule', '--cron', '* * * * * *', '--request', slug, '--rate', '100', '--no-extract'], own.env);
+    let stderr = '';
+    resumed.child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const deadline = Date.now() + 30_000;
+    while (!stderr.includes('scheduled run ended') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    resumed.child.kill('SIGTERM');
+    expect((await resumed.done).code).toBe(0);
+    expect(stderr).toMatch(/scheduled run ended/);
   });
 });
