@@ -112,6 +112,7 @@ describe('identity', () => {
     }
     fetcher = new PoliteFetcher({ baseUrl: server.url, contact: 'https://example.org/crawler', version: '0.9.0', ratePerSecond: 50 });
     await fetcher.get('/list');
+    expect(server.log.map((entry) => entry.path)).toEqual(['/robots.txt', '/list']);
     for (const entry of server.log) {
       expect(entry.headers['user-agent']).toBe('wdtk-archive/0.9.0 (+https://example.org/crawler)');
       expect(entry.headers['accept-language']).toBe('en');
