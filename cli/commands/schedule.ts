@@ -29,7 +29,9 @@ export function registerSchedule(program: Command): void {
           });
           log.info({ runId: summary.runId, outcome: summary.outcome }, formatSummary(summary));
           // A challenge or a block: the site asked us to stop, and tomorrow's run would only ask again.
-          if (summary.outcome === 'stopped') throw new ScheduleHaltError(summary.error ?? `run ${summary.runId} was stopped by the site`);
+          if (summary.outcome === 'stopped') {
+            throw new ScheduleHaltError(`${summary.error ?? `run ${summary.runId} was stopped by the site`}; start it again once the site has agreed to the crawl`);
+          }
         },
       });
     } catch (error) {
@@ -42,6 +44,6 @@ export function registerSchedule(program: Command): void {
     if (haltedBy === null) log.info('stopping: waiting for a run in progress to end');
     await schedule.stop();
     signals.dispose();
-    if (haltedBy !== null) throw new CliError(`schedule stopped: ${haltedBy}; start it again once the site has agreed to the crawl`);
+    if (haltedBy !== null) throw new CliError(`schedule stopped: ${haltedBy}`);
   });
 }
