@@ -30,6 +30,10 @@ export interface RunCounters {
   errors: number;
   /** Items given up on after their last attempt: what this run could not archive. */
   failedItems: number;
+  /** Of those, listing pages (and the authorities CSV): what they would have shown was never seen, so the run is no mark. */
+  listingsFailed: number;
+  /** Threads an earlier run gave up on, tried again in this one. */
+  carriedItems: number;
   /** `--recent` listings that reached their last page before the previous run's watermark: a gap in what was seen. */
   listingsCutShort: number;
   /**
@@ -59,6 +63,8 @@ export function emptyCounters(): RunCounters {
     attachmentsTooLarge: 0,
     errors: 0,
     failedItems: 0,
+    listingsFailed: 0,
+    carriedItems: 0,
     listingsCutShort: 0,
     newestListedMs: 0,
   };

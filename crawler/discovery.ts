@@ -46,13 +46,12 @@ export async function crawlListing(ctx: RunContext, url: string, scan: ListingSc
     const time = item.time === undefined ? Number.NaN : Date.parse(item.time);
     if (time > ctx.counters.newestListedMs) ctx.counters.newestListedMs = time;
   }
-  const slugs = [...new Set(listing.items.map((item) => item.urlTitle))];
+  // A recent scan asks only about what happened since the mark: the rest of the page was seen by the run that set it.
+  const cutoff = scan.scan === 'recent' && scan.cutoff !== null ? Date.parse(scan.cutoff) : Number.NEGATIVE_INFINITY;
+  const olderThanCutoff = (item: (typeof listing.items)[number]) => item.time !== undefined && Date.parse(item.time) < cutoff;
+  const slugs = [...new Set(listing.items.filter((item) => !olderThanCutoff(item)).map((item) => item.urlTitle))];
   if (slugs.length) await ctx.archive.frontier.add(ctx.runId, slugs.map((slug) => requestItem(ctx.urls, { slug })));
-
-  if (scan.scan === 'recent' && scan.cutoff !== null) {
-    const cutoff = Date.parse(scan.cutoff);
-    if (listing.items.some((item) => item.time !== undefined && Date.parse(item.time) < cutoff)) return;
-  }
+  if (listing.items.some(olderThanCutoff)) return;
   const more = listing.nextPage !== undefined || listing.items.length >= 25;
   if (more && scan.page < LISTING_PAGE_CAP && listing.items.length > 0) {
     await ctx.archive.frontier.add(ctx.runId, [listingItem(ctx.urls, { ...scan, page: scan.page + 1 })]);

@@ -16,6 +16,8 @@ export type ListingScan =
 export interface RequestPayload {
   slug?: string;
   remoteId?: number;
+  /** Runs in a row this thread has been carried into after an earlier run gave up on it. */
+  carriedRuns?: number;
 }
 
 /** Attachments of one thread the site was still masking when the thread was crawled. */

@@ -67,6 +67,7 @@ export function formatSummary(summary: CrawlSummary): string {
     `  stored:   ${c.attachments} attachment downloads (${mib(c.attachmentBytes)})${c.maskingRequeued ? `, ${c.maskingRequeued} waited for masking` : ''}${c.attachmentsTooLarge ? `, ${c.attachmentsTooLarge} over the size limit and left out` : ''}`,
   ];
   if (c.errors) lines.push(`  errors:   ${c.errors} (see the log)${c.failedItems ? `; ${c.failedItems} items given up on` : ''}`);
+  if (c.carriedItems) lines.push(`  retried:  ${c.carriedItems} threads an earlier run gave up on`);
   if (c.listingsCutShort) lines.push('  gap:      the newest-first listing ended before the last run\'s mark (see the log)');
   if (summary.extraction) lines.push(`  text:     ${summary.extraction.completed} documents extracted, ${summary.extraction.failed} failed`);
   if (summary.error) lines.push(`  stopped:  ${summary.error}`);

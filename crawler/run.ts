@@ -1,9 +1,9 @@
 import { rm } from 'node:fs/promises';
 import { pino, type Logger } from 'pino';
-import { OriginalsInUseError, type Archive, type FrontierRow, type ReleaseLock, type RunRow } from '../storage/index.js';
+import { OriginalsInUseError, type Archive, type FrontierItem, type FrontierRow, type ReleaseLock, type RunRow } from '../storage/index.js';
 import { emptyCounters, type RunContext, type RunCounters } from './context.js';
 import { crawlAuthorities, crawlListing, sweepKnownRequests } from './discovery.js';
-import { isSweep, PRIORITY, type AttachmentPayload, type ListingScan, type RequestPayload } from './frontier.js';
+import { isSweep, PRIORITY, requestItem, type AttachmentPayload, type ListingScan, type RequestPayload } from './frontier.js';
 import {
   BudgetExhaustedError,
   ChallengeError,
@@ -127,22 +127,60 @@ function combine(base: Partial<RunCounters>, ours: RunCounters, fetcher: PoliteF
   return total;
 }
 
+/** How many runs in a row a thread may be carried into before it is left to the listings or a `crawl --request`. */
+export const MAX_CARRIED_RUNS = 7;
+
 /**
- * Where `--recent` pages back to: the newest listed time of the last run that saw everything since its own
- * predecessor's mark. A run that gave up on an item, or whose listing ran out before that mark, is no mark: the
- * next run would never list again what it missed, so it pages back to the older one instead.
+ * The last run that saw every change on the site since its own predecessor's mark: `--recent` pages back to the newest
+ * event it listed. A run whose listing failed, or ran out before that mark, or that listed nothing, is no mark: the
+ * next run would never list again what it missed. Threads it gave up on do not hold the mark back; they are carried
+ * into the next run instead (`carriedOver`), or one thread failing every night would make every run page back further.
  */
-async function recentCutoff(archive: Archive, siteId: number, marginMs: number): Promise<Date | null> {
-  const last = (await archive.runs.list(500)).find(
-    (run) =>
-      run.outcome === 'ok' &&
-      run.siteId === siteId &&
-      coversEverything(run.scope) &&
-      !run.counters['failedItems'] &&
-      !run.counters['listingsCutShort'] &&
-      Boolean(run.counters['newestListedMs']),
+async function recentMark(archive: Archive, siteId: number): Promise<RunRow | null> {
+  const covering = (await archive.runs.list(500)).filter((run) => run.siteId === siteId && coversEverything(run.scope));
+  return (
+    covering.find(
+      (run) =>
+        run.outcome === 'ok' &&
+        !run.counters['listingsFailed'] &&
+        // Runs from before `listingsFailed` was counted did not carry their failed threads over.
+        !(run.counters['listingsFailed'] === undefined && run.counters['failedItems']) &&
+        !run.counters['listingsCutShort'] &&
+        Boolean(run.counters['newestListedMs']),
+    ) ?? null
   );
-  return last ? new Date(last.counters['newestListedMs']! - marginMs) : null;
+}
+
+/**
+ * Threads the covering runs since the mark gave up on (or were handed and never reached), as request items for this
+ * run: the listing no longer shows what changed before the mark. Each is carried at most MAX_CARRIED_RUNS times.
+ */
+async function carriedOver(archive: Archive, siteId: number, runId: number, mark: RunRow | null, urls: SiteUrls, log: Logger): Promise<FrontierItem[]> {
+  const since = (await archive.runs.list(500)).filter(
+    (run) => run.id !== runId && run.siteId === siteId && coversEverything(run.scope) && run.id >= (mark?.id ?? 0),
+  );
+  const byKey = new Map<string, FrontierItem & { payload: RequestPayload }>();
+  for (const row of await archive.frontier.leftOver(since.map((run) => run.id))) {
+    if (isSweep(row.payload)) continue;
+    const carried = (Number(row.payload?.['carriedRuns']) || 0) + 1;
+    const item =
+      row.kind === 'attachment'
+        ? requestItem(urls, { remoteId: (row.payload as unknown as AttachmentPayload).requestRemoteId })
+        : { kind: row.kind, key: row.key, url: row.url, payload: row.payload as RequestPayload, priority: row.priority };
+    const seen = byKey.get(item.key);
+    if (seen && (seen.payload.carriedRuns ?? 0) >= carried) continue;
+    byKey.set(item.key, { ...item, payload: { ...(item.payload as RequestPayload), carriedRuns: carried } });
+  }
+  const items: FrontierItem[] = [];
+  for (const item of byKey.values()) {
+    if (item.payload.carriedRuns! > MAX_CARRIED_RUNS) {
+      log.warn(
+        { url: item.url, runs: MAX_CARRIED_RUNS },
+        'given up on in every run since it was first tried; no longer carried over (it comes back when it changes, or with crawl --request)',
+      );
+    } else items.push(item);
+  }
+  return items;
 }
 
 /** The stored scope of a run: the crawl scope plus the site, compared as JSON to decide on resuming. */
@@ -216,8 +254,11 @@ export async function runCrawl(archive: Archive, options: CrawlOptions): Promise
       ...(options.snapshot ? { snapshot: async (captureId: number) => void (await options.snapshot!(archive, captureId)) } : {}),
     };
     if (!resumed) {
-      const cutoff = scope.recent ? await recentCutoff(archive, siteId, options.recentMarginMs ?? DAY_MS) : null;
-      await archive.frontier.add(runId, seedItems(scope, urls, cutoff));
+      const mark = await recentMark(archive, siteId);
+      const cutoff = scope.recent && mark ? new Date(mark.counters['newestListedMs']! - (options.recentMarginMs ?? DAY_MS)) : null;
+      const carried = coversEverything(scope as unknown as Record<string, unknown>) ? await carriedOver(archive, siteId, runId, mark, urls, ctx.log) : [];
+      await archive.frontier.add(runId, [...seedItems(scope, urls, cutoff), ...carried]);
+      ctx.counters.carriedItems = carried.length;
     }
     ctx.log.info({ scope: describeScope(scope), resumed }, resumed ? `resuming run ${runId}` : `run ${runId} started`);
 
@@ -413,7 +454,12 @@ async function drain(ctx: RunContext, base: Partial<RunCounters>, options: Crawl
         return;
       }
       // What robots.txt forbids is left out by the site's wish, every run alike: not a gap in this run.
-      if (!(error instanceof RobotsDisallowedError)) ctx.counters.failedItems++;
+      if (error instanceof RobotsDisallowedError) {
+        await archive.frontier.skipped(row.id, message);
+        return;
+      }
+      ctx.counters.failedItems++;
+      if (row.kind !== 'request' && row.kind !== 'attachment') ctx.counters.listingsFailed++;
       await archive.frontier.failed(row.id, message);
     }
   };

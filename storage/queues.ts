@@ -147,6 +147,26 @@ export function frontierApi(db: Db) {
     async failed(id: number, error: string): Promise<void> {
       await db.update(frontier).set({ status: 'failed', error }).where(eq(frontier.id, id));
     },
+    /** Closes an item the site does not want fetched (robots.txt): not a failure, nothing to try again. */
+    async skipped(id: number, reason: string): Promise<void> {
+      await db.update(frontier).set({ status: 'skipped', error: reason }).where(eq(frontier.id, id));
+    },
+    /**
+     * Threads and attachments the given runs gave up on, and the ones carried into them from earlier runs that they
+     * never reached (a run that ended early): what the next run should try again.
+     */
+    async leftOver(runIds: number[]): Promise<FrontierRow[]> {
+      if (runIds.length === 0) return [];
+      const rows = await rowsOf<Record<string, unknown>>(
+        db,
+        sql`select * from frontier
+            where run_id in (${sql.join(runIds.map((id) => sql`${id}`), sql`, `)})
+              and kind in ('request', 'attachment')
+              and (status = 'failed' or (status in ('pending', 'claimed') and payload->>'carriedRuns' is not null))
+            order by id`,
+      );
+      return rows.map(toFrontierRow);
+    },
     /** Items not yet done or failed (pending or claimed). */
     async pending(runId: number): Promise<number> {
       const [row] = await db

@@ -355,7 +355,8 @@ export interface FrontierRow {
   url: string;
   payload: Record<string, unknown> | null;
   priority: number;
-  status: 'pending' | 'claimed' | 'done' | 'failed';
+  /** `skipped`: left out by the site's wish (robots.txt), not a failure. */
+  status: 'pending' | 'claimed' | 'done' | 'failed' | 'skipped';
   attempts: number;
   notBefore: Date | null;
   claimedAt: Date | null;

@@ -285,7 +285,7 @@ export const frontier = pgTable(
     url: text('url').notNull(),
     payload: jsonb('payload').$type<Record<string, unknown>>(),
     priority: integer('priority').notNull().default(0),
-    status: text('status').$type<'pending' | 'claimed' | 'done' | 'failed'>().notNull().default('pending'),
+    status: text('status').$type<'pending' | 'claimed' | 'done' | 'failed' | 'skipped'>().notNull().default('pending'),
     attempts: integer('attempts').notNull().default(0),
     notBefore: tstz('not_before'),
     claimedAt: tstz('claimed_at'),

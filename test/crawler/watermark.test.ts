@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCrawl, type CrawlOptions } from '../../crawler/index.js';
+import { MAX_CARRIED_RUNS, runCrawl, type CrawlOptions } from '../../crawler/index.js';
 import { startSimulator, type Simulator } from '../../fixtures/site/index.js';
 import type { Archive } from '../../storage/index.js';
 import { openTestArchive, type TestArchive } from '../helpers/archive.js';
+import { capturingLogger } from '../crawler-http/test-server.js';
 
 async function archivedIds(archive: Archive): Promise<Set<number>> {
   const ids = new Set<number>();
@@ -41,6 +42,7 @@ describe('the --recent mark', () => {
     expect(failing.outcome).toBe('ok');
     expect(failing.counters.newRequests).toBe(0);
     expect(failing.counters.failedItems).toBe(1);
+    expect(failing.counters.listingsFailed).toBe(1);
 
     const next = await recent();
     expect(next.outcome).toBe('ok');
@@ -52,5 +54,94 @@ describe('the --recent mark', () => {
       const stored = await test.archive.getRequest(String(requestId));
       expect(stored?.events.some((e) => e.kind === 'incoming' && e.messageId === incomingId), `response ${incomingId} of request ${requestId}`).toBe(true);
     }
+  });
+});
+
+describe('threads a run gave up on', () => {
+  let sim: Simulator;
+  let test: TestArchive;
+  beforeAll(async () => {
+    sim = await startSimulator({ requests: 40, seed: 23, maskingMs: 150 });
+    test = await openTestArchive();
+  });
+  afterAll(async () => {
+    await test?.cleanup();
+    await sim?.close();
+  });
+
+  // A margin of a minute: the next run lists only what changed just before the last mark, so what it fetches beyond
+  // that can only have been carried over.
+  const recent = (extra: Partial<CrawlOptions> = {}) =>
+    runCrawl(test.archive, {
+      site: sim.url,
+      scope: { recent: true },
+      ratePerSecond: 200,
+      maskingRetryMs: 200,
+      recentMarginMs: 60_000,
+      extract: false,
+      itemRetryMs: 20,
+      fetcher: { backoff: { baseMs: 5, maxMs: 20 } , maxAttempts: 2 },
+      ...extra,
+    });
+  const jsonFetches = (slug: string) => sim.log.filter((entry) => entry.path.startsWith(`/request/${slug}.json`)).length;
+  const slugOf = (id: number) => sim.groundTruth().requests.find((request) => request.id === id)!.urlTitle;
+
+  it('are tried again by the next run, and do not hold the mark back', { timeout: 120_000 }, async () => {
+    expect((await recent()).outcome).toBe('ok');
+
+    const changes = sim.advance(5);
+    const changed = new Set([...changes.newRequests, ...changes.newResponses.map((r) => r.requestId)]);
+    expect(changed.size).toBeGreaterThan(4);
+    const victim = changes.newRequests[0]!;
+    const slug = slugOf(victim);
+    sim.setFaults({ rate: 1, kinds: ['status500'], routes: new RegExp(`^/request/${slug}\\.json`) });
+    const failing = await recent();
+    sim.setFaults(undefined);
+    expect(failing.outcome).toBe('ok');
+    expect(failing.counters.failedItems).toBe(1);
+    expect(failing.counters.listingsFailed).toBe(0);
+    expect(await test.archive.getRequest(String(victim))).toBeNull();
+
+    sim.clearLog();
+    const next = await recent();
+    expect(next.outcome).toBe('ok');
+    expect(next.counters.carriedItems).toBe(1);
+    expect(jsonFetches(slug)).toBe(1);
+    expect(await test.archive.getRequest(String(victim))).not.toBeNull();
+    // Paged back to the failing run's mark: the five days of changes before it are not listed again.
+    expect(next.counters.json).toBeLessThan(changed.size);
+    expect(next.counters.newRequests).toBe(1);
+
+    sim.clearLog();
+    const after = await recent();
+    expect(after.counters.carriedItems).toBe(0);
+    expect(jsonFetches(slug)).toBe(0);
+  });
+
+  it(`are carried into at most ${MAX_CARRIED_RUNS} runs, then left to the listings`, { timeout: 180_000 }, async () => {
+    const changes = sim.advance(1);
+    const victim = changes.newResponses[0]!.requestId;
+    const slug = slugOf(victim);
+    sim.setFaults({ rate: 1, kinds: ['status500'], routes: new RegExp(`^/request/${slug}\\.json`) });
+    const first = await recent();
+    expect(first.counters.failedItems).toBe(1);
+    // The mark moves past the thread's last change, so no listing shows it again unless it changes.
+    const later = sim.advance(1);
+    expect([...later.newRequests, ...later.newResponses.map((r) => r.requestId)]).not.toContain(victim);
+    for (let carried = 1; carried <= MAX_CARRIED_RUNS; carried++) {
+      sim.clearLog();
+      const run = await recent();
+      expect(run.outcome).toBe('ok');
+      expect(run.counters.carriedItems, `run ${carried} after the first failure`).toBe(1);
+      expect(run.counters.failedItems).toBe(1);
+      expect(jsonFetches(slug)).toBeGreaterThan(0);
+    }
+    sim.clearLog();
+    const { logger, lines } = capturingLogger();
+    const last = await recent({ log: logger });
+    sim.setFaults(undefined);
+    expect(last.counters.carriedItems).toBe(0);
+    expect(jsonFetches(slug)).toBe(0);
+    expect(lines.some((line) => line.level === 40 && line.msg.startsWith('given up on in every run'))).toBe(true);
   });
 });
