@@ -145,3 +145,37 @@ describe('threads a run gave up on', () => {
     expect(lines.some((line) => line.level === 40 && line.msg.startsWith('given up on in every run'))).toBe(true);
   });
 });
+
+describe('a --recent listing that reaches page 20 before the mark', () => {
+  let sim: Simulator;
+  let test: TestArchive;
+  beforeAll(async () => {
+    // Over 500 listed requests: more than the site's newest-first listing ever shows.
+    sim = await startSimulator({ requests: 600, seed: 5 });
+    test = await openTestArchive();
+  });
+  afterAll(async () => {
+    await test?.cleanup();
+    await sim?.close();
+  });
+
+  it('warns and counts the gap', { timeout: 60_000 }, async () => {
+    // The last good run saw the site years ago: every listed request is newer than its mark.
+    const origin = new URL(sim.url).origin;
+    const siteId = await test.archive.ensureSite(origin);
+    const mark = await test.archive.runs.start({ site: origin, siteId, recent: true });
+    await test.archive.runs.finish(mark, 'ok', { newestListedMs: Date.parse('2020-01-01T00:00:00Z'), failedItems: 0, listingsFailed: 0 });
+
+    const { logger, lines } = capturingLogger();
+    // One worker takes every listing page before any thread; the budget ends the run there (robots.txt + 20 pages).
+    const run = await runCrawl(test.archive, { site: sim.url, scope: { recent: true }, ratePerSecond: 200, extract: false, workers: 1, maxRequests: 21, log: logger });
+    expect(run.outcome).toBe('interrupted');
+    expect(run.counters.listings).toBe(20);
+    expect(run.counters.listingsCutShort).toBe(1);
+    expect(lines.filter((line) => line.level === 40 && line.msg.includes('ends at page 20 before the last run\'s mark'))).toHaveLength(1);
+    expect(sim.log.filter((entry) => entry.path.startsWith('/list')).map((entry) => entry.path)).toEqual([
+      '/list',
+      ...Array.from({ length: 19 }, (_, i) => `/list?page=${i + 2}`),
+    ]);
+  });
+});
