@@ -27,20 +27,7 @@ export async function crawlListing(ctx: RunContext, url: string, scan: ListingSc
   // A date window's size shows only in its pagination: an authority page's header counts all the authority's
   // requests whatever the filter, so splitting on it would halve windows down to single days.
   const tooBig = scan.scan === 'window' ? (listing.lastPage ?? 1) >= LISTING_PAGE_CAP : (listing.total ?? 0) >= LISTING_RESULT_CAP;
-  if (scan.page === 1 && tooBig) {
-    if (scan.scan === 'window') {
-      const halves = splitWindow(scan.window);
-      if (halves) {
-        await ctx.archive.frontier.add(ctx.runId, halves.map((window) => listingItem(ctx.urls, { ...scan, window, page: 1 })));
-        return;
-      }
-      ctx.log.warn({ url: response.url, total: listing.total }, `one day lists ${listing.total} requests: only the first ${LISTING_RESULT_CAP} can be reached`);
-    } else if (scan.scan === 'plain' && scan.basePath.startsWith('/body/')) {
-      ctx.log.info({ url: response.url, total: listing.total }, 'authority has too many requests for one listing: splitting by date');
-      await ctx.archive.frontier.add(ctx.runId, [listingItem(ctx.urls, { scan: 'window', basePath: scan.basePath, page: 1, window: wholeHistory(new Date()) })]);
-      return;
-    }
-  }
+  if (scan.page === 1 && tooBig && (await listInParts(ctx, scan, response.url, listing.total))) return;
 
   for (const item of listing.items) {
     const time = item.time === undefined ? Number.NaN : Date.parse(item.time);
@@ -55,6 +42,15 @@ export async function crawlListing(ctx: RunContext, url: string, scan: ListingSc
   const more = listing.nextPage !== undefined || listing.items.length >= 25;
   if (more && scan.page < LISTING_PAGE_CAP && listing.items.length > 0) {
     await ctx.archive.frontier.add(ctx.runId, [listingItem(ctx.urls, { ...scan, page: scan.page + 1 })]);
+  } else if (more && scan.scan !== 'recent') {
+    // The site's count is Xapian's estimate: a listing it put under 500 can still fill page 20. Listed again in parts,
+    // at the cost of these pages, rather than stop at the cap with the rest unseen.
+    if (!(await listInParts(ctx, scan, response.url, listing.total))) {
+      ctx.log.warn(
+        { url: response.url, total: listing.total },
+        `the listing goes on past page ${LISTING_PAGE_CAP}, as far as the site lists, and cannot be split further: later results cannot be reached`,
+      );
+    }
   } else if (more && scan.scan === 'recent' && scan.cutoff !== null) {
     ctx.counters.listingsCutShort++;
     ctx.log.warn(
@@ -62,6 +58,27 @@ export async function crawlListing(ctx: RunContext, url: string, scan: ListingSc
       `the newest-first listing ends at page ${LISTING_PAGE_CAP} before the last run's mark: threads changed in between may be missed; this run will not be a mark for the next --recent, and \`crawl --all\` covers the gap`,
     );
   }
+}
+
+/**
+ * Queues a listing too big to page through as smaller ones: a date window in halves, an authority over its whole
+ * history in date windows. False when it cannot be split (one day, a user's listing); the caller pages what it can.
+ */
+async function listInParts(ctx: RunContext, scan: ListingScan, url: string, total: number | undefined): Promise<boolean> {
+  if (scan.scan === 'window') {
+    const halves = splitWindow(scan.window);
+    if (halves) {
+      await ctx.archive.frontier.add(ctx.runId, halves.map((window) => listingItem(ctx.urls, { ...scan, window, page: 1 })));
+      return true;
+    }
+    return false;
+  }
+  if (scan.scan === 'plain' && scan.basePath.startsWith('/body/')) {
+    ctx.log.info({ url, total }, 'authority has too many requests for one listing: splitting by date');
+    await ctx.archive.frontier.add(ctx.runId, [listingItem(ctx.urls, { scan: 'window', basePath: scan.basePath, page: 1, window: wholeHistory(new Date()) })]);
+    return true;
+  }
+  return false;
 }
 
 /** `/body/all-authorities.csv`: one listing per authority. */
