@@ -116,7 +116,8 @@ export async function fetchAndKeep(
     ? { ...(previous.etag ? { etag: previous.etag } : {}), ...(previous.lastModified ? { lastModified: previous.lastModified } : {}) }
     : undefined;
   const response = await ctx.fetcher.get(url, {
-    ...(kind === 'json' ? { accept: 'application/json' } : {}),
+    ...(kind === 'json' ? { accept: 'application/json', expectType: /\bjson\b/i } : {}),
+    ...(kind === 'csv' ? { expectType: /\bcsv\b/i } : {}),
     ...(validators ? { conditional: validators } : {}),
   });
   const counter = kindCounter[kind];

@@ -106,6 +106,8 @@ export interface RetryEvent {
   /** The Retry-After; or the backoff, which comes on top of the rate interval. */
   waitMs: number;
   retryAfter?: string;
+  /** With `wrong-type`: the Content-Type the 200 came with. */
+  contentType?: string;
 }
 
 export interface RedirectHop {
@@ -148,6 +150,11 @@ export interface GetOptions {
   conditional?: { etag?: string; lastModified?: string };
   followRedirects?: boolean;
   accept?: string;
+  /**
+   * The Content-Type a 200 must have (matched against the header). Any other 200 is the site in trouble (a
+   * maintenance page served as 200, say): retried, backed off and counted towards a site that looks down, like a 5xx.
+   */
+  expectType?: RegExp;
 }
 
 export interface DownloadOptions {
@@ -272,10 +279,15 @@ export class PoliteFetcher {
   async get(url: string, options: GetOptions = {}): Promise<FetchedPage> {
     const target = this.#resolve(url);
     const requestHeaders = this.#requestHeaders(options.accept ?? DEFAULT_PAGE_ACCEPT, options.conditional);
-    const { exchange, redirects } = await this.#follow(target, requestHeaders, options.followRedirects ?? true, {
-      kind: 'buffer',
-      maxBytes: this.#pageLimitBytes,
-    });
+    const { exchange, redirects } = await this.#follow(
+      target,
+      requestHeaders,
+      options.followRedirects ?? true,
+      { kind: 'buffer', maxBytes: this.#pageLimitBytes },
+      MAX_REDIRECTS,
+      this.#options.robots ?? true,
+      options.expectType,
+    );
     const body = exchange.body ?? Buffer.alloc(0);
     if (isMaskingInterstitialPage(exchange.headers, body)) throw new MaskingPendingError(target.href, exchange.url.href);
     return {
@@ -416,6 +428,7 @@ export class PoliteFetcher {
     target: BodyTarget,
     maxRedirects = MAX_REDIRECTS,
     checkRobots = this.#options.robots ?? true,
+    expectType?: RegExp,
   ): Promise<{ exchange: Exchange; redirects: RedirectHop[] }> {
     const redirects: RedirectHop[] = [];
     let current = start;
@@ -424,7 +437,7 @@ export class PoliteFetcher {
       // The interstitial's meta refresh would have us loop; the caller retries the original URL later instead.
       if (redirects.length > 0 && isMaskingInterstitialPath(current)) throw new MaskingPendingError(start.href, current.href);
       if (checkRobots) (await this.#rules()).assertAllowed(current);
-      const exchange = await this.#fetchWithRetries(current, requestHeaders, target);
+      const exchange = await this.#fetchWithRetries(current, requestHeaders, target, expectType);
       const location = exchange.headers.location;
       if (!followRedirects || !REDIRECT_STATUSES.has(exchange.status) || !location) return { exchange, redirects };
       if (redirects.length >= maxRedirects) {
@@ -437,7 +450,7 @@ export class PoliteFetcher {
     }
   }
 
-  async #fetchWithRetries(url: URL, requestHeaders: Record<string, string>, target: BodyTarget): Promise<Exchange> {
+  async #fetchWithRetries(url: URL, requestHeaders: Record<string, string>, target: BodyTarget, expectType?: RegExp): Promise<Exchange> {
     for (let attempt = 1; ; attempt++) {
       let retry: Omit<RetryEvent, 'url' | 'attempt' | 'waitMs'> & { waitMs?: number };
       let failure: unknown;
@@ -445,11 +458,14 @@ export class PoliteFetcher {
         const exchange = await this.#pacer.run(() => this.#exchange(url, requestHeaders, target), attempt > 1 ? 1 : 0);
         const challenge = detectChallenge(exchange.status, exchange.headers, exchange.body);
         if (challenge) throw new ChallengeError(url.href, exchange.status, challenge);
-        if (!isRetryableStatus(exchange.status)) {
+        const wrongType = exchange.status === 200 && expectType !== undefined && !expectType.test(exchange.headers['content-type'] ?? '');
+        if (!isRetryableStatus(exchange.status) && !wrongType) {
           this.#failuresInARow = 0;
           return exchange;
         }
-        retry = { reason: 'status', status: exchange.status };
+        retry = wrongType
+          ? { reason: 'wrong-type', status: exchange.status, contentType: exchange.headers['content-type'] ?? '(none)' }
+          : { reason: 'status', status: exchange.status };
         const retryAfter = exchange.headers['retry-after'];
         const retryAfterMs =
           exchange.status === 429 || exchange.status === 503 ? parseRetryAfter(retryAfter, exchange.headers.date, Date.now()) : undefined;
@@ -470,7 +486,12 @@ export class PoliteFetcher {
       if (retry.reason === 'retry-after') this.#pacer.holdFor(waitMs);
       else this.#pacer.backOff(waitMs);
 
-      const what = retry.status !== undefined ? `HTTP ${retry.status}` : `${retry.reason} (${failure instanceof Error ? failure.message : String(failure)})`;
+      const what =
+        retry.reason === 'wrong-type'
+          ? `HTTP 200 with Content-Type ${retry.contentType}, not ${expectType!.source}`
+          : retry.status !== undefined
+            ? `HTTP ${retry.status}`
+            : `${retry.reason} (${failure instanceof Error ? failure.message : String(failure)})`;
       // A 429 is a site that is up, asking us to slow down.
       this.#failuresInARow = retry.status === 429 ? 0 : this.#failuresInARow + 1;
       if (this.#failuresInARow >= this.#maxConsecutiveFailures) {

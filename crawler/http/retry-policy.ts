@@ -1,4 +1,5 @@
-export type RetryReason = 'status' | 'retry-after' | 'reset' | 'timeout' | 'truncated';
+/** `wrong-type`: a 200 whose Content-Type is not what was asked for, such as a maintenance page answering a JSON URL. */
+export type RetryReason = 'status' | 'retry-after' | 'reset' | 'timeout' | 'truncated' | 'wrong-type';
 
 /**
  * Retry-After (RFC 9110 §10.2.3) as ms to wait: delta-seconds (digits only) or an HTTP-date. A date is measured

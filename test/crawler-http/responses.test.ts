@@ -33,6 +33,38 @@ async function setUp(routes: Record<string, Route>, options: Partial<PoliteFetch
 
 const CLOUDFLARE_PAGE = '<!DOCTYPE html><html><head><title>Just a moment...</title></head><body><script src="/cdn-cgi/challenge-platform/h/g/orchestrate/chl_page/v1"></script></body></html>';
 
+describe('answers of the wrong type', () => {
+  const MAINTENANCE = '<html><head><title>Down for maintenance</title></head><body>Back soon</body></html>';
+
+  it('retries a 200 that is not the JSON asked for, backing off, then returns the JSON', async () => {
+    let hits = 0;
+    const reasons: string[] = [];
+    await setUp(
+      {
+        '/request/x.json': (_req, res) => {
+          hits++;
+          if (hits < 3) text(res, 200, MAINTENANCE, { 'content-type': 'text/html; charset=utf-8' });
+          else text(res, 200, '{"id":1}', { 'content-type': 'application/json; charset=utf-8' });
+        },
+      },
+      { onRetry: (event) => void reasons.push(`${event.reason} ${event.contentType}`) },
+    );
+    const page = await fetcher!.get('/request/x.json', { expectType: /\bjson\b/i });
+    expect(page.text()).toBe('{"id":1}');
+    expect(reasons).toEqual(['wrong-type text/html; charset=utf-8', 'wrong-type text/html; charset=utf-8']);
+    // Without the expectation the same page is an answer like any other.
+    expect((await fetcher!.get('/request/x.json')).status).toBe(200);
+  });
+
+  it('gives up after the last attempt, naming the type that came', async () => {
+    await setUp({ '/request/x.json': (_req, res) => text(res, 200, MAINTENANCE, { 'content-type': 'text/html' }) }, { maxAttempts: 2 });
+    const failure = await fetcher!.get('/request/x.json', { expectType: /\bjson\b/i }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(FetchFailedError);
+    expect((failure as Error).message).toMatch(/after 2 attempts: HTTP 200 with Content-Type text\/html, not \\bjson\\b/);
+    expect(server!.hits('/request/x.json')).toHaveLength(2);
+  });
+});
+
 describe('challenges and refusals', () => {
   it('stops at a Cloudflare challenge at once, without retrying, and says not to work around it', async () => {
     await setUp({ '/request/x.json': (_req, res) => text(res, 403, CLOUDFLARE_PAGE, { 'cf-mitigated': 'challenge' }) });

@@ -31,4 +31,25 @@ describe('a crawl of a site that is down', () => {
     expect(new Set(failed.map((entry) => entry.path)).size).toBeGreaterThan(1);
     expect(sim.log.at(-1)).toBe(failed.at(-1));
   });
+
+  it('counts a maintenance page served with 200 in place of JSON as a failed attempt', { timeout: 120_000 }, async () => {
+    await test?.cleanup();
+    await sim?.close();
+    sim = await startSimulator({ requests: 10, seed: 3, faults: { rate: 1, kinds: ['maintenance'] } });
+    test = await openTestArchive();
+
+    const summary = await runCrawl(test.archive, {
+      site: sim.url,
+      scope: { requests: sim.groundTruth().requests.slice(0, 4).map((request) => request.urlTitle) },
+      ratePerSecond: 100,
+      extract: false,
+      fetcher: { maxAttempts: 4, backoff: { baseMs: 1, maxMs: 5 } },
+    });
+
+    expect(summary.outcome).toBe('interrupted');
+    expect(summary.error).toMatch(/^the site appears to be down: 10 attempts in a row failed .*HTTP 200 with Content-Type text\/html/);
+    expect(sim.log.filter((entry) => entry.fault === 'maintenance')).toHaveLength(10);
+    // Nothing of the maintenance page was taken for a thread.
+    expect(summary.counters.newRequests).toBe(0);
+  });
 });

@@ -26,6 +26,15 @@ describe('faults', () => {
     expect(sim.log.at(-1)!.fault).toBe('status500');
   });
 
+  it('answers a maintenance page with 200, whatever was asked for', async () => {
+    sim.setFaults({ rate: 1, kinds: ['maintenance'], routes: /\.json$/ });
+    const json = await get(sim, `/request/${sim.groundTruth().requests[0]!.urlTitle}.json`);
+    expect(json.status).toBe(200);
+    expect(json.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await json.text()).toContain('down for maintenance');
+    expect(sim.log.at(-1)!.fault).toBe('maintenance');
+  });
+
   it('resets the connection without a response', async () => {
     sim.setFaults({ rate: 1, kinds: ['reset'] });
     await expect(fetch(`${sim.url}/list`)).rejects.toThrow();
