@@ -208,7 +208,7 @@ function missingAttachments(thread: ReconcileInput, held: Set<string>, tooLarge:
 async function fetchAttachment(ctx: RunContext, attachment: ThreadAttachment, kept: Map<string, KeptDownload>): Promise<AttachmentContent | undefined> {
   const reused = kept.get(attachment.sourceUrl!);
   if (reused) return reused;
-  const download = await ctx.fetcher.download(attachment.sourceUrl!, path.join(ctx.tmpDir, randomUUID()));
+  const download = await ctx.fetcher.download(attachment.sourceUrl!, path.join(ctx.tmpDir, randomUUID()), { expectAttachment: true });
   try {
     const contentType = download.headers['content-type'] ?? attachment.contentType;
     const { captureId, blob } = await ctx.archive.keepResponse(

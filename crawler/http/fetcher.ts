@@ -106,8 +106,8 @@ export interface RetryEvent {
   /** The Retry-After; or the backoff, which comes on top of the rate interval. */
   waitMs: number;
   retryAfter?: string;
-  /** With `wrong-type`: the Content-Type the 200 came with. */
-  contentType?: string;
+  /** With `wrong-type`: what is wrong with the 200. */
+  wrongAnswer?: string;
 }
 
 export interface RedirectHop {
@@ -159,6 +159,12 @@ export interface GetOptions {
 
 export interface DownloadOptions {
   followRedirects?: boolean;
+  /**
+   * The answer must be a file download: Alaveteli sends every attachment with a Content-Disposition (facts §7.4). A
+   * 200 without one, other than the masking page, is some other page in its place (maintenance, a proxy's): retried
+   * like a 5xx rather than stored as the attachment.
+   */
+  expectAttachment?: boolean;
 }
 
 export interface FetchStats {
@@ -183,6 +189,23 @@ interface Exchange {
   body?: Buffer;
   file?: { sha256: string; size: number };
 }
+
+/** What is wrong with a 200 that is not the kind of answer asked for, or undefined when it is. */
+type AnswerCheck = (exchange: Exchange) => string | undefined;
+
+function typeCheck(expected: RegExp): AnswerCheck {
+  return ({ headers }) => {
+    const contentType = headers['content-type'] ?? '(none)';
+    return expected.test(contentType) ? undefined : `Content-Type ${contentType}, not ${expected.source}`;
+  };
+}
+
+const attachmentCheck: AnswerCheck = ({ headers, body }) => {
+  if (headers['content-disposition']) return undefined;
+  // The site's own masking page is answered by the caller; a body streamed to disk is too large for such a page.
+  if (!body || isMaskingInterstitialPage(headers, body)) return undefined;
+  return `Content-Type ${headers['content-type'] ?? '(none)'} without Content-Disposition, not an attachment download`;
+};
 
 /** A transport failure worth another attempt. Never leaves this module. */
 class RetryableFailure extends Error {
@@ -286,7 +309,7 @@ export class PoliteFetcher {
       { kind: 'buffer', maxBytes: this.#pageLimitBytes },
       MAX_REDIRECTS,
       this.#options.robots ?? true,
-      options.expectType,
+      options.expectType && typeCheck(options.expectType),
     );
     const body = exchange.body ?? Buffer.alloc(0);
     if (isMaskingInterstitialPage(exchange.headers, body)) throw new MaskingPendingError(target.href, exchange.url.href);
@@ -312,13 +335,21 @@ export class PoliteFetcher {
     const target = this.#resolve(url);
     const partPath = `${dest}.part`;
     try {
-      const { exchange, redirects } = await this.#follow(target, this.#requestHeaders('*/*'), options.followRedirects ?? true, {
-        kind: 'file',
-        path: partPath,
-        maxBytes: this.#downloadLimitBytes,
-        bufferMaxBytes: this.#pageLimitBytes,
-        inMemoryBytes: DOWNLOAD_IN_MEMORY_BYTES,
-      });
+      const { exchange, redirects } = await this.#follow(
+        target,
+        this.#requestHeaders('*/*'),
+        options.followRedirects ?? true,
+        {
+          kind: 'file',
+          path: partPath,
+          maxBytes: this.#downloadLimitBytes,
+          bufferMaxBytes: this.#pageLimitBytes,
+          inMemoryBytes: DOWNLOAD_IN_MEMORY_BYTES,
+        },
+        MAX_REDIRECTS,
+        this.#options.robots ?? true,
+        options.expectAttachment ? attachmentCheck : undefined,
+      );
       let body: DownloadedFile['body'];
       let sha256: string;
       let size: number;
@@ -428,7 +459,7 @@ export class PoliteFetcher {
     target: BodyTarget,
     maxRedirects = MAX_REDIRECTS,
     checkRobots = this.#options.robots ?? true,
-    expectType?: RegExp,
+    check?: AnswerCheck,
   ): Promise<{ exchange: Exchange; redirects: RedirectHop[] }> {
     const redirects: RedirectHop[] = [];
     let current = start;
@@ -437,7 +468,7 @@ export class PoliteFetcher {
       // The interstitial's meta refresh would have us loop; the caller retries the original URL later instead.
       if (redirects.length > 0 && isMaskingInterstitialPath(current)) throw new MaskingPendingError(start.href, current.href);
       if (checkRobots) (await this.#rules()).assertAllowed(current);
-      const exchange = await this.#fetchWithRetries(current, requestHeaders, target, expectType);
+      const exchange = await this.#fetchWithRetries(current, requestHeaders, target, check);
       const location = exchange.headers.location;
       if (!followRedirects || !REDIRECT_STATUSES.has(exchange.status) || !location) return { exchange, redirects };
       if (redirects.length >= maxRedirects) {
@@ -450,7 +481,7 @@ export class PoliteFetcher {
     }
   }
 
-  async #fetchWithRetries(url: URL, requestHeaders: Record<string, string>, target: BodyTarget, expectType?: RegExp): Promise<Exchange> {
+  async #fetchWithRetries(url: URL, requestHeaders: Record<string, string>, target: BodyTarget, check?: AnswerCheck): Promise<Exchange> {
     for (let attempt = 1; ; attempt++) {
       let retry: Omit<RetryEvent, 'url' | 'attempt' | 'waitMs'> & { waitMs?: number };
       let failure: unknown;
@@ -458,14 +489,15 @@ export class PoliteFetcher {
         const exchange = await this.#pacer.run(() => this.#exchange(url, requestHeaders, target), attempt > 1 ? 1 : 0);
         const challenge = detectChallenge(exchange.status, exchange.headers, exchange.body);
         if (challenge) throw new ChallengeError(url.href, exchange.status, challenge);
-        const wrongType = exchange.status === 200 && expectType !== undefined && !expectType.test(exchange.headers['content-type'] ?? '');
-        if (!isRetryableStatus(exchange.status) && !wrongType) {
+        const wrongAnswer = exchange.status === 200 && check ? check(exchange) : undefined;
+        if (!isRetryableStatus(exchange.status) && wrongAnswer === undefined) {
           this.#failuresInARow = 0;
           return exchange;
         }
-        retry = wrongType
-          ? { reason: 'wrong-type', status: exchange.status, contentType: exchange.headers['content-type'] ?? '(none)' }
-          : { reason: 'status', status: exchange.status };
+        retry =
+          wrongAnswer !== undefined
+            ? { reason: 'wrong-type', status: exchange.status, wrongAnswer }
+            : { reason: 'status', status: exchange.status };
         const retryAfter = exchange.headers['retry-after'];
         const retryAfterMs =
           exchange.status === 429 || exchange.status === 503 ? parseRetryAfter(retryAfter, exchange.headers.date, Date.now()) : undefined;
@@ -487,8 +519,8 @@ export class PoliteFetcher {
       else this.#pacer.backOff(waitMs);
 
       const what =
-        retry.reason === 'wrong-type'
-          ? `HTTP 200 with Content-Type ${retry.contentType}, not ${expectType!.source}`
+        retry.wrongAnswer !== undefined
+          ? `HTTP 200 with ${retry.wrongAnswer}`
           : retry.status !== undefined
             ? `HTTP ${retry.status}`
             : `${retry.reason} (${failure instanceof Error ? failure.message : String(failure)})`;

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BodyTooLargeError, PoliteFetcher, type RetryEvent } from '../../crawler/http/index.js';
+import { BodyTooLargeError, MaskingPendingError, PoliteFetcher, type RetryEvent } from '../../crawler/http/index.js';
 import { exposeGarbageCollector } from '../helpers/gc.js';
 import { robotsRoute, startTestServer, text, WDTK_ROBOTS, type Route, type TestServer } from './test-server.js';
 
@@ -97,6 +97,28 @@ describe('download', () => {
     } finally {
       child.kill();
     }
+  });
+
+  it('retries a page served with 200 in place of the attachment, and never hands it back as the file', async () => {
+    const body = randomBytes(20_000);
+    const { retries } = await setUp({
+      [ATTACHMENT]: (_req, res, hit) => {
+        if (hit < 3) return text(res, 200, '<html><head><title>Down for maintenance</title></head><body>Back soon</body></html>');
+        res.writeHead(200, { 'content-type': 'application/pdf', 'content-disposition': 'attachment; filename="big.pdf"', 'content-length': body.length });
+        res.end(body);
+      },
+    });
+    const file = await fetcher!.download(ATTACHMENT, join(dir, 'a.pdf'), { expectAttachment: true });
+    expect(file.sha256).toBe(createHash('sha256').update(body).digest('hex'));
+    expect(retries.map((event) => `${event.reason}: ${event.wrongAnswer}`)).toEqual(
+      Array(2).fill('wrong-type: Content-Type text/html; charset=utf-8 without Content-Disposition, not an attachment download'),
+    );
+  });
+
+  it("still tells the site's masking page apart from a page in the attachment's place", async () => {
+    await setUp({ [ATTACHMENT]: (_req, res) => text(res, 200, '<html><body><h1>Attachment processing…</h1></body></html>') });
+    await expect(fetcher!.download(ATTACHMENT, join(dir, 'a.pdf'), { expectAttachment: true })).rejects.toBeInstanceOf(MaskingPendingError);
+    expect(server!.hits(ATTACHMENT)).toHaveLength(1);
   });
 
   it('retries a truncated download from the start and ends with the whole file', async () => {

@@ -47,11 +47,11 @@ describe('answers of the wrong type', () => {
           else text(res, 200, '{"id":1}', { 'content-type': 'application/json; charset=utf-8' });
         },
       },
-      { onRetry: (event) => void reasons.push(`${event.reason} ${event.contentType}`) },
+      { onRetry: (event) => void reasons.push(`${event.reason}: ${event.wrongAnswer}`) },
     );
     const page = await fetcher!.get('/request/x.json', { expectType: /\bjson\b/i });
     expect(page.text()).toBe('{"id":1}');
-    expect(reasons).toEqual(['wrong-type text/html; charset=utf-8', 'wrong-type text/html; charset=utf-8']);
+    expect(reasons).toEqual(Array(2).fill('wrong-type: Content-Type text/html; charset=utf-8, not \\bjson\\b'));
     // Without the expectation the same page is an answer like any other.
     expect((await fetcher!.get('/request/x.json')).status).toBe(200);
   });

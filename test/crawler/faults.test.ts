@@ -17,7 +17,7 @@ describe('a crawl through a flaky site', () => {
       requests: 50,
       seed: 9,
       maskingMs: 200,
-      faults: { rate: 0.1, kinds: ['status500', 'status503', 'status429', 'reset', 'truncate'], retryAfterSeconds, seed: 4 },
+      faults: { rate: 0.1, kinds: ['status500', 'status503', 'status429', 'reset', 'truncate', 'maintenance'], retryAfterSeconds, seed: 4 },
     });
     const test: TestArchive = await openTestArchive();
     cleanups.push(() => sim.close(), () => test.cleanup());
@@ -35,7 +35,7 @@ describe('a crawl through a flaky site', () => {
     expect(await integrityProblems(test.archive, { log: sim.log, site: sim.url, runIds: [summary.runId] })).toEqual([]);
 
     const faulted = sim.log.filter((entry) => entry.fault);
-    expect(new Set(faulted.map((entry) => entry.fault))).toEqual(new Set(['status500', 'status503', 'status429', 'reset', 'truncate']));
+    expect(new Set(faulted.map((entry) => entry.fault))).toEqual(new Set(['status500', 'status503', 'status429', 'reset', 'truncate', 'maintenance']));
     expect(summary.counters.retries).toBeGreaterThanOrEqual(faulted.length);
 
     const askedToWait = sim.log.flatMap((entry, i) => (entry.fault === 'status429' || entry.fault === 'status503' ? [i] : []));

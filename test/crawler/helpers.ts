@@ -191,12 +191,14 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
 /**
  * Whether the crawler keeps this answer as a capture: every final answer it received whole, whatever its status.
- * Not robots.txt (parsed, not kept), redirect hops, answers it retries (429, 5xx, a reset, a truncated body), nor a
- * challenge (the run stops).
+ * Not robots.txt (parsed, not kept), redirect hops, answers it retries (429, 5xx, a reset, a truncated body, a page
+ * where JSON, CSV or a file was asked for), nor a challenge (the run stops).
  */
 const isKeptAnswer = (entry: RequestLogEntry): boolean =>
   entry.path !== '/robots.txt' && entry.status !== 0 && !REDIRECTS.has(entry.status) && entry.status !== 429 && entry.status < 500 &&
-  entry.fault !== 'truncate' && entry.fault !== 'challenge' && entry.fault !== 'reset';
+  entry.fault !== 'truncate' && entry.fault !== 'challenge' && entry.fault !== 'reset' &&
+  // A maintenance page the crawler can tell from what it asked for (JSON, CSV, an attachment) is retried, not kept.
+  !(entry.fault === 'maintenance' && (/\.(json|csv)(\?|$)/.test(entry.path) || isAttachmentPath(entry.path)));
 
 export interface LoggedRuns {
   /** The simulator's log over exactly the runs in `runIds` (cleared before the first of them), and nothing else. */
