@@ -7,11 +7,14 @@ import { isAttachmentPath } from './helpers.js';
 const MiB = 1024 * 1024;
 const LARGE_BYTES = 3 * MiB;
 
-describe('an attachment over the size limit', () => {
+describe.each([
+  { masked: false, when: 'served at once' },
+  { masked: true, when: 'that the site masks first' },
+])('an attachment over the size limit, $when', ({ masked }) => {
   let sim: Simulator;
   let test: TestArchive;
   beforeAll(async () => {
-    sim = await startSimulator({ requests: 12, seed: 8, maskingMs: 100, largeAttachmentBytes: LARGE_BYTES });
+    sim = await startSimulator({ requests: 12, seed: 8, maskingMs: 100, largeAttachmentBytes: LARGE_BYTES, largeAttachmentMasked: masked });
     test = await openTestArchive();
   });
   afterAll(async () => {
@@ -29,6 +32,9 @@ describe('an attachment over the size limit', () => {
     expect(first.outcome).toBe('ok');
     expect(first.counters.attachmentsTooLarge).toBe(1);
     expect(first.counters.failedItems).toBe(0);
+    // Masked, it is found too large only when it comes back, after its thread was first reconciled without it.
+    const largeFetches = sim.log.filter((entry) => entry.path.includes('/large-export.bin'));
+    expect(largeFetches.map((entry) => entry.status)).toEqual(masked ? [302, 200] : [200]);
     const stored = await test.archive.getRequest(thread.urlTitle);
     expect(stored?.remoteUpdatedAt).not.toBeNull();
     const publicAttachments = thread.events.filter((e) => !e.hidden).flatMap((e) => e.attachments.filter((a) => !a.hidden));
