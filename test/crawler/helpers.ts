@@ -197,8 +197,13 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const isKeptAnswer = (entry: RequestLogEntry): boolean =>
   entry.path !== '/robots.txt' && entry.status !== 0 && !REDIRECTS.has(entry.status) && entry.status !== 429 && entry.status < 500 &&
   entry.fault !== 'truncate' && entry.fault !== 'challenge' && entry.fault !== 'reset' &&
-  // A maintenance page the crawler can tell from what it asked for (JSON, CSV, an attachment) is retried, not kept.
-  !(entry.fault === 'maintenance' && (/\.(json|csv)(\?|$)/.test(entry.path) || isAttachmentPath(entry.path)));
+  !(entry.fault === 'maintenance' && isTypedPath(entry.path));
+
+/**
+ * Whether the crawler can tell a maintenance page served with 200 from the answer it asked for at this path (JSON,
+ * CSV, an attachment), and so retries it; on a thread page or a listing it is an answer like any other.
+ */
+export const isTypedPath = (path: string) => /\.(json|csv)(\?|$)/.test(path) || isAttachmentPath(path);
 
 export interface LoggedRuns {
   /** The simulator's log over exactly the runs in `runIds` (cleared before the first of them), and nothing else. */
