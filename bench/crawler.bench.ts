@@ -8,8 +8,10 @@
  * Sizes: BENCH_REQUESTS (default 10000), BENCH_LARGE_MB (default 1024), BENCH_SEED (default 1),
  * BENCH_WGET_TIMEOUT_S (default 1800), BENCH_RSS_EXTRACT (default false,true), BENCH_RSS_ENTRIES (default compiled,tsx:
  * the CLI built by scripts/build.mjs, as the Docker image runs it, and bin/wdtk-archive.js through tsx),
- * BENCH_LATENCIES_MS (default 0,2,5,10,20) and BENCH_LATENCY_REQUESTS (default 1000) for the latency part.
- * Parts: BENCH_PARTS=requests,latency,extract,wget,rss (default all). BENCH_CRAWL_WORKERS: frontier rows in hand at once (default: the
+ * BENCH_LATENCIES_MS (default 0,2,5,10,20) and BENCH_LATENCY_REQUESTS (default 1000) for the latency part,
+ * BENCH_NIGHTLY_REQUESTS (default 1000) and BENCH_NIGHTLY_RECHECK (default 1000: --recheck of its third night) for the
+ * nightly part.
+ * Parts: BENCH_PARTS=requests,nightly,latency,extract,wget,rss (default all). BENCH_CRAWL_WORKERS: frontier rows in hand at once (default: the
  * crawler's own default).
  * The archive is the default embedded one (PGlite + files) in a temp directory, unless DATABASE_URL / S3_* are set.
  */
@@ -19,7 +21,7 @@ import { mkdtemp, open, rm } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_CRAWL_WORKERS, runCrawl, type CrawlSummary } from '../crawler/index.js';
+import { DEFAULT_CRAWL_WORKERS, runCrawl, type CrawlSummary, type ScopeInput } from '../crawler/index.js';
 import type { RequestLogEntry } from '../fixtures/site/index.js';
 import { parseListingPage, parseRequestJson, parseRequestPage } from '../parsers/index.js';
 import { configFromEnv, openArchive, type Archive } from '../storage/index.js';
@@ -34,9 +36,11 @@ const SITE_REQUESTS = Number(env['BENCH_REQUESTS'] ?? 10_000);
 const LARGE_BYTES = Number(env['BENCH_LARGE_MB'] ?? 1024) * 1024 * 1024;
 const SEED = Number(env['BENCH_SEED'] ?? 1);
 const WGET_TIMEOUT_MS = Number(env['BENCH_WGET_TIMEOUT_S'] ?? 1800) * 1000;
-const PARTS = new Set((env['BENCH_PARTS'] ?? 'requests,latency,extract,wget,rss').split(','));
+const PARTS = new Set((env['BENCH_PARTS'] ?? 'requests,nightly,latency,extract,wget,rss').split(','));
 const LATENCIES_MS = (env['BENCH_LATENCIES_MS'] ?? '0,2,5,10,20').split(',').map(Number);
 const LATENCY_SITE_REQUESTS = Number(env['BENCH_LATENCY_REQUESTS'] ?? 1000);
+const NIGHTLY_SITE_REQUESTS = Number(env['BENCH_NIGHTLY_REQUESTS'] ?? 1000);
+const NIGHTLY_RECHECK = Number(env['BENCH_NIGHTLY_RECHECK'] ?? 1000);
 const WORKERS = env['BENCH_CRAWL_WORKERS'] === undefined ? {} : { workers: Number(env['BENCH_CRAWL_WORKERS']) };
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 
@@ -64,10 +68,15 @@ async function withTempArchive<T>(label: string, use: (archive: Archive, dir: st
 }
 
 /** One crawl, its wall time, and what it cost in CPU (as describeCpu puts it). */
-async function timedCrawl(archive: Archive, sim: RemoteSimulator, extract: boolean): Promise<{ summary: CrawlSummary; wallMs: number; cpu: string }> {
+async function timedCrawl(
+  archive: Archive,
+  sim: RemoteSimulator,
+  extract: boolean,
+  scope: ScopeInput = { all: true },
+): Promise<{ summary: CrawlSummary; wallMs: number; cpu: string }> {
   const cpuAtStart = await readCpu(sim, archive.config.databaseUrl);
   const started = performance.now();
-  const summary = await runCrawl(archive, { site: sim.url, scope: { all: true }, ratePerSecond: 0, extract, ...WORKERS });
+  const summary = await runCrawl(archive, { site: sim.url, scope, ratePerSecond: 0, extract, ...WORKERS });
   const wallMs = performance.now() - started;
   const cpu = describeCpu('the crawl', cpuAtStart, await readCpu(sim, archive.config.databaseUrl));
   if (summary.outcome !== 'ok') throw new Error(`crawl ended ${summary.outcome}: ${summary.error ?? ''}`);
@@ -175,6 +184,45 @@ async function requestsAndReruns(): Promise<void> {
       out(`one-day rerun: ${describeTally(tally(await sim.log()))}; new ${c.newRequests}, changed ${c.changedRequests}, unchanged ${c.unchangedRequests}, removed ${c.removedRequests}, renamed ${c.renamedRequests}; ${secs(nextDay.wallMs)}`);
     });
   } finally {
+    await sim.close();
+  }
+}
+
+/**
+ * What the nightly job (`crawl --recent`, as docker-compose's archiver runs it) asks of the site, against the same
+ * nights done with `--all`: on an archive a first `--all` built, a night with no change, then one simulated day.
+ */
+async function nightlyRuns(): Promise<void> {
+  out(`### nightly runs: --recent against --all (${NIGHTLY_SITE_REQUESTS}-request site, seed ${SEED})`);
+  const sim = await startRemoteSimulator({ seed: SEED, requests: NIGHTLY_SITE_REQUESTS });
+  const { runEnv, dispose } = await ownDatabase('nightly');
+  try {
+    await withTempArchive('nightly', async (archive) => {
+      const first = await timedCrawl(archive, sim, false);
+      out(`first crawl (--all): ${first.summary.counters.newRequests} threads, ${secs(first.wallMs)}`);
+      const nights = [
+        ['no change', 0, {}],
+        ['one simulated day', 1, {}],
+        [`one simulated day, --recheck ${NIGHTLY_RECHECK}`, 1, { recheck: NIGHTLY_RECHECK }],
+      ] as const;
+      for (const [night, days, extra] of nights) {
+        const changes = days ? await sim.advance(days) : null;
+        if (changes) {
+          const touched = new Set([...changes.newRequests, ...changes.newResponses.map((r) => r.requestId), ...changes.statusChanges, ...changes.hidden, ...changes.renamed.map((r) => r.requestId)]);
+          out(`${night}: ${changes.newRequests.length} new requests, ${changes.newResponses.length} new responses, ${changes.statusChanges.length} status changes, ${changes.hidden.length} hidden, ${changes.renamed.length} renamed (${touched.size} threads touched)`);
+        }
+        await sim.clearLog();
+        const recent = await timedCrawl(archive, sim, false, { recent: true, ...extra });
+        const c = recent.summary.counters;
+        out(`${night}, --recent: ${describeTally(tally(await sim.log()))}; new ${c.newRequests}, changed ${c.changedRequests}, unchanged ${c.unchangedRequests}, removed ${c.removedRequests}, renamed ${c.renamedRequests}; ${secs(recent.wallMs)}`);
+        await sim.clearLog();
+        const all = await timedCrawl(archive, sim, false);
+        const a = all.summary.counters;
+        out(`${night}, then --all: ${describeTally(tally(await sim.log()))}; new ${a.newRequests}, changed ${a.changedRequests}, removed ${a.removedRequests}, renamed ${a.renamedRequests} (what --recent left for it); ${secs(all.wallMs)}`);
+      }
+    }, runEnv);
+  } finally {
+    await dispose();
     await sim.close();
   }
 }
@@ -369,6 +417,7 @@ async function largeAttachmentRss(): Promise<void> {
 
 out(`machine: ${availableParallelism()} cores, load ${load()}, node ${process.version}; crawl workers ${WORKERS.workers ?? `${DEFAULT_CRAWL_WORKERS} (default)`}`);
 if (PARTS.has('requests')) await requestsAndReruns();
+if (PARTS.has('nightly')) await nightlyRuns();
 if (PARTS.has('latency')) await wallTimeWithLatency();
 if (PARTS.has('extract')) await crawlWithExtraction();
 if (PARTS.has('wget')) await wgetMirror();

@@ -92,6 +92,8 @@ export interface RunContext {
    * resumed run) can the run have stored some of a thread's downloads already, so only they are looked up.
    */
   threadsDownloading: Set<number>;
+  /** Requests whose JSON was checked and found unchanged since the last save: their check time is written in one go. */
+  checkedUnchanged: number[];
   /** Renders a page snapshot of a freshly captured thread page. */
   snapshot?: (captureId: number) => Promise<void>;
 }

@@ -185,7 +185,8 @@ async function carriedOver(archive: Archive, siteId: number, runId: number, mark
 
 /** The stored scope of a run: the crawl scope plus the site, compared as JSON to decide on resuming. */
 function storedScope(site: string, siteId: number, scope: CrawlScope): Record<string, unknown> {
-  return { site, siteId, ...scope };
+  // No re-check is left out, so a run stored before `recheck` existed still resumes as the same crawl.
+  return { site, siteId, ...scope, recheck: scope.recheck || undefined };
 }
 
 /** Key order does not count: jsonb gives keys back in its own order. */
@@ -251,13 +252,15 @@ export async function runCrawl(archive: Archive, options: CrawlOptions): Promise
       threads: new KeyedLock(),
       resumed,
       threadsDownloading: new Set(),
+      checkedUnchanged: [],
       ...(options.snapshot ? { snapshot: async (captureId: number) => void (await options.snapshot!(archive, captureId)) } : {}),
     };
     if (!resumed) {
       const mark = await recentMark(archive, siteId);
       const cutoff = scope.recent && mark ? new Date(mark.counters['newestListedMs']! - (options.recentMarginMs ?? DAY_MS)) : null;
-      const carried = coversEverything(scope as unknown as Record<string, unknown>) ? await carriedOver(archive, siteId, runId, mark, urls, ctx.log) : [];
-      await archive.frontier.add(runId, [...seedItems(scope, urls, cutoff), ...carried]);
+      const carried = scope.all || scope.recent ? await carriedOver(archive, siteId, runId, mark, urls, ctx.log) : [];
+      const rechecks = scope.recheck ? await archive.leastRecentlyChecked(siteId, scope.recheck) : [];
+      await archive.frontier.add(runId, [...seedItems(scope, urls, cutoff), ...carried, ...rechecks.map(({ urlTitle }) => requestItem(urls, { slug: urlTitle }))]);
       ctx.counters.carriedItems = carried.length;
     }
     ctx.log.info({ scope: describeScope(scope), resumed }, resumed ? `resuming run ${runId}` : `run ${runId} started`);
@@ -276,6 +279,7 @@ export async function runCrawl(archive: Archive, options: CrawlOptions): Promise
     } finally {
       crawling = false;
     }
+    await archive.markChecked(siteId, ctx.checkedUnchanged.splice(0));
     const counters = combine(base, ctx.counters, fetcher);
     await archive.runs.finish(runId, result.outcome, { ...counters }, result.error);
     ctx.log.info({ outcome: result.outcome, counters }, `run ${runId} ended: ${result.outcome}`);
@@ -385,6 +389,7 @@ async function drain(ctx: RunContext, base: Partial<RunCounters>, options: Crawl
   const report = async (force: boolean) => {
     if (!force && Date.now() - lastSave < SAVE_EVERY_MS) return;
     lastSave = Date.now();
+    await archive.markChecked(ctx.siteId, ctx.checkedUnchanged.splice(0));
     const counters = combine(base, ctx.counters, ctx.fetcher);
     await archive.runs.update(runId, { ...counters });
     options.onProgress?.({ runId, counters, pending: await archive.frontier.pending(runId), done });

@@ -21,6 +21,11 @@ export interface CrawlScope {
    * (backpage prominence). One request per id: only with the site's approval.
    */
   ids: boolean;
+  /**
+   * Also re-check the JSON of this many known requests, those checked longest ago: a night's share of a rolling
+   * re-check that notices what no listing shows (status changes, removals, renames of threads with no new event).
+   */
+  recheck: number;
 }
 
 export class CrawlScopeError extends Error {
@@ -41,7 +46,9 @@ export function normalizeScope(input: ScopeInput): CrawlScope {
     backfill: input.backfill ? { from: isoDay(input.backfill.from), to: isoDay(input.backfill.to) } : null,
     all: input.all ?? false,
     ids: input.ids ?? false,
+    recheck: input.recheck ?? 0,
   };
+  if (!Number.isInteger(scope.recheck) || scope.recheck < 0) throw new CrawlScopeError(`--recheck takes a whole number of requests, not ${scope.recheck}`);
   for (const request of scope.requests) {
     if (!parseRequestRef(request)) throw new CrawlScopeError(`--request takes a request slug, URL or numeric id, not "${request}"`);
   }
@@ -51,8 +58,8 @@ export function normalizeScope(input: ScopeInput): CrawlScope {
   if (scope.backfill && scope.backfill.from > scope.backfill.to) {
     throw new CrawlScopeError(`--from ${scope.backfill.from} is after --to ${scope.backfill.to}`);
   }
-  if (!scope.requests.length && !scope.bodies.length && !scope.users.length && !scope.recent && !scope.backfill && !scope.all && !scope.ids) {
-    throw new CrawlScopeError('nothing to crawl: give --request, --body, --user, --recent, --backfill, --all or --ids');
+  if (!scope.requests.length && !scope.bodies.length && !scope.users.length && !scope.recent && !scope.backfill && !scope.all && !scope.ids && !scope.recheck) {
+    throw new CrawlScopeError('nothing to crawl: give --request, --body, --user, --recent, --backfill, --all, --ids or --recheck');
   }
   return scope;
 }
@@ -66,6 +73,7 @@ export function describeScope(scope: CrawlScope): string {
   if (scope.users.length) parts.push(`users ${scope.users.join(', ')}`);
   if (scope.ids) parts.push('numeric ids up to the highest known');
   if (scope.requests.length) parts.push(`${scope.requests.length} request${scope.requests.length === 1 ? '' : 's'}`);
+  if (scope.recheck) parts.push(`a re-check of the ${scope.recheck} known requests checked longest ago`);
   return parts.join('; ');
 }
 

@@ -43,6 +43,7 @@ async function syncParsedRequest(ctx: RunContext, parsed: RequestJson, text: str
   const state = await ctx.archive.getRequestState(ctx.siteId, parsed.id);
   if (state && state.removedAt === null && state.urlTitle === parsed.urlTitle && sameUpdate(state.remoteUpdatedAt, parsed.updatedAt) && sameIds(state.remoteEventIds, parsed.events.map((e) => e.id))) {
     ctx.counters.unchangedRequests++;
+    ctx.checkedUnchanged.push(parsed.id);
     return;
   }
 

@@ -78,6 +78,10 @@ export interface Archive {
   } | null>;
   findRequestByUrlTitle(siteId: number, urlTitle: string): Promise<{ requestId: number; remoteId: number } | null>;
   heldAttachments(siteId: number, requestRemoteId: number): Promise<Set<string>>;
+  /** The known requests (not removed) checked longest ago, oldest first: what a rolling re-check asks about next. */
+  leastRecentlyChecked(siteId: number, limit: number): Promise<{ remoteId: number; urlTitle: string }[]>;
+  /** Records that these requests were checked now and found unchanged (a change is recorded by its reconcile). */
+  markChecked(siteId: number, remoteIds: number[]): Promise<void>;
   reconcileRequest(siteId: number, input: ReconcileInput, ctx: { runId?: number; captureId?: number }): Promise<ReconcileOutcome>;
   markRemoved(siteId: number, remoteId: number, reason: string, ctx: { runId?: number; status?: number }): Promise<boolean>;
   /** Holds the originals for removal: throws OriginalsInUseError while a crawl or a snapshot stores any. */
@@ -388,6 +392,23 @@ function createArchive(
           sql`${requests.siteId} = ${siteId} and ${requests.remoteId} = ${requestRemoteId} and ${attachments.sha256} is not null`,
         );
       return new Set(rows.map((r) => `${r.incomingMessageId}:${r.part}`));
+    },
+
+    async leastRecentlyChecked(siteId, limit) {
+      return db
+        .select({ remoteId: requests.remoteId, urlTitle: requests.urlTitle })
+        .from(requests)
+        .where(sql`${requests.siteId} = ${siteId} and ${requests.removedAt} is null`)
+        .orderBy(requests.lastCheckedAt, requests.id)
+        .limit(limit);
+    },
+
+    async markChecked(siteId, remoteIds) {
+      if (remoteIds.length === 0) return;
+      await db
+        .update(requests)
+        .set({ lastCheckedAt: sql`now()` })
+        .where(and(eq(requests.siteId, siteId), inArray(requests.remoteId, remoteIds)));
     },
 
     reconcileRequest: (siteId, input, ctx) => reconcileRequest(db, siteId, input, ctx),

@@ -17,6 +17,7 @@ export interface CrawlFlags {
   to?: Date;
   all?: boolean;
   ids?: boolean;
+  recheck?: number;
   rate?: number;
   maxRequests?: number;
   contact?: string;
@@ -44,6 +45,7 @@ export function addCrawlOptions(command: Command): Command {
     .option('--to <date>', 'backfill end, YYYY-MM-DD (inclusive)', isoDate('--to'))
     .option('--all', 'every authority in /body/all-authorities.csv, and a re-check of every known request')
     .option('--ids', "also walk numeric request ids up to the highest known (finds unlisted requests; only with the site's approval)")
+    .option('--recheck <n>', 'also re-check the n known requests checked longest ago (notices status changes and removals no listing shows)', positiveInt('--recheck'))
     .option('--rate <rps>', 'requests per second (default 0.5: one every 2 s)', positiveNumber('--rate'))
     .option('--max-requests <n>', 'stop the run after this many requests; the next crawl resumes it', positiveInt('--max-requests'))
     .addOption(new Option('--contact <email|url>', 'how the site can reach you; put in the User-Agent, required for any public site').env('WDTK_CONTACT'))
@@ -65,6 +67,7 @@ export async function scopeOf(flags: CrawlFlags): Promise<CrawlScope> {
       backfill: flags.backfill ? { from: flags.from!, to: flags.to! } : null,
       all: flags.all ?? false,
       ids: flags.ids ?? false,
+      recheck: flags.recheck ?? 0,
     });
   } catch (error) {
     if (error instanceof CrawlScopeError) throw new UsageError(error.message);

@@ -30,6 +30,9 @@ describe('crawl, schedule and runs on the command line', () => {
     const half = await startCli([...target.args, '--site', sim.url, 'crawl', '--backfill', '--from', '2026-01-01'], target.env).done;
     expect(half.code).toBe(2);
     expect(half.stderr).toMatch(/--backfill needs both --from and --to/);
+    const none = await startCli([...target.args, '--site', sim.url, 'crawl', '--recent', '--recheck', '0'], target.env).done;
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/--recheck/);
   });
 
   it('schedule starts runs on its cron ticks, skips a tick while one is going, and stops on SIGTERM', { timeout: 120_000 }, async () => {

@@ -3,6 +3,7 @@ import { MAX_CARRIED_RUNS, runCrawl, type CrawlOptions } from '../../crawler/ind
 import { startSimulator, type Simulator } from '../../fixtures/site/index.js';
 import type { Archive } from '../../storage/index.js';
 import { openTestArchive, type TestArchive } from '../helpers/archive.js';
+import { differencesFromTruth } from './helpers.js';
 import { capturingLogger } from '../crawler-http/test-server.js';
 
 async function archivedIds(archive: Archive): Promise<Set<number>> {
@@ -177,5 +178,49 @@ describe('a --recent listing that reaches page 20 before the mark', () => {
       '/list',
       ...Array.from({ length: 19 }, (_, i) => `/list?page=${i + 2}`),
     ]);
+  });
+});
+
+describe('a rolling re-check', () => {
+  let sim: Simulator;
+  let test: TestArchive;
+  beforeAll(async () => {
+    sim = await startSimulator({ requests: 40, seed: 31, maskingMs: 150 });
+    test = await openTestArchive();
+  });
+  afterAll(async () => {
+    await test?.cleanup();
+    await sim?.close();
+  });
+
+  const crawl = (scope: CrawlOptions['scope']) => runCrawl(test.archive, { site: sim.url, scope, ratePerSecond: 200, maskingRetryMs: 200, extract: false });
+  const jsonPaths = () => new Set(sim.log.filter((entry) => /^\/request\/[^/]+\.json$/.test(entry.path)).map((entry) => entry.path));
+
+  it('notices what no listing shows, and asks about the requests checked longest ago first', { timeout: 120_000 }, async () => {
+    expect((await crawl({ all: true, ids: true })).outcome).toBe('ok');
+    const known = (await archivedIds(test.archive)).size;
+
+    const changes = sim.advance(1);
+    expect(changes.hidden).toHaveLength(1);
+    const hidden = String(changes.hidden[0]);
+    // The newest-first listing shows new events; a request taken down leaves it without one.
+    expect((await crawl({ recent: true })).outcome).toBe('ok');
+    expect(await test.archive.getRequest(hidden)).not.toBeNull();
+
+    const everything = await crawl({ recent: true, recheck: known });
+    expect(everything.counters.removedRequests).toBe(1);
+    expect(await test.archive.getRequest(hidden)).toBeNull();
+    const truthOptions = { oncePublic: changes.hidden, oncePublicAttachments: changes.hiddenAttachments.map((h) => h.attachmentId) };
+    expect(await differencesFromTruth(test.archive, sim.groundTruth(), truthOptions)).toEqual([]);
+
+    sim.clearLog();
+    expect((await crawl({ recheck: 10 })).outcome).toBe('ok');
+    const first = jsonPaths();
+    sim.clearLog();
+    expect((await crawl({ recheck: 10 })).outcome).toBe('ok');
+    const second = jsonPaths();
+    expect(first.size).toBe(10);
+    expect(second.size).toBe(10);
+    expect([...second].filter((path) => first.has(path))).toEqual([]);
   });
 });
