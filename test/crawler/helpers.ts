@@ -1,6 +1,30 @@
 import { sql } from 'drizzle-orm';
-import { ROBOTS_TXT, type GroundTruth, type RequestLogEntry } from '../../fixtures/site/index.js';
+import { afterAll, beforeAll } from 'vitest';
+import { ROBOTS_TXT, startSimulator, type GroundTruth, type RequestLogEntry, type Simulator, type SimulatorOptions } from '../../fixtures/site/index.js';
 import type { Archive } from '../../storage/index.js';
+import { openTestArchive, type TestArchive } from '../helpers/archive.js';
+
+/** A simulator and a fresh test archive for the enclosing describe block: started before its tests, closed after. */
+export function siteAndArchive(options: SimulatorOptions): { readonly sim: Simulator; readonly archive: Archive } {
+  let sim: Simulator | undefined;
+  let test: TestArchive | undefined;
+  beforeAll(async () => {
+    sim = await startSimulator(options);
+    test = await openTestArchive();
+  });
+  afterAll(async () => {
+    await test?.cleanup();
+    await sim?.close();
+  });
+  return {
+    get sim() {
+      return sim!;
+    },
+    get archive() {
+      return test!.archive;
+    },
+  };
+}
 
 const squash = (text: string | null | undefined) => (text ?? '').replace(/\s+/g, ' ').trim();
 

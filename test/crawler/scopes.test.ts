@@ -3,7 +3,7 @@ import { runCrawl, Snapshotter } from '../../crawler/index.js';
 import { startSimulator, type GroundTruth, type Simulator } from '../../fixtures/site/index.js';
 import type { Archive } from '../../storage/index.js';
 import { openTestArchive, type TestArchive } from '../helpers/archive.js';
-import { requestGaps } from './helpers.js';
+import { requestGaps, siteAndArchive } from './helpers.js';
 
 async function archivedIds(archive: Archive): Promise<number[]> {
   const ids: number[] = [];
@@ -173,21 +173,12 @@ async function trueCount(sim: Simulator, window: Window): Promise<number> {
 }
 
 describe('--backfill on a site too big for one listing', () => {
-  let sim: Simulator;
-  let test: TestArchive;
-  beforeAll(async () => {
-    sim = await startSimulator({ requests: 700, seed: 3 });
-    test = await openTestArchive();
-  });
-  afterAll(async () => {
-    await test?.cleanup();
-    await sim?.close();
-  });
+  const site = siteAndArchive({ requests: 700, seed: 3 });
 
   it('splits the date window in halves until each lists under 500, so nothing is lost to the 20-page cap', { timeout: 120_000 }, async () => {
     const window = { from: '2024-01-01', to: '2026-06-30' };
-    const summary = await runCrawl(test.archive, {
-      site: sim.url,
+    const summary = await runCrawl(site.archive, {
+      site: site.sim.url,
       scope: { backfill: window },
       ratePerSecond: 200,
       maxRequests: 80,
@@ -197,44 +188,35 @@ describe('--backfill on a site too big for one listing', () => {
     expect(summary.outcome).toBe('interrupted');
     expect(summary.error).toMatch(/request budget of 80 used up.*resumes it/);
     // Counted at the site, not by the crawler: robots.txt, redirects and retries all spend the budget.
-    expect(sim.log.length).toBe(80);
+    expect(site.sim.log.length).toBe(80);
 
-    const windows = listedWindows(sim);
+    const windows = listedWindows(site.sim);
     expect(windows.get(`${window.from}..${window.to}`)?.pages).toEqual([1]);
-    expect(await reportedTotal(sim, window)).toBeGreaterThanOrEqual(500);
+    expect(await reportedTotal(site.sim, window)).toBeGreaterThanOrEqual(500);
     const leaves = tilingLeaves(windows, window);
-    for (const leaf of leaves) expect(await reportedTotal(sim, leaf)).toBeLessThan(500);
-    for (const leaf of leaves) expect(await trueCount(sim, leaf)).toBeLessThan(500);
+    for (const leaf of leaves) expect(await reportedTotal(site.sim, leaf)).toBeLessThan(500);
+    for (const leaf of leaves) expect(await trueCount(site.sim, leaf)).toBeLessThan(500);
   });
 });
 
 describe('--backfill on a site whose listing counts fall short of the truth', () => {
-  let sim: Simulator;
-  let test: TestArchive;
-  beforeAll(async () => {
-    // Xapian's counts are estimates; here /list counts 70% of what it serves.
-    sim = await startSimulator({ requests: 700, seed: 3, listingEstimate: 0.7 });
-    test = await openTestArchive();
-  });
-  afterAll(async () => {
-    await test?.cleanup();
-    await sim?.close();
-  });
+  // Xapian's counts are estimates; here /list counts 70% of what it serves.
+  const site = siteAndArchive({ requests: 700, seed: 3, listingEstimate: 0.7 });
 
   it('lists a window again in halves when it fills page 20 though the site counted under 500', { timeout: 120_000 }, async () => {
     const window = { from: '2024-01-01', to: '2026-06-30' };
     // The count promises 19 pages at most, so the window is paged rather than split at once.
-    expect(await reportedTotal(sim, window)).toBeLessThanOrEqual(19 * 25);
-    expect(await trueCount(sim, window)).toBe(500);
-    sim.clearLog();
+    expect(await reportedTotal(site.sim, window)).toBeLessThanOrEqual(19 * 25);
+    expect(await trueCount(site.sim, window)).toBe(500);
+    site.sim.clearLog();
     // One worker lists everything before the first thread, and the budget ends the run among the threads.
-    const summary = await runCrawl(test.archive, { site: sim.url, scope: { backfill: window }, ratePerSecond: 200, maxRequests: 80, workers: 1, extract: false });
+    const summary = await runCrawl(site.archive, { site: site.sim.url, scope: { backfill: window }, ratePerSecond: 200, maxRequests: 80, workers: 1, extract: false });
     expect(summary.outcome).toBe('interrupted');
-    expect(sim.log.at(-1)?.path).toMatch(/^\/request\//);
+    expect(site.sim.log.at(-1)?.path).toMatch(/^\/request\//);
 
-    const windows = listedWindows(sim);
+    const windows = listedWindows(site.sim);
     expect(windows.get(`${window.from}..${window.to}`)?.pages).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
     const leaves = tilingLeaves(windows, window);
-    for (const leaf of leaves) expect(await trueCount(sim, leaf)).toBeLessThan(500);
+    for (const leaf of leaves) expect(await trueCount(site.sim, leaf)).toBeLessThan(500);
   });
 });
