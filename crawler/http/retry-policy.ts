@@ -1,4 +1,4 @@
-/** `wrong-type`: a 200 whose Content-Type is not what was asked for, such as a maintenance page answering a JSON URL. */
+/** `wrong-type`: a 200 that is not the kind of answer asked for (a maintenance page answering a JSON or attachment URL). */
 export type RetryReason = 'status' | 'retry-after' | 'reset' | 'timeout' | 'truncated' | 'wrong-type';
 
 /**
