@@ -279,7 +279,10 @@ export async function runCrawl(archive: Archive, options: CrawlOptions): Promise
     } finally {
       crawling = false;
     }
-    await archive.markChecked(siteId, ctx.checkedUnchanged.splice(0));
+    // Check times only order the next --recheck: losing them must not keep the run from being recorded.
+    await archive.markChecked(siteId, ctx.checkedUnchanged.splice(0)).catch((error: unknown) => {
+      ctx.log.warn({ err: error instanceof Error ? error.message : String(error) }, 'could not record the check times of unchanged requests');
+    });
     const counters = combine(base, ctx.counters, fetcher);
     await archive.runs.finish(runId, result.outcome, { ...counters }, result.error);
     ctx.log.info({ outcome: result.outcome, counters }, `run ${runId} ended: ${result.outcome}`);
