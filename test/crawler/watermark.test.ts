@@ -61,7 +61,7 @@ describe('threads a run gave up on', () => {
       recentMarginMs: 60_000,
       extract: false,
       itemRetryMs: 20,
-      fetcher: { backoff: { baseMs: 5, maxMs: 20 } , maxAttempts: 2 },
+      fetcher: { backoff: { baseMs: 5, maxMs: 20 }, maxAttempts: 2 },
       ...extra,
     });
   const jsonFetches = (slug: string) => site.sim.log.filter((entry) => entry.path.startsWith(`/request/${slug}.json`)).length;
