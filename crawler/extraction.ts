@@ -49,6 +49,12 @@ export async function runExtractionWorker(archive: Archive, opts: WorkerOptions 
   const keepWatching = () => !opts.signal?.aborted && (typeof opts.watch === 'function' ? opts.watch() : opts.watch === true);
   const summary: WorkerSummary = { completed: 0, failed: 0 };
   const workDir = await mkdtemp(path.join(tmpdir(), 'wdtk-extract-'));
+  // A claim not renewed within the lease is taken for a dead worker's, and handed to another.
+  const inHand = new Set<number>();
+  const renewal = setInterval(() => {
+    archive.jobs.renew(workerId, [...inHand]).catch((error: unknown) => log.warn({ err: error }, 'could not renew the claims on extraction jobs'));
+  }, (archive.jobs.leaseSeconds * 1000) / 4);
+  renewal.unref();
   // Each lane claims its own job (SKIP LOCKED), so lanes never share one, here or in other processes.
   const lane = async (): Promise<void> => {
     while (!opts.signal?.aborted) {
@@ -58,7 +64,8 @@ export async function runExtractionWorker(archive: Archive, opts: WorkerOptions 
         await sleep(pollMs, undefined, opts.signal ? { signal: opts.signal } : {}).catch(() => undefined);
         continue;
       }
-      const outcome = await extractOne(archive, job, workDir, log);
+      inHand.add(job.id);
+      const outcome = await extractOne(archive, job, workDir, log).finally(() => inHand.delete(job.id));
       if (outcome.ok) summary.completed++;
       else summary.failed++;
       opts.onJob?.(outcome);
@@ -67,6 +74,7 @@ export async function runExtractionWorker(archive: Archive, opts: WorkerOptions 
   try {
     await Promise.all(Array.from({ length: Math.max(1, Math.floor(opts.concurrency ?? DEFAULT_EXTRACTION_CONCURRENCY)) }, lane));
   } finally {
+    clearInterval(renewal);
     await rm(workDir, { recursive: true, force: true });
   }
   return summary;

@@ -13,7 +13,7 @@ import { lockArchiveDir } from './lock.js';
 import { LEFTOVER_GRACE_MS, purge, verify } from './maintenance.js';
 import { getAttachment, getRequest } from './queries/reads.js';
 import { exportRows, search } from './queries/search.js';
-import { frontierApi, jobsApi, runsApi } from './queues.js';
+import { frontierApi, JOB_LEASE_SECONDS, jobsApi, releaseAllJobClaims, runsApi } from './queues.js';
 import { asBlobMissing, reconcileRequest } from './reconcile.js';
 import type {
   ArchiveConfig,
@@ -36,7 +36,7 @@ export interface OpenArchiveOptions {
   migrate?: boolean;
   /** use this embedded database (`openEmbeddedDatabase`: in memory, or a copy) instead of `<archiveDir>/pg`; the caller closes it */
   embedded?: EmbeddedDatabase;
-  /** a claimed extraction job whose worker is silent this long is handed out again (default 900) */
+  /** a claimed extraction job whose worker has not renewed it this long is handed out again (default JOB_LEASE_SECONDS) */
   jobLeaseSeconds?: number;
   /** a search counts and ranks this many matches at most; beyond, its total is a lower bound (default 10,000) */
   searchExactLimit?: number;
@@ -179,7 +179,11 @@ export async function openArchive(config: ArchiveConfig, opts: OpenArchiveOption
   let store: BlobStore;
   try {
     store = await openBlobStore(config);
-    if (opts.migrate ?? true) await handle.migrate();
+    if (opts.migrate ?? true) {
+      await handle.migrate();
+      // No other process can have this archive open: a job still claimed was claimed by one that is gone.
+      if (releaseDir) await releaseAllJobClaims(handle.db);
+    }
   } catch (error) {
     await handle.close();
     await releaseDir?.();
@@ -456,6 +460,6 @@ function createArchive(
     lockOriginals,
 
     frontier: frontierApi(db),
-    jobs: jobsApi(db, opts.jobLeaseSeconds ?? 900),
+    jobs: jobsApi(db, opts.jobLeaseSeconds ?? JOB_LEASE_SECONDS),
   };
 }

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { and, desc, eq, inArray, notInArray, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, notInArray, sql, type SQL } from 'drizzle-orm';
 import { rowsOf, type Db } from './db/connect.js';
 import { blobs, documentPages, frontier, jobs, runs } from './db/schema.js';
 import type { ExtractionResult, FrontierItem, FrontierRow, JobClaim, RunRow } from './types.js';
@@ -200,8 +200,41 @@ export function frontierApi(db: Db) {
 
 export const JOB_MAX_ATTEMPTS = 3;
 
+/**
+ * A claimed extraction job whose worker has not renewed it for this long is taken to be abandoned (its worker died)
+ * and handed out again. Workers renew their claims every quarter of it; an extraction itself is cut at 30 s.
+ */
+export const JOB_LEASE_SECONDS = 120;
+
+/**
+ * Running jobs that match `abandoned`, given up on: failed for good when that was their last attempt (and their blob
+ * marked so), otherwise, with `requeue`, pending again.
+ */
+async function releaseAbandoned(db: Db, abandoned: SQL, requeue: boolean): Promise<void> {
+  await db.execute(sql`
+    with given_up as (
+      update jobs set status = 'failed', claimed_by = null, error = coalesce(error, 'its worker stopped during the last attempt')
+      where status = 'running' and attempts >= ${JOB_MAX_ATTEMPTS} and ${abandoned}
+      returning sha256
+    )${requeue ? sql`, requeued as (
+      update jobs set status = 'pending', claimed_by = null, claimed_at = null
+      where status = 'running' and attempts < ${JOB_MAX_ATTEMPTS} and ${abandoned}
+    )` : sql``}
+    update blobs set extraction_status = 'failed' where sha256 in (select sha256 from given_up)`);
+}
+
+/**
+ * Every extraction claim, at once, for an archive only the calling process can open (embedded): the claims it finds
+ * were made by a process that is gone, and need not wait out their lease.
+ */
+export function releaseAllJobClaims(db: Db): Promise<void> {
+  return releaseAbandoned(db, sql`true`, true);
+}
+
 export function jobsApi(db: Db, leaseSeconds: number) {
+  const leaseRanOut = sql`claimed_at < now() - make_interval(secs => ${leaseSeconds})`;
   return {
+    leaseSeconds,
     /** Queues (or re-queues) text extraction of a stored blob. */
     async enqueue(sha256: string): Promise<void> {
       await db.transaction(async (tx) => {
@@ -212,19 +245,16 @@ export function jobsApi(db: Db, leaseSeconds: number) {
         await tx.update(blobs).set({ extractionStatus: 'pending' }).where(eq(blobs.sha256, sha256));
       });
     },
-    /** FOR UPDATE SKIP LOCKED; a claim older than the lease (its worker died) is handed out again. */
+    /** FOR UPDATE SKIP LOCKED; a claim its worker has not renewed within the lease (the worker died) is handed out again. */
     async claim(workerId: string, limit = 1): Promise<JobClaim[]> {
-      await db.execute(sql`
-        update jobs set status = 'failed', error = coalesce(error, 'worker lease expired on the last attempt')
-        where status = 'running' and attempts >= ${JOB_MAX_ATTEMPTS}
-          and claimed_at < now() - make_interval(secs => ${leaseSeconds})`);
+      await releaseAbandoned(db, leaseRanOut, false);
       const rows = await rowsOf<{ id: number; sha256: string; attempts: number }>(
         db,
         sql`
         update jobs set status = 'running', claimed_by = ${workerId}, claimed_at = now(), attempts = attempts + 1
         where id in (
           select id from jobs
-          where (status = 'pending' or (status = 'running' and claimed_at < now() - make_interval(secs => ${leaseSeconds})))
+          where (status = 'pending' or (status = 'running' and ${leaseRanOut}))
             and attempts < ${JOB_MAX_ATTEMPTS}
           order by id
           limit ${limit}
@@ -233,6 +263,11 @@ export function jobsApi(db: Db, leaseSeconds: number) {
         returning id, sha256, attempts`,
       );
       return rows.map((r) => ({ id: Number(r.id), sha256: r.sha256, attempts: Number(r.attempts) })).sort((a, b) => a.id - b.id);
+    },
+    /** Keeps a worker's claims from running out while it is still extracting them. */
+    async renew(workerId: string, ids: number[]): Promise<void> {
+      if (ids.length === 0) return;
+      await db.update(jobs).set({ claimedAt: sql`now()` }).where(and(inArray(jobs.id, ids), eq(jobs.claimedBy, workerId), eq(jobs.status, 'running')));
     },
     async complete(id: number, result: ExtractionResult): Promise<void> {
       await db.transaction(async (tx) => {

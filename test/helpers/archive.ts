@@ -150,9 +150,10 @@ async function emptyBucket(store: S3BlobStore): Promise<void> {
  * by the archives of one test file in turn (emptied on each open), so archive.close() leaves it open;
  * cleanup() removes the dir and bucket and hands the database back.
  * `migrate: false` gives a database of its own with no tables yet (for migration tests);
- * `searchExactLimit` lowers the count past which search totals become estimates.
+ * `searchExactLimit` lowers the count past which search totals become estimates; `jobLeaseSeconds` shortens the
+ * time after which an extraction claim its worker has not renewed is handed out again.
  */
-export async function openTestArchive(opts: { migrate?: boolean; searchExactLimit?: number } = {}): Promise<TestArchive> {
+export async function openTestArchive(opts: { migrate?: boolean; searchExactLimit?: number; jobLeaseSeconds?: number } = {}): Promise<TestArchive> {
   const migrate = opts.migrate ?? true;
   const archiveDir = await mkdtemp(path.join(tmpdir(), 'wdtk-archive-'));
   const env = configFromEnv(process.env, { archiveDir });
@@ -174,6 +175,7 @@ export async function openTestArchive(opts: { migrate?: boolean; searchExactLimi
       migrate: false,
       ...('embedded' in database.target ? database.target : {}),
       ...(opts.searchExactLimit === undefined ? {} : { searchExactLimit: opts.searchExactLimit }),
+      ...(opts.jobLeaseSeconds === undefined ? {} : { jobLeaseSeconds: opts.jobLeaseSeconds }),
     });
     if (archive.blobs instanceof S3BlobStore) {
       const store = archive.blobs;

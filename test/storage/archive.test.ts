@@ -8,7 +8,8 @@ import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import type { PgliteDatabase } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { afterEach, describe, expect, test } from 'vitest';
-import { BlobMissingError, FileBlobStore, OriginalsInUseError, schema, storageKey, type Archive } from '../../storage/index.js';
+import { BlobMissingError, FileBlobStore, openArchive, OriginalsInUseError, schema, storageKey, type Archive } from '../../storage/index.js';
+import { rowsOf } from '../../storage/db/connect.js';
 import { S3BlobStore } from '../../storage/blobs/index.js';
 import { migrationsFolder } from '../../migrations/index.js';
 import { openTestArchive, type TestArchive } from '../helpers/archive.js';
@@ -459,6 +460,65 @@ describe('queues', () => {
     expect(again.find((j) => j.id === a![0]!.id)?.attempts).toBe(2);
     await archive.jobs.fail(b![0]!.id, 'boom');
     expect((await archive.jobs.claim('w4', 10)).map((j) => j.id)).toEqual([b![0]!.id]);
+  });
+
+  test('a renewed job claim outlives the lease; one its worker stopped renewing, or on its last attempt, does not', async () => {
+    const archive = await open();
+    const held = await archive.putBlob(Buffer.from('a document still being extracted'));
+    const lastTry = await archive.putBlob(Buffer.from('a document its worker died on, three times'));
+    for (const blob of [held, lastTry]) await archive.jobs.enqueue(blob.sha256);
+    const claimed = await archive.jobs.claim('w1', 2);
+    expect(claimed.map((job) => job.sha256)).toEqual([held.sha256, lastTry.sha256]);
+    const ranOut = async () => archive.db.execute(sql`update jobs set claimed_at = now() - interval '1 hour'`);
+
+    await ranOut();
+    await archive.jobs.renew('w1', [claimed[0]!.id]);
+    await archive.db.execute(sql`update jobs set attempts = 3 where id = ${claimed[1]!.id}`);
+    expect(await archive.jobs.claim('w2', 10)).toEqual([]);
+    const [gaveUp] = await rowsOf<{ status: string; error: string; extraction_status: string }>(
+      archive.db,
+      sql`select j.status, j.error, b.extraction_status from jobs j join blobs b using (sha256) where j.id = ${claimed[1]!.id}`,
+    );
+    expect(gaveUp).toEqual({ status: 'failed', error: 'its worker stopped during the last attempt', extraction_status: 'failed' });
+
+    // Only the worker that holds a claim renews it.
+    await ranOut();
+    await archive.jobs.renew('w9', [claimed[0]!.id]);
+    expect(await archive.jobs.claim('w2', 10)).toEqual([{ id: claimed[0]!.id, sha256: held.sha256, attempts: 2 }]);
+  });
+
+  test('an embedded archive opened again releases the extraction claims of the process that had it', async () => {
+    const archiveDir = await mkdtemp(path.join(tmpdir(), 'wdtk-claims-'));
+    try {
+      const first = await openArchive({ archiveDir });
+      const shas: string[] = [];
+      try {
+        for (const text of ['being extracted when the process was killed', 'killed on its last attempt']) {
+          const blob = await first.putBlob(Buffer.from(text));
+          await first.jobs.enqueue(blob.sha256);
+          shas.push(blob.sha256);
+        }
+        const claimed = await first.jobs.claim('killed-process', 2);
+        expect(claimed).toHaveLength(2);
+        await first.db.execute(sql`update jobs set attempts = 3 where sha256 = ${shas[1]!}`);
+      } finally {
+        await first.close();
+      }
+      // Well inside the lease: only the archive's opening can have released them.
+      const second = await openArchive({ archiveDir });
+      try {
+        expect(await second.jobs.claim('next-process', 10)).toEqual([expect.objectContaining({ sha256: shas[0], attempts: 2 })]);
+        const [failed] = await rowsOf<{ status: string; extraction_status: string }>(
+          second.db,
+          sql`select j.status, b.extraction_status from jobs j join blobs b using (sha256) where sha256 = ${shas[1]!}`,
+        );
+        expect(failed).toEqual({ status: 'failed', extraction_status: 'failed' });
+      } finally {
+        await second.close();
+      }
+    } finally {
+      await rm(archiveDir, { recursive: true, force: true });
+    }
   });
 
   test('writers of originals share them; a remover holds them alone, and purge is one', async () => {
