@@ -35,15 +35,15 @@ export async function runCli(argv: string[]): Promise<number> {
   }
 }
 
-function reportError(error: unknown, verbose: boolean): number {
+async function reportError(error: unknown, verbose: boolean): Promise<number> {
   if (error instanceof CommanderError) {
     // Commander has already printed its message (or the help text).
     if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
     return error.exitCode === 0 ? 0 : 2;
   }
-  const message = error instanceof Error ? error.message : String(error);
-  const firstLine = message.split('\n')[0] ?? message;
-  process.stderr.write(`wdtk-archive: ${firstLine}\n`);
+  // Loaded on failure only: the storage module is not needed to start the CLI.
+  const { describeFailure } = await import('../storage/index.js');
+  process.stderr.write(`wdtk-archive: ${describeFailure(error)}\n`);
   if (verbose && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
   return error instanceof UsageError ? 2 : 1;
 }

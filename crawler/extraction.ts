@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pino, type Logger } from 'pino';
 import { extractIsolated, type ExtractResult } from '../parsers/index.js';
-import type { Archive, ExtractionResult } from '../storage/index.js';
+import { describeFailure, isStorageUnavailable, type Archive, type ExtractionResult } from '../storage/index.js';
 
 /** Documents one process extracts at once, unless told otherwise: each in its own worker thread. */
 export const DEFAULT_EXTRACTION_CONCURRENCY = 2;
@@ -36,6 +36,8 @@ export interface JobOutcome {
 export interface WorkerSummary {
   completed: number;
   failed: number;
+  /** Why the worker stopped before the queue was empty: the archive could not take what it extracted. */
+  stopped?: string;
 }
 
 /**
@@ -57,18 +59,25 @@ export async function runExtractionWorker(archive: Archive, opts: WorkerOptions 
   renewal.unref();
   // Each lane claims its own job (SKIP LOCKED), so lanes never share one, here or in other processes.
   const lane = async (): Promise<void> => {
-    while (!opts.signal?.aborted) {
-      const [job] = await archive.jobs.claim(workerId, 1);
-      if (!job) {
-        if (!keepWatching()) break;
-        await sleep(pollMs, undefined, opts.signal ? { signal: opts.signal } : {}).catch(() => undefined);
-        continue;
+    try {
+      while (!opts.signal?.aborted && summary.stopped === undefined) {
+        const [job] = await archive.jobs.claim(workerId, 1);
+        if (!job) {
+          if (!keepWatching()) break;
+          await sleep(pollMs, undefined, opts.signal ? { signal: opts.signal } : {}).catch(() => undefined);
+          continue;
+        }
+        inHand.add(job.id);
+        const outcome = await extractOne(archive, job, workDir, log).finally(() => inHand.delete(job.id));
+        if (outcome.ok) summary.completed++;
+        else summary.failed++;
+        opts.onJob?.(outcome);
       }
-      inHand.add(job.id);
-      const outcome = await extractOne(archive, job, workDir, log).finally(() => inHand.delete(job.id));
-      if (outcome.ok) summary.completed++;
-      else summary.failed++;
-      opts.onJob?.(outcome);
+    } catch (error) {
+      // A full disk or a database that is down would fail every document alike, each using up its attempts.
+      if (!isStorageUnavailable(error)) throw error;
+      summary.stopped ??= `the archive cannot take extracted text (${describeFailure(error)}); the documents left wait in the queue for the next worker`;
+      log.error({ err: describeFailure(error) }, 'text extraction stopped');
     }
   };
   try {
@@ -94,7 +103,12 @@ async function extractOne(archive: Archive, job: { id: number; sha256: string },
     log.debug({ sha256: job.sha256, type: result.type, pages: completion.pageCount }, 'text extracted');
     return { sha256: job.sha256, ok: true, type: result.type, pages: completion.pageCount };
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    if (isStorageUnavailable(error)) {
+      // Not the document's fault: the attempt is given back (unless the database is what failed; then the lease does it).
+      await archive.jobs.release(job.id).catch(() => undefined);
+      throw error;
+    }
+    const message = describeFailure(error);
     log.warn({ sha256: job.sha256, err: message }, 'text extraction failed');
     await archive.jobs.fail(job.id, message).catch((failError: unknown) => log.error({ sha256: job.sha256, err: failError }, 'could not record the failure'));
     return { sha256: job.sha256, ok: false, error: message };

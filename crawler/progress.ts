@@ -69,7 +69,10 @@ export function formatSummary(summary: CrawlSummary): string {
   if (c.errors) lines.push(`  errors:   ${c.errors} (see the log)${c.failedItems ? `; ${c.failedItems} items given up on` : ''}`);
   if (c.carriedItems) lines.push(`  retried:  ${c.carriedItems} threads an earlier run gave up on`);
   if (c.listingsCutShort) lines.push('  gap:      the newest-first listing ended before the last run\'s mark (see the log)');
-  if (summary.extraction) lines.push(`  text:     ${summary.extraction.completed} documents extracted, ${summary.extraction.failed} failed`);
+  if (summary.extraction) {
+    const { completed, failed, stopped } = summary.extraction;
+    lines.push(`  text:     ${completed} documents extracted, ${failed} failed${stopped ? `; stopped: ${stopped}` : ''}`);
+  }
   if (summary.error) lines.push(`  stopped:  ${summary.error}`);
   return lines.join('\n');
 }

@@ -1,12 +1,13 @@
 import { rm } from 'node:fs/promises';
 import { pino, type Logger } from 'pino';
-import { OriginalsInUseError, type Archive, type FrontierItem, type FrontierRow, type ReleaseLock, type RunRow } from '../storage/index.js';
+import { describeFailure, isStorageUnavailable, OriginalsInUseError, type Archive, type FrontierItem, type FrontierRow, type ReleaseLock, type RunRow } from '../storage/index.js';
 import { emptyCounters, type RunContext, type RunCounters } from './context.js';
 import { crawlAuthorities, crawlListing, sweepKnownRequests } from './discovery.js';
 import { isSweep, PRIORITY, requestItem, type AttachmentPayload, type ListingScan, type RequestPayload } from './frontier.js';
 import {
   BudgetExhaustedError,
   ChallengeError,
+  HttpFetchError,
   PoliteFetcher,
   RetryAfterTooLongError,
   SiteDownError,
@@ -270,6 +271,8 @@ export async function runCrawl(archive: Archive, options: CrawlOptions): Promise
       options.extract === false
         ? null
         : runExtractionWorker(archive, { watch: () => crawling, pollMs: 500, log: ctx.log, ...(options.signal ? { signal: options.signal } : {}) });
+    // Awaited once the run is recorded; a failure before then must not end the process as an unhandled rejection.
+    extraction?.catch(() => undefined);
 
     let result: DrainResult;
     try {
@@ -453,8 +456,23 @@ async function drain(ctx: RunContext, base: Partial<RunCounters>, options: Crawl
         await archive.frontier.retryLater(row.id, new Date(), 'interrupted');
         return;
       }
+      const message = describeFailure(error);
+      // A full disk or a database that is down fails every item alike: asking the site for more would be for nothing.
+      // (The site's own connection errors come wrapped by the fetcher, and are the item's.)
+      if (!(error instanceof HttpFetchError) && isStorageUnavailable(error)) {
+        const closing = halt(
+          {
+            outcome: 'interrupted',
+            error: `the archive cannot store what is fetched (${message}); stopping rather than ask the site for more. Once it can, the next crawl with the same scope resumes the run`,
+          },
+          true,
+        );
+        // The database may be what failed; a row left claimed is put back by the resumed run all the same.
+        await archive.frontier.retryLater(row.id, new Date(), message).catch(() => undefined);
+        await closing;
+        return;
+      }
       ctx.counters.errors++;
-      const message = error instanceof Error ? error.message : String(error);
       const final = error instanceof RobotsDisallowedError || error instanceof MaskingNeverReadyError || row.attempts >= ITEM_MAX_ATTEMPTS;
       ctx.log.warn({ url: row.url, kind: row.kind, attempt: row.attempts, err: message }, final ? 'giving up on this item' : 'will try this item again later in the run');
       if (!final) {

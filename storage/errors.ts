@@ -1,3 +1,5 @@
+import { DrizzleQueryError } from 'drizzle-orm/errors';
+
 export class StorageError extends Error {
   constructor(message: string) {
     super(message);
@@ -80,3 +82,53 @@ export class AmbiguousRequestError extends StorageError {
 }
 
 export class ConfigError extends StorageError {}
+
+/** The embedded database's thread is gone (out of memory, a crash): no statement can run until the archive is reopened. */
+export class DatabaseThreadStoppedError extends StorageError {
+  constructor(reason: Error) {
+    super(`the embedded database thread stopped: ${reason.message}`);
+    this.cause = reason;
+  }
+}
+
+/** File-system errors that blame the disk or the system, not what was being written. */
+const SYSTEM_ERRNOS = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EIO', 'EACCES', 'EPERM', 'EMFILE', 'ENFILE', 'ENOMEM']);
+/** Errors reaching a database server or an object store over the network. */
+const NETWORK_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+/** SQLSTATE classes: connection exception, insufficient resources (disk full), operator intervention (shutdown), system error (I/O). */
+const SERVER_SQLSTATE_CLASSES = new Set(['08', '53', '57', '58']);
+/** node-postgres's own words for a connection it lost or could not make (these carry no code). */
+const LOST_CONNECTION = /^(Connection terminated|Client has encountered a connection error|timeout exceeded when trying to connect)/;
+
+/**
+ * Whether `error` (or an error it wraps) says the archive's storage cannot take writes now: a full or read-only disk,
+ * a database server or object store that is down or refusing, the embedded database's thread gone. Such a failure is
+ * the same for every item that follows, unlike one about the item itself.
+ */
+export function isStorageUnavailable(error: unknown): boolean {
+  for (let current = error, depth = 0; current instanceof Error && depth < 8; current = current.cause, depth++) {
+    if (current instanceof DatabaseThreadStoppedError) return true;
+    // minio's S3Error: the store answered, and refused (full, access denied, no bucket); never about the bytes sent.
+    if (current.name === 'S3Error') return true;
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string') {
+      if (SYSTEM_ERRNOS.has(code) || NETWORK_ERRNOS.has(code)) return true;
+      if (/^[0-9A-Z]{5}$/.test(code) && SERVER_SQLSTATE_CLASSES.has(code.slice(0, 2))) return true;
+    }
+    if (LOST_CONNECTION.test(current.message)) return true;
+  }
+  return false;
+}
+
+/**
+ * One line saying what went wrong. drizzle reports a failed statement as the statement and its parameters (a page's
+ * text, say), with the database's reason only as the cause; here the reason comes first, then how the statement begins.
+ */
+export function describeFailure(error: unknown): string {
+  const firstLine = (text: string) => text.split('\n')[0] ?? text;
+  if (error instanceof DrizzleQueryError && error.cause instanceof Error) {
+    const statement = error.query.replace(/\s+/g, ' ').trim();
+    return `${firstLine(error.cause.message)} (in: ${statement.length > 60 ? `${statement.slice(0, 60)}…` : statement})`;
+  }
+  return firstLine(error instanceof Error ? error.message : String(error));
+}

@@ -264,6 +264,12 @@ export function jobsApi(db: Db, leaseSeconds: number) {
       );
       return rows.map((r) => ({ id: Number(r.id), sha256: r.sha256, attempts: Number(r.attempts) })).sort((a, b) => a.id - b.id);
     },
+    /** Puts a claimed job back as it was before the claim: its worker could not run it, for no fault of the document. */
+    async release(id: number): Promise<void> {
+      await db.execute(sql`
+        update jobs set status = 'pending', attempts = greatest(attempts - 1, 0), claimed_by = null, claimed_at = null
+        where id = ${id} and status = 'running'`);
+    },
     /** Keeps a worker's claims from running out while it is still extracting them. */
     async renew(workerId: string, ids: number[]): Promise<void> {
       if (ids.length === 0) return;

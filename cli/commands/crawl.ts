@@ -143,5 +143,6 @@ export function registerCrawl(program: Command): void {
       if (globals.json) printJson(summary);
       else process.stdout.write(`${formatSummary(summary)}\n`);
       if (summary.outcome !== 'ok') throw new CliError(summary.error ?? `run ${summary.runId} ended ${summary.outcome}`);
+      if (summary.extraction?.stopped) throw new CliError(summary.extraction.stopped);
     });
 }

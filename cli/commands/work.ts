@@ -28,6 +28,7 @@ export function registerWork(program: Command): void {
         );
         if (globals.json) printJson(summary);
         else process.stdout.write(`extracted ${summary.completed} document${summary.completed === 1 ? '' : 's'}, ${summary.failed} failed\n`);
+        if (summary.stopped) throw new CliError(summary.stopped);
         if (summary.completed === 0 && summary.failed > 0) throw new CliError(`every extraction failed (${summary.failed}); see the log`);
       } finally {
         signals.dispose();

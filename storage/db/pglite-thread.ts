@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { QueryOptions, Results } from '@electric-sql/pglite';
+import { DatabaseThreadStoppedError } from '../errors.js';
 
 /** Statements, inside a transaction or not. */
 interface EmbeddedStatements {
@@ -49,8 +50,6 @@ export class PgliteOpenError extends Error {
   }
 }
 
-const stoppedError = (reason: Error) => new Error(`the embedded database thread stopped: ${reason.message}`, { cause: reason });
-
 function rebuild({ isError, ...fields }: ErrorFields): unknown {
   if (!isError) return fields;
   const error = new Error(fields.message);
@@ -89,7 +88,7 @@ export class PgliteThread implements EmbeddedDatabase {
       if (this.#closed) return;
       this.#closed = true;
       this.#stopped = reason;
-      for (const pending of this.#pending.values()) pending.reject(stoppedError(reason));
+      for (const pending of this.#pending.values()) pending.reject(new DatabaseThreadStoppedError(reason));
       this.#pending.clear();
     };
     this.#worker.on('error', stop);
@@ -178,7 +177,7 @@ export class PgliteThread implements EmbeddedDatabase {
   }
 
   #send(message: Message): Promise<unknown> {
-    if (this.#stopped) return Promise.reject(stoppedError(this.#stopped));
+    if (this.#stopped) return Promise.reject(new DatabaseThreadStoppedError(this.#stopped));
     if (this.#closed) return Promise.reject(new Error('the embedded database is closed'));
     const id = this.#nextId++;
     const answer = this.#await(id);

@@ -7,7 +7,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import pg from 'pg';
 import { afterAll } from 'vitest';
-import { configFromEnv, openArchive, openEmbeddedDatabase, type Archive, type ArchiveConfig, type EmbeddedDatabase } from '../../storage/index.js';
+import { configFromEnv, openArchive, openEmbeddedDatabase, type Archive, type ArchiveConfig, type EmbeddedDatabase, type S3Config } from '../../storage/index.js';
 import { S3BlobStore } from '../../storage/blobs/index.js';
 
 export interface TestArchive {
@@ -151,9 +151,12 @@ async function emptyBucket(store: S3BlobStore): Promise<void> {
  * cleanup() removes the dir and bucket and hands the database back.
  * `migrate: false` gives a database of its own with no tables yet (for migration tests);
  * `searchExactLimit` lowers the count past which search totals become estimates; `jobLeaseSeconds` shortens the
- * time after which an extraction claim its worker has not renewed is handed out again.
+ * time after which an extraction claim its worker has not renewed is handed out again; `s3` puts the originals on
+ * that store (a test's own S3 server) instead of the setting's.
  */
-export async function openTestArchive(opts: { migrate?: boolean; searchExactLimit?: number; jobLeaseSeconds?: number } = {}): Promise<TestArchive> {
+export async function openTestArchive(
+  opts: { migrate?: boolean; searchExactLimit?: number; jobLeaseSeconds?: number; s3?: S3Config } = {},
+): Promise<TestArchive> {
   const migrate = opts.migrate ?? true;
   const archiveDir = await mkdtemp(path.join(tmpdir(), 'wdtk-archive-'));
   const env = configFromEnv(process.env, { archiveDir });
@@ -170,7 +173,8 @@ export async function openTestArchive(opts: { migrate?: boolean; searchExactLimi
       undo.unshift(database.dispose);
     }
     const config: ArchiveConfig = { archiveDir, ...('databaseUrl' in database.target ? database.target : {}) };
-    if (env.s3) config.s3 = { ...env.s3, bucket: `wdtk-t-${randomBytes(6).toString('hex')}` };
+    if (opts.s3) config.s3 = opts.s3;
+    else if (env.s3) config.s3 = { ...env.s3, bucket: `wdtk-t-${randomBytes(6).toString('hex')}` };
     const archive = await openArchive(config, {
       migrate: false,
       ...('embedded' in database.target ? database.target : {}),

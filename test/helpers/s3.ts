@@ -11,21 +11,25 @@ export interface S3TestServer {
   endpoint: string;
   /** client settings for a bucket on this server (credentials are s3rver's fixed S3RVER/S3RVER) */
   config(bucket: string): S3Config;
+  /** Stops the server and keeps what it stores: an object store that is down. */
+  pause(): Promise<void>;
+  /** Starts it again, on the same port with the same objects. */
+  resume(): Promise<void>;
   stop(): Promise<void>;
 }
 
-/**
- * scripts/s3-test-server.cjs (s3rver + multipart shim) in a child process on a free port: its memory
- * stays out of this process, so tests measuring our RSS measure only the client.
- */
-export async function startS3Server(buckets: string[] = []): Promise<S3TestServer> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'wdtk-s3-'));
+interface RunningServer {
+  port: number;
+  kill(): Promise<void>;
+}
+
+async function spawnServer(dir: string, port: number, buckets: string[]): Promise<RunningServer> {
   const child = spawn(process.execPath, [script], {
-    env: { ...process.env, S3_PORT: '0', S3_DIR: dir, S3_BUCKETS: buckets.join(',') },
+    env: { ...process.env, S3_PORT: String(port), S3_DIR: dir, S3_BUCKETS: buckets.join(',') },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const port = await new Promise<number>((resolve, reject) => {
+  const listening = await new Promise<number>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (chunk: Buffer) => {
       out += chunk.toString();
@@ -35,11 +39,35 @@ export async function startS3Server(buckets: string[] = []): Promise<S3TestServe
     child.once('exit', (code) => reject(new Error(`s3 test server exited with ${code} before listening: ${out}`)));
   });
   return {
-    endpoint: `http://127.0.0.1:${port}`,
-    config: (bucket) => ({ endPoint: '127.0.0.1', port, useSSL: false, bucket, accessKey: 'S3RVER', secretKey: 'S3RVER', region: 'us-east-1' }),
-    async stop() {
+    port: listening,
+    async kill() {
       child.kill('SIGTERM');
       await exited;
+    },
+  };
+}
+
+/**
+ * scripts/s3-test-server.cjs (s3rver + multipart shim) in a child process on a free port: its memory
+ * stays out of this process, so tests measuring our RSS measure only the client.
+ */
+export async function startS3Server(buckets: string[] = []): Promise<S3TestServer> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'wdtk-s3-'));
+  let running: RunningServer | null = await spawnServer(dir, 0, buckets);
+  const { port } = running;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    config: (bucket) => ({ endPoint: '127.0.0.1', port, useSSL: false, bucket, accessKey: 'S3RVER', secretKey: 'S3RVER', region: 'us-east-1' }),
+    async pause() {
+      await running?.kill();
+      running = null;
+    },
+    async resume() {
+      running ??= await spawnServer(dir, port, buckets);
+    },
+    async stop() {
+      await running?.kill();
+      running = null;
       await rm(dir, { recursive: true, force: true });
     },
   };

@@ -1,0 +1,70 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
+import { DEFAULT_CRAWL_WORKERS, runCrawl, runExtractionWorker } from '../../crawler/index.js';
+import { rowsOf } from '../../storage/db/connect.js';
+import { startSimulator, type Simulator } from '../../fixtures/site/index.js';
+import { openTestArchive, type TestArchive } from '../helpers/archive.js';
+import { startS3Server, type S3TestServer } from '../helpers/s3.js';
+import { differencesFromTruth, integrityProblems, isAttachmentPath } from './helpers.js';
+
+describe('a crawl whose archive stops taking writes', () => {
+  const cleanups: (() => Promise<void>)[] = [];
+  afterAll(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+  });
+
+  it('stops asking the site at the first failed write, and the next crawl finishes the run', { timeout: 180_000 }, async () => {
+    const sim: Simulator = await startSimulator({ requests: 40, seed: 21, maskingMs: 100 });
+    const s3: S3TestServer = await startS3Server();
+    // The index as this run of the suite has it (PGlite or a server); the originals on an object store of the test's own.
+    const test: TestArchive = await openTestArchive({ s3: s3.config(`wdtk-down-${randomBytes(4).toString('hex')}`) });
+    cleanups.push(() => sim.close(), () => s3.stop(), () => test.cleanup(), () => s3.resume());
+    const crawl = () => runCrawl(test.archive, { site: sim.url, scope: { all: true, ids: true }, ratePerSecond: 200, maskingRetryMs: 150, extract: false });
+
+    let logAtOutage = -1;
+    const watcher = setInterval(() => {
+      if (logAtOutage < 0 && sim.log.filter((entry) => isAttachmentPath(entry.path) && entry.status === 200).length >= 5) {
+        logAtOutage = sim.log.length;
+        void s3.pause();
+      }
+    }, 5);
+    const first = await crawl().finally(() => clearInterval(watcher));
+    expect(logAtOutage).toBeGreaterThan(0);
+    expect(first.outcome).toBe('interrupted');
+    expect(first.error).toMatch(/^the archive cannot store what is fetched \(.+\); stopping rather than ask the site for more\. Once it can, the next crawl with the same scope resumes the run$/);
+    // What the workers had in hand when the store went away, and nothing after: the rest of the site was left alone.
+    const askedAfter = sim.log.length - logAtOutage;
+    expect(askedAfter).toBeLessThanOrEqual(2 * DEFAULT_CRAWL_WORKERS);
+    const truth = sim.groundTruth();
+    const threads = truth.requests.length;
+    expect(sim.log.filter((entry) => entry.path.endsWith('.json')).length).toBeLessThan(threads / 2);
+    expect((await test.archive.runs.list()).map((run) => [run.outcome, run.error])).toEqual([['interrupted', first.error]]);
+
+    await s3.resume();
+    const second = await crawl();
+    expect(second).toMatchObject({ outcome: 'ok', resumed: true, runId: first.runId });
+    expect(await differencesFromTruth(test.archive, truth)).toEqual([]);
+    expect(await integrityProblems(test.archive)).toEqual([]);
+  });
+
+  it('stops extracting rather than fail every document, and gives back the attempt', { timeout: 120_000 }, async () => {
+    const s3 = await startS3Server();
+    const test = await openTestArchive({ s3: s3.config(`wdtk-down-${randomBytes(4).toString('hex')}`) });
+    cleanups.push(() => s3.stop(), () => test.cleanup(), () => s3.resume());
+    for (let i = 0; i < 3; i++) {
+      const blob = await test.archive.putBlob(Buffer.from(`Document ${i}: no information held.\n`), { contentType: 'text/plain' });
+      await test.archive.jobs.enqueue(blob.sha256);
+    }
+    const jobs = () => rowsOf<{ status: string; attempts: number }>(test.archive.db, sql`select status, attempts from jobs order by id`);
+
+    await s3.pause();
+    const stopped = await runExtractionWorker(test.archive, { concurrency: 2 });
+    expect(stopped).toEqual({ completed: 0, failed: 0, stopped: expect.stringMatching(/^the archive cannot take extracted text \(.+\); the documents left wait in the queue/) });
+    expect(await jobs()).toEqual(Array.from({ length: 3 }, () => ({ status: 'pending', attempts: 0 })));
+
+    await s3.resume();
+    expect(await runExtractionWorker(test.archive, { concurrency: 2 })).toEqual({ completed: 3, failed: 0 });
+    expect(await jobs()).toEqual(Array.from({ length: 3 }, () => ({ status: 'done', attempts: 1 })));
+  });
+});

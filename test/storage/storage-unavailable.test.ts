@@ -1,0 +1,56 @@
+import { writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { sql } from 'drizzle-orm';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { describeFailure, isStorageUnavailable } from '../../storage/index.js';
+import { S3BlobStore } from '../../storage/blobs/index.js';
+import { openTestArchive, type TestArchive } from '../helpers/archive.js';
+import { startS3Server, type S3TestServer } from '../helpers/s3.js';
+
+/** A port nothing listens on: bound for a moment, then let go. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+const rejection = (promise: Promise<unknown>) => promise.then(() => expect.unreachable('it succeeded'), (error: unknown) => error);
+
+describe('telling a storage that cannot take writes from a write that failed on its own', () => {
+  let test: TestArchive;
+  let s3: S3TestServer;
+  afterAll(async () => {
+    await test?.cleanup();
+    await s3?.stop();
+  });
+
+  it('blames the storage for a full disk, an unreachable server and an object store that refuses', async () => {
+    const full = await rejection(writeFile('/dev/full', 'the disk is full'));
+    expect(full).toMatchObject({ code: 'ENOSPC' });
+    expect(isStorageUnavailable(full)).toBe(true);
+
+    const client = new pg.Client({ host: '127.0.0.1', port: await closedPort(), user: 'nobody', connectionTimeoutMillis: 5000 });
+    const refused = await rejection(client.connect());
+    expect(isStorageUnavailable(refused)).toBe(true);
+
+    s3 = await startS3Server();
+    const missingBucket = new S3BlobStore(s3.config('no-such-bucket'));
+    const refusedByStore = await rejection(missingBucket.put(Buffer.from('an original')));
+    expect(isStorageUnavailable(refusedByStore)).toBe(true);
+  });
+
+  it('blames the write for a statement the database refuses, and says why in one line', async () => {
+    test = await openTestArchive();
+    const syntax = await rejection(test.archive.db.execute(sql`selec ${'a parameter\nover two lines'}`));
+    expect(isStorageUnavailable(syntax)).toBe(false);
+    expect(describeFailure(syntax)).toMatch(/^syntax error at or near "selec" \(in: selec \$1\)$/);
+
+    await test.archive.db.execute(sql`insert into sites (base_url) values ('https://example.org')`);
+    const duplicate = await rejection(test.archive.db.execute(sql`insert into sites (base_url) values ('https://example.org')`));
+    expect(isStorageUnavailable(duplicate)).toBe(false);
+    expect(describeFailure(duplicate)).toMatch(/^duplicate key value violates unique constraint/);
+  });
+});
