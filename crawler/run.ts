@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { pino, type Logger } from 'pino';
-import { describeFailure, isStorageUnavailable, OriginalsInUseError, type Archive, type FrontierItem, type FrontierRow, type ReleaseLock, type RunRow } from '../storage/index.js';
+import { describeFailure, isStorageUnavailable, LockLostError, OriginalsInUseError, type Archive, type LockLost, type FrontierItem, type FrontierRow, type ReleaseLock, type RunRow } from '../storage/index.js';
 import { emptyCounters, type RunContext, type RunCounters } from './context.js';
 import { crawlAuthorities, crawlListing, sweepKnownRequests } from './discovery.js';
 import { isSweep, PRIORITY, requestItem, type AttachmentPayload, type ListingScan, type RequestPayload } from './frontier.js';
@@ -226,10 +226,13 @@ export async function runCrawl(archive: Archive, options: CrawlOptions): Promise
     ...options.fetcher,
     logger: log,
   });
-  const release = await lockRunAndOriginals(archive).catch(async (error: unknown) => {
+  // A lock whose database connection ended keeps nobody out: the run stops before another can start beside it.
+  const lockLost = new AbortController();
+  const release = await lockRunAndOriginals(archive, (error) => lockLost.abort(error)).catch(async (error: unknown) => {
     await fetcher.close();
     throw error;
   });
+  const signal = options.signal ? AbortSignal.any([options.signal, lockLost.signal]) : lockLost.signal;
   const tmpDir = await makeRunTempDir();
   try {
     const urls = new SiteUrls(options.site);
@@ -270,13 +273,13 @@ export async function runCrawl(archive: Archive, options: CrawlOptions): Promise
     const extraction =
       options.extract === false
         ? null
-        : runExtractionWorker(archive, { watch: () => crawling, pollMs: 500, log: ctx.log, ...(options.signal ? { signal: options.signal } : {}) });
+        : runExtractionWorker(archive, { watch: () => crawling, pollMs: 500, log: ctx.log, signal });
     // Awaited once the run is recorded; a failure before then must not end the process as an unhandled rejection.
     extraction?.catch(() => undefined);
 
     let result: DrainResult;
     try {
-      result = await drain(ctx, base, options);
+      result = await drain(ctx, base, { ...options, signal });
     } catch (error) {
       result = { outcome: 'failed', error: error instanceof Error ? error.message : String(error) };
     } finally {
@@ -309,13 +312,13 @@ export async function runCrawl(archive: Archive, options: CrawlOptions): Promise
 }
 
 /** The run lock (one crawl at a time), then the originals for writing (no purge beside a crawl); both or neither. */
-async function lockRunAndOriginals(archive: Archive): Promise<ReleaseLock> {
-  const releaseRun = await archive.lockRuns();
+async function lockRunAndOriginals(archive: Archive, onLost: LockLost): Promise<ReleaseLock> {
+  const releaseRun = await archive.lockRuns(onLost);
   if (!releaseRun) {
     const running = (await archive.runs.list(20)).find((run) => run.outcome === 'running');
     throw new RunInProgressError(running ? ` (run ${running.id}, pid ${running.pid ?? '?'} on ${running.host ?? '?'})` : '');
   }
-  const releaseOriginals = await archive.lockOriginals('write').catch(async (error: unknown) => {
+  const releaseOriginals = await archive.lockOriginals('write', onLost).catch(async (error: unknown) => {
     await releaseRun();
     throw error;
   });
@@ -353,7 +356,11 @@ async function openRun(
 
 type DrainResult = { outcome: RunOutcome; error?: string };
 
-const INTERRUPTED: DrainResult = { outcome: 'interrupted', error: 'stopped by a signal; the next crawl with the same scope resumes it' };
+/** A run stopped by its signal: Ctrl-C or SIGTERM, or the run lock lost. */
+function interrupted(signal: AbortSignal | undefined): DrainResult {
+  const reason = signal?.reason instanceof LockLostError ? `${signal.reason.message}: another run could start beside this one` : 'stopped by a signal';
+  return { outcome: 'interrupted', error: `${reason}; the next crawl with the same scope resumes it` };
+}
 
 /** Resolves after `ms`, or as soon as `notify` is called, whichever comes first. */
 class Wakeup {
@@ -452,7 +459,7 @@ async function drain(ctx: RunContext, base: Partial<RunCounters>, options: Crawl
       }
       if (stop || options.signal?.aborted) {
         // Another worker stopped the run (the fetcher it closed failed this row's request), or a signal did.
-        await halt(INTERRUPTED, false);
+        await halt(interrupted(options.signal), false);
         await archive.frontier.retryLater(row.id, new Date(), 'interrupted');
         return;
       }
@@ -493,7 +500,7 @@ async function drain(ctx: RunContext, base: Partial<RunCounters>, options: Crawl
   const worker = async (): Promise<void> => {
     while (!stop) {
       if (options.signal?.aborted) {
-        await halt(INTERRUPTED, false);
+        await halt(interrupted(options.signal), false);
         return;
       }
       const row = await claim();

@@ -8,7 +8,7 @@ import type { BlobStore } from './blobs/types.js';
 import { openEmbeddedDatabase, pgliteHandle, postgresHandle, rowsOf, type Db, type DbHandle } from './db/connect.js';
 import type { EmbeddedDatabase } from './db/pglite-thread.js';
 import { blobs, captures, requests, requestHistory, sites, attachments } from './db/schema.js';
-import { OriginalsInUseError, type OriginalsUse } from './errors.js';
+import { LockLostError, OriginalsInUseError, type OriginalsUse } from './errors.js';
 import { lockArchiveDir } from './lock.js';
 import { LEFTOVER_GRACE_MS, purge, verify } from './maintenance.js';
 import { getAttachment, getRequest } from './queries/reads.js';
@@ -93,14 +93,17 @@ export interface Archive {
   /** With `removeUnindexed`, holds the originals for removal: throws OriginalsInUseError while a crawl or a snapshot stores any. */
   verify(opts?: VerifyOptions): Promise<VerifyReport>;
   runs: ReturnType<typeof runsApi>;
-  /** One crawl at a time: null while another holds it. */
-  lockRuns(): Promise<ReleaseLock | null>;
+  /**
+   * One crawl at a time: null while another holds it. On a server the lock lives as long as a connection of its own;
+   * `onLost` hears if that connection dies first (the lock with it).
+   */
+  lockRuns(onLost?: LockLost): Promise<ReleaseLock | null>;
   /**
    * Writers of originals (a crawl, a snapshot) share this lock; a remover (purge, verify --remove-unindexed) holds it
    * alone. A put that finds its object stored already writes nothing and its row follows: a remover in between would
    * delete the object the row then names. Null while the other kind holds it.
    */
-  lockOriginals(use: OriginalsUse): Promise<ReleaseLock | null>;
+  lockOriginals(use: OriginalsUse, onLost?: LockLost): Promise<ReleaseLock | null>;
   frontier: ReturnType<typeof frontierApi>;
   jobs: ReturnType<typeof jobsApi>;
 }
@@ -117,15 +120,22 @@ export interface StoredBlob {
 }
 
 export type ReleaseLock = () => Promise<void>;
+export type LockLost = (error: LockLostError) => void;
 
 // Advisory lock keys on a Postgres server: 'wdtk' in ASCII for "one crawl at a time", the next one for the originals.
 const RUN_LOCK_KEY = 0x7764746b;
 const ORIGINALS_LOCK_KEY = RUN_LOCK_KEY + 1;
 
 /** A session-level advisory lock on a connection of its own, held until released; null if another session holds it. */
-async function tryAdvisoryLock(pool: pg.Pool, key: number, shared: boolean): Promise<ReleaseLock | null> {
+async function tryAdvisoryLock(pool: pg.Pool, key: number, shared: boolean, onLost?: LockLost): Promise<ReleaseLock | null> {
   const kind = shared ? '_shared' : '';
   const client = await pool.connect();
+  let released = false;
+  // The pool stops listening to a connection it has lent: without a listener of ours, its end (a server restart) would
+  // end the process.
+  client.on('error', (error) => {
+    if (!released) onLost?.(new LockLostError(key === RUN_LOCK_KEY ? 'run' : 'originals', error));
+  });
   try {
     const result = await client.query<{ locked: boolean }>(`select pg_try_advisory_lock${kind}($1) as locked`, [key]);
     if (!result.rows[0]?.locked) {
@@ -136,7 +146,6 @@ async function tryAdvisoryLock(pool: pg.Pool, key: number, shared: boolean): Pro
     client.release(error as Error);
     throw error;
   }
-  let released = false;
   return async () => {
     if (released) return;
     released = true;
@@ -221,8 +230,8 @@ function createArchive(
   const originalsHeld = { write: 0, remove: 0 };
   let closed = false;
 
-  const lockOriginals = async (use: OriginalsUse): Promise<ReleaseLock | null> => {
-    if (handle.pool) return tryAdvisoryLock(handle.pool, ORIGINALS_LOCK_KEY, use === 'write');
+  const lockOriginals = async (use: OriginalsUse, onLost?: LockLost): Promise<ReleaseLock | null> => {
+    if (handle.pool) return tryAdvisoryLock(handle.pool, ORIGINALS_LOCK_KEY, use === 'write', onLost);
     const busy = use === 'write' ? originalsHeld.remove > 0 : originalsHeld.write + originalsHeld.remove > 0;
     if (busy) return null;
     originalsHeld[use]++;
@@ -449,8 +458,8 @@ function createArchive(
     },
     runs: runsApi(db),
 
-    async lockRuns() {
-      if (handle.pool) return tryAdvisoryLock(handle.pool, RUN_LOCK_KEY, false);
+    async lockRuns(onLost) {
+      if (handle.pool) return tryAdvisoryLock(handle.pool, RUN_LOCK_KEY, false, onLost);
       if (runLockHeld) return null;
       runLockHeld = true;
       return async () => {

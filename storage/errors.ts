@@ -132,3 +132,14 @@ export function describeFailure(error: unknown): string {
   }
   return firstLine(error instanceof Error ? error.message : String(error));
 }
+
+/** The database connection holding a lock ended, and the lock with it: what it kept out may now start. */
+export class LockLostError extends StorageError {
+  constructor(
+    readonly lock: 'run' | 'originals',
+    reason: Error,
+  ) {
+    super(`the database connection holding the ${lock === 'run' ? 'run lock' : 'lock on the originals'} ended (${reason.message})`);
+    this.cause = reason;
+  }
+}

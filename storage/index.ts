@@ -1,4 +1,4 @@
-export { openArchive, type Archive, type OpenArchiveOptions, type ReleaseLock } from './archive.js';
+export { openArchive, type Archive, type LockLost, type OpenArchiveOptions, type ReleaseLock } from './archive.js';
 export { configFromEnv } from './config.js';
 export { openEmbeddedDatabase, type Db } from './db/connect.js';
 export type { EmbeddedDatabase } from './db/pglite-thread.js';
@@ -19,6 +19,7 @@ export {
   describeFailure,
   EmbeddedDatabaseError,
   InvalidSha256Error,
+  LockLostError,
   isStorageUnavailable,
   OriginalsInUseError,
   RequestNotFoundError,

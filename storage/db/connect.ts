@@ -94,7 +94,8 @@ export async function postgresHandle(databaseUrl: string): Promise<DbHandle> {
     import('drizzle-orm/node-postgres'),
     import('drizzle-orm/node-postgres/migrator'),
   ]);
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
+  // Keepalives: a run holds its lock on a connection that may sit idle for hours, which a firewall would cut.
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 10, keepAlive: true });
   // An idle client losing its server must not crash the process; the next query reports it.
   pool.on('error', () => {});
   const db = drizzlePg({ client: pool, schema });

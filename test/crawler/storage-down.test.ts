@@ -67,4 +67,32 @@ describe('a crawl whose archive stops taking writes', () => {
     expect(await runExtractionWorker(test.archive, { concurrency: 2 })).toEqual({ completed: 3, failed: 0 });
     expect(await jobs()).toEqual(Array.from({ length: 3 }, () => ({ status: 'done', attempts: 1 })));
   });
+
+  // Embedded, the lock is the archive directory's, held by the process itself.
+  it.skipIf(!process.env['DATABASE_URL'])('stops when the database connection holding its run lock ends', { timeout: 120_000 }, async () => {
+    const sim = await startSimulator({ requests: 40, seed: 22, maskingMs: 100 });
+    const test = await openTestArchive();
+    cleanups.push(() => sim.close(), () => test.cleanup());
+    const crawl = () => runCrawl(test.archive, { site: sim.url, scope: { all: true, ids: true }, ratePerSecond: 40, maskingRetryMs: 150, extract: false });
+
+    let terminated = -1;
+    const watcher = setInterval(() => {
+      if (terminated >= 0 || sim.log.length < 20) return;
+      terminated = 0;
+      void rowsOf<{ ended: boolean }>(
+        test.archive.db,
+        sql`select pg_terminate_backend(pid) as ended from pg_locks
+            where locktype = 'advisory' and database = (select oid from pg_database where datname = current_database())`,
+      ).then((rows) => (terminated = rows.filter((row) => row.ended).length));
+    }, 5);
+    const first = await crawl().finally(() => clearInterval(watcher));
+    // The run lock's connection, and the one holding the originals for writing.
+    expect(terminated).toBe(2);
+    expect(first.outcome).toBe('interrupted');
+    expect(first.error).toMatch(/^the database connection holding the (run lock|lock on the originals) ended \(.+\): another run could start beside this one; the next crawl with the same scope resumes it$/);
+
+    const second = await crawl();
+    expect(second).toMatchObject({ outcome: 'ok', resumed: true, runId: first.runId });
+    expect(await differencesFromTruth(test.archive, sim.groundTruth())).toEqual([]);
+  });
 });
