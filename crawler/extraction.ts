@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { hostname, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pino, type Logger } from 'pino';
 import { extractIsolated, type ExtractResult } from '../parsers/index.js';
-import { describeFailure, isStorageUnavailable, type Archive, type ExtractionResult } from '../storage/index.js';
+import { describeFailure, isStorageUnavailable, localWorkerId, type Archive, type ExtractionResult } from '../storage/index.js';
 
 /** Documents one process extracts at once, unless told otherwise: each in its own worker thread. */
 export const DEFAULT_EXTRACTION_CONCURRENCY = 2;
@@ -45,11 +45,12 @@ export interface WorkerSummary {
  * time. Each document is extracted in an isolated worker thread, so a hostile file costs a job, never the worker.
  */
 export async function runExtractionWorker(archive: Archive, opts: WorkerOptions = {}): Promise<WorkerSummary> {
-  const workerId = opts.workerId ?? `${hostname()}:${process.pid}`;
+  const workerId = opts.workerId ?? localWorkerId();
   const log = opts.log ?? pino({ level: 'silent' });
   const pollMs = opts.pollMs ?? 2000;
   const keepWatching = () => !opts.signal?.aborted && (typeof opts.watch === 'function' ? opts.watch() : opts.watch === true);
   const summary: WorkerSummary = { completed: 0, failed: 0 };
+  await archive.jobs.releaseDeadLocalClaims();
   const workDir = await mkdtemp(path.join(tmpdir(), 'wdtk-extract-'));
   // A claim not renewed within the lease is taken for a dead worker's, and handed to another.
   const inHand = new Set<number>();

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { and, desc, eq, inArray, notInArray, sql, type SQL } from 'drizzle-orm';
 import { rowsOf, type Db } from './db/connect.js';
+import { processExists } from './lock.js';
 import { blobs, documentPages, frontier, jobs, runs } from './db/schema.js';
 import type { ExtractionResult, FrontierItem, FrontierRow, JobClaim, RunRow } from './types.js';
 
@@ -231,6 +232,11 @@ export function releaseAllJobClaims(db: Db): Promise<void> {
   return releaseAbandoned(db, sql`true`, true);
 }
 
+/** How a worker names itself in the jobs table unless told otherwise: which machine, which process. */
+export function localWorkerId(): string {
+  return `${hostname()}:${process.pid}`;
+}
+
 export function jobsApi(db: Db, leaseSeconds: number) {
   const leaseRanOut = sql`claimed_at < now() - make_interval(secs => ${leaseSeconds})`;
   return {
@@ -269,6 +275,22 @@ export function jobsApi(db: Db, leaseSeconds: number) {
       await db.execute(sql`
         update jobs set status = 'pending', attempts = greatest(attempts - 1, 0), claimed_by = null, claimed_at = null
         where id = ${id} and status = 'running'`);
+    },
+    /**
+     * Claims of workers on this machine whose process is gone (a killed crawl or `work`), released now rather than
+     * when their lease runs out. A pid some other program has taken since keeps its claim until then, which is only
+     * slower.
+     */
+    async releaseDeadLocalClaims(): Promise<void> {
+      const host = `${hostname()}:`;
+      const holders = await rowsOf<{ claimed_by: string }>(db, sql`select distinct claimed_by from jobs where status = 'running' and starts_with(claimed_by, ${host})`);
+      const dead = holders
+        .map((row) => row.claimed_by)
+        .filter((holder) => {
+          const pid = Number(holder.slice(host.length));
+          return Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && !processExists(pid);
+        });
+      if (dead.length > 0) await releaseAbandoned(db, inArray(jobs.claimedBy, dead), true);
     },
     /** Keeps a worker's claims from running out while it is still extracting them. */
     async renew(workerId: string, ids: number[]): Promise<void> {

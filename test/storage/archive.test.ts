@@ -1,6 +1,7 @@
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
@@ -8,7 +9,7 @@ import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import type { PgliteDatabase } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { afterEach, describe, expect, test } from 'vitest';
-import { BlobMissingError, FileBlobStore, openArchive, OriginalsInUseError, schema, storageKey, type Archive } from '../../storage/index.js';
+import { BlobMissingError, FileBlobStore, localWorkerId, openArchive, OriginalsInUseError, schema, storageKey, type Archive } from '../../storage/index.js';
 import { rowsOf } from '../../storage/db/connect.js';
 import { S3BlobStore } from '../../storage/blobs/index.js';
 import { migrationsFolder } from '../../migrations/index.js';
@@ -485,6 +486,25 @@ describe('queues', () => {
     await ranOut();
     await archive.jobs.renew('w9', [claimed[0]!.id]);
     expect(await archive.jobs.claim('w2', 10)).toEqual([{ id: claimed[0]!.id, sha256: held.sha256, attempts: 2 }]);
+  });
+
+  test('claims of this machine\'s processes that are gone are released at once; others wait for their lease', async () => {
+    const archive = await open();
+    const exited = spawn(process.execPath, ['-e', '']);
+    const deadPid = await new Promise<number>((resolve) => exited.once('exit', () => resolve(exited.pid!)));
+    const holders = [`${hostname()}:${deadPid}`, localWorkerId(), `another-machine:${deadPid}`];
+    for (const [i, holder] of holders.entries()) {
+      const blob = await archive.putBlob(Buffer.from(`document claimed by worker ${i}`));
+      await archive.jobs.enqueue(blob.sha256);
+      expect(await archive.jobs.claim(holder, 1)).toHaveLength(1);
+    }
+    await archive.jobs.releaseDeadLocalClaims();
+    const jobs = await rowsOf<{ status: string; claimed_by: string | null }>(archive.db, sql`select status, claimed_by from jobs order by id`);
+    expect(jobs).toEqual([
+      { status: 'pending', claimed_by: null },
+      { status: 'running', claimed_by: localWorkerId() },
+      { status: 'running', claimed_by: `another-machine:${deadPid}` },
+    ]);
   });
 
   test('an embedded archive opened again releases the extraction claims of the process that had it', async () => {
