@@ -1,5 +1,6 @@
 import { buffer } from 'node:stream/consumers';
 import type { Logger } from 'pino';
+import { LISTING_PAGE_WORDS, REQUEST_PAGE_WORDS } from '../parsers/index.js';
 import type { Archive, CaptureKind } from '../storage/index.js';
 import { decodeText, type FetchedPage, type PoliteFetcher } from './http/index.js';
 import type { KeyedLock } from './keyed-lock.js';
@@ -120,6 +121,8 @@ export async function fetchAndKeep(
   const response = await ctx.fetcher.get(url, {
     ...(kind === 'json' ? { accept: 'application/json', expectType: /\bjson\b/i } : {}),
     ...(kind === 'csv' ? { expectType: /\bcsv\b/i } : {}),
+    ...(kind === 'page' ? { expectWords: REQUEST_PAGE_WORDS } : {}),
+    ...(kind === 'listing' ? { expectWords: LISTING_PAGE_WORDS } : {}),
     ...(validators ? { conditional: validators } : {}),
   });
   const counter = kindCounter[kind];

@@ -155,6 +155,11 @@ export interface GetOptions {
    * maintenance page served as 200, say): retried, backed off and counted towards a site that looks down, like a 5xx.
    */
   expectType?: RegExp;
+  /**
+   * A 200 must contain one of these words (the markers of the page kind asked for); one with none of them is some
+   * other page in its place, and is retried the same way.
+   */
+  expectWords?: readonly string[];
 }
 
 export interface DownloadOptions {
@@ -198,6 +203,17 @@ function typeCheck(expected: RegExp): AnswerCheck {
     const contentType = headers['content-type'] ?? '(none)';
     return expected.test(contentType) ? undefined : `Content-Type ${contentType}, not ${expected.source}`;
   };
+}
+
+function wordsCheck(words: readonly string[]): AnswerCheck {
+  return ({ headers, body }) =>
+    body && words.some((word) => body.includes(word)) ? undefined : `Content-Type ${headers['content-type'] ?? '(none)'} without any of ${words.join(', ')}`;
+}
+
+/** What a 200 answering `get` must be: of the expected type, and containing one of the expected words. */
+function pageCheck({ expectType, expectWords }: GetOptions): AnswerCheck | undefined {
+  const checks = [expectType && typeCheck(expectType), expectWords && wordsCheck(expectWords)].filter((check) => check !== undefined);
+  return checks.length === 0 ? undefined : (exchange) => checks.map((check) => check(exchange)).find((wrong) => wrong !== undefined);
 }
 
 const attachmentCheck: AnswerCheck = ({ headers, body }) => {
@@ -309,7 +325,7 @@ export class PoliteFetcher {
       { kind: 'buffer', maxBytes: this.#pageLimitBytes },
       MAX_REDIRECTS,
       this.#options.robots ?? true,
-      options.expectType && typeCheck(options.expectType),
+      pageCheck(options),
     );
     const body = exchange.body ?? Buffer.alloc(0);
     if (isMaskingInterstitialPage(exchange.headers, body)) throw new MaskingPendingError(target.href, exchange.url.href);

@@ -1,6 +1,6 @@
 export { parsePage } from './page.js';
-export { parseRequestPage } from './request-page.js';
-export { parseListingPage } from './listing-page.js';
+export { parseRequestPage, REQUEST_PAGE_WORDS } from './request-page.js';
+export { LISTING_PAGE_WORDS, parseListingPage } from './listing-page.js';
 export { parseRemovedPage } from './removed-page.js';
 export { parseRequestJson, parseBodyJson, parseUserJson } from './json.js';
 export type { BodyInfo, BodyJson, RequestJson, RequestJsonEvent, Tag, UserJson, WithWarnings } from './json.js';

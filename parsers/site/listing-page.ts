@@ -9,6 +9,12 @@ import { absoluteUrl, bodySlugFromHref, requestSlugFromHref, userSlugFromHref } 
 const listingMarkers =
   '.request_listing, #user_profile_header, .authority__header, #filter_requests_form, h2.foi_results, .results_block';
 
+/**
+ * The class and id names `listingMarkers` looks for: every page parseListingPage accepts contains one of them, so a
+ * 200 with none is some other page in its place (a maintenance page, a proxy's), known before parsing it.
+ */
+export const LISTING_PAGE_WORDS: readonly string[] = ['request_listing', 'user_profile_header', 'authority__header', 'filter_requests_form', 'foi_results', 'results_block'];
+
 export function looksLikeListingPage($: CheerioAPI): boolean {
   return $(listingMarkers).length > 0;
 }

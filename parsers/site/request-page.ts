@@ -18,6 +18,9 @@ import type {
 } from './types.js';
 import { absoluteUrl, bodySlugFromHref, requestSlugFromHref, userSlugFromHref } from './urls.js';
 
+/** The class and id names looksLikeRequestPage looks for: every page parseRequestPage accepts contains one of them. */
+export const REQUEST_PAGE_WORDS: readonly string[] = ['request-header', 'request_header', 'correspondence', 'comment_in_request'];
+
 /** True when the document carries a request header or correspondence blocks. */
 export function looksLikeRequestPage($: CheerioAPI): boolean {
   return headerOf(indexOf($)) !== undefined || correspondenceBlocks(indexOf($)).length > 0;

@@ -215,19 +215,12 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
 /**
  * Whether the crawler keeps this answer as a capture: every final answer it received whole, whatever its status.
- * Not robots.txt (parsed, not kept), redirect hops, answers it retries (429, 5xx, a reset, a truncated body, a page
- * where JSON, CSV or a file was asked for), nor a challenge (the run stops).
+ * Not robots.txt (parsed, not kept), redirect hops, answers it retries (429, 5xx, a reset, a truncated body, a
+ * maintenance page in place of what was asked for), nor a challenge (the run stops).
  */
 const isKeptAnswer = (entry: RequestLogEntry): boolean =>
   entry.path !== '/robots.txt' && entry.status !== 0 && !REDIRECTS.has(entry.status) && entry.status !== 429 && entry.status < 500 &&
-  entry.fault !== 'truncate' && entry.fault !== 'challenge' && entry.fault !== 'reset' &&
-  !(entry.fault === 'maintenance' && isTypedPath(entry.path));
-
-/**
- * Whether the crawler can tell a maintenance page served with 200 from the answer it asked for at this path (JSON,
- * CSV, an attachment), and so retries it; on a thread page or a listing it is an answer like any other.
- */
-export const isTypedPath = (path: string) => /\.(json|csv)(\?|$)/.test(path) || isAttachmentPath(path);
+  entry.fault !== 'truncate' && entry.fault !== 'challenge' && entry.fault !== 'reset' && entry.fault !== 'maintenance';
 
 export interface LoggedRuns {
   /** The simulator's log over exactly the runs in `runIds` (cleared before the first of them), and nothing else. */
