@@ -132,14 +132,19 @@ async function tryAdvisoryLock(pool: pg.Pool, key: number, shared: boolean, onLo
   const client = await pool.connect();
   let released = false;
   // The pool stops listening to a connection it has lent: without a listener of ours, its end (a server restart) would
-  // end the process.
-  client.on('error', (error) => {
+  // end the process. Removed when the connection goes back to the pool whole, which lends it again.
+  const onError = (error: Error) => {
     if (!released) onLost?.(new LockLostError(key === RUN_LOCK_KEY ? 'run' : 'originals', error));
-  });
+  };
+  client.on('error', onError);
+  const giveBack = () => {
+    client.off('error', onError);
+    client.release();
+  };
   try {
     const result = await client.query<{ locked: boolean }>(`select pg_try_advisory_lock${kind}($1) as locked`, [key]);
     if (!result.rows[0]?.locked) {
-      client.release();
+      giveBack();
       return null;
     }
   } catch (error) {
@@ -151,7 +156,7 @@ async function tryAdvisoryLock(pool: pg.Pool, key: number, shared: boolean, onLo
     released = true;
     try {
       await client.query(`select pg_advisory_unlock${kind}($1)`, [key]);
-      client.release();
+      giveBack();
     } catch (error) {
       client.release(error as Error);
     }

@@ -507,6 +507,25 @@ describe('queues', () => {
     ]);
   });
 
+  // Embedded, the locks are counters in the process: no connection to listen to.
+  test.skipIf(!process.env['DATABASE_URL'])('a lock taken and released again and again leaves no listener on the pooled connections', async () => {
+    const archive = await open();
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on('warning', onWarning);
+    try {
+      for (let i = 0; i < 15; i++) {
+        const release = await archive.lockRuns(() => undefined);
+        await release!();
+      }
+      // Warnings are emitted on the next tick.
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings).toEqual([]);
+  });
+
   test('an embedded archive opened again releases the extraction claims of the process that had it', async () => {
     const archiveDir = await mkdtemp(path.join(tmpdir(), 'wdtk-claims-'));
     try {
