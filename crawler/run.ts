@@ -160,7 +160,9 @@ async function carriedOver(archive: Archive, siteId: number, runId: number, mark
   const since = (await archive.runs.list(500)).filter(
     (run) => run.id !== runId && run.siteId === siteId && coversEverything(run.scope) && run.id >= (mark?.id ?? 0),
   );
-  const byKey = new Map<string, FrontierItem & { payload: RequestPayload }>();
+  // The run before this one: an item it did not carry was dropped by an earlier run, which said so.
+  const previous = Math.max(0, ...since.map((run) => run.id));
+  const byKey = new Map<string, { item: FrontierItem & { payload: RequestPayload }; fromRun: number }>();
   for (const row of await archive.frontier.leftOver(since.map((run) => run.id))) {
     if (isSweep(row.payload)) continue;
     const carried = (Number(row.payload?.['carriedRuns']) || 0) + 1;
@@ -169,17 +171,18 @@ async function carriedOver(archive: Archive, siteId: number, runId: number, mark
         ? requestItem(urls, { remoteId: (row.payload as unknown as AttachmentPayload).requestRemoteId })
         : { kind: row.kind, key: row.key, url: row.url, payload: row.payload as RequestPayload, priority: row.priority };
     const seen = byKey.get(item.key);
-    if (seen && (seen.payload.carriedRuns ?? 0) >= carried) continue;
-    byKey.set(item.key, { ...item, payload: { ...(item.payload as RequestPayload), carriedRuns: carried } });
+    if (seen && (seen.item.payload.carriedRuns ?? 0) >= carried) continue;
+    byKey.set(item.key, { item: { ...item, payload: { ...(item.payload as RequestPayload), carriedRuns: carried } }, fromRun: row.runId });
   }
   const items: FrontierItem[] = [];
-  for (const item of byKey.values()) {
-    if (item.payload.carriedRuns! > MAX_CARRIED_RUNS) {
+  for (const { item, fromRun } of byKey.values()) {
+    if (item.payload.carriedRuns! <= MAX_CARRIED_RUNS) items.push(item);
+    else if (fromRun === previous) {
       log.warn(
         { url: item.url, runs: MAX_CARRIED_RUNS },
         'given up on in every run since it was first tried; no longer carried over (it comes back when it changes, or with crawl --request)',
       );
-    } else items.push(item);
+    }
   }
   return items;
 }

@@ -125,6 +125,24 @@ describe('threads a run gave up on', () => {
     expect(jsonFetches(slug)).toBe(0);
     expect(lines.some((line) => line.level === 40 && line.msg.startsWith('given up on in every run'))).toBe(true);
   });
+
+  it('warns once when it stops carrying one, even while no run becomes a mark', { timeout: 180_000 }, async () => {
+    const victim = site.sim.advance(1).newResponses[0]!.requestId;
+    const slug = slugOf(victim);
+    site.sim.setFaults({ rate: 1, kinds: ['status500'], routes: new RegExp(`^/request/${slug}\\.json`) });
+    expect((await recent()).counters.failedItems).toBe(1);
+    // From here the newest-first listing fails too: no run is a mark, and each looks back over every run since the last.
+    site.sim.setFaults({ rate: 1, kinds: ['status500'], routes: new RegExp(`^/(list|request/${slug}\\.json)`) });
+    const warned: number[] = [];
+    for (let run = 1; run <= MAX_CARRIED_RUNS + 2; run++) {
+      const { logger, lines } = capturingLogger();
+      const summary = await recent({ log: logger, fetcher: { backoff: { baseMs: 5, maxMs: 20 }, maxAttempts: 2, maxConsecutiveFailures: 1000 } });
+      expect(summary.counters.listingsFailed).toBe(1);
+      warned.push(lines.filter((line) => line.level === 40 && line.msg.startsWith('given up on in every run')).length);
+    }
+    site.sim.setFaults(undefined);
+    expect(warned).toEqual([...Array.from({ length: MAX_CARRIED_RUNS }, () => 0), 1, 0]);
+  });
 });
 
 describe('a --recent listing that reaches page 20 before the mark', () => {
