@@ -97,8 +97,11 @@ const SYSTEM_ERRNOS = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EIO', 'EACCES', 'EP
 const NETWORK_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
 /** SQLSTATE classes: connection exception, insufficient resources (disk full), operator intervention (shutdown), system error (I/O). */
 const SERVER_SQLSTATE_CLASSES = new Set(['08', '53', '57', '58']);
-/** node-postgres's own words for a connection it lost or could not make (these carry no code). */
-const LOST_CONNECTION = /^(Connection terminated|Client has encountered a connection error|timeout exceeded when trying to connect)/;
+/**
+ * Words of errors that carry no code: node-postgres's for a connection it lost or could not make, and minio's for an
+ * object store that answered 5xx (or 429, 408) to a request and to its retry.
+ */
+const UNAVAILABLE_WORDS = /^(Connection terminated|Client has encountered a connection error|timeout exceeded when trying to connect|Request failed after \d+ retries: Error: Retryable HTTP status)/;
 
 /**
  * Whether `error` (or an error it wraps) says the archive's storage cannot take writes now: a full or read-only disk,
@@ -115,7 +118,7 @@ export function isStorageUnavailable(error: unknown): boolean {
       if (SYSTEM_ERRNOS.has(code) || NETWORK_ERRNOS.has(code)) return true;
       if (/^[0-9A-Z]{5}$/.test(code) && SERVER_SQLSTATE_CLASSES.has(code.slice(0, 2))) return true;
     }
-    if (LOST_CONNECTION.test(current.message)) return true;
+    if (UNAVAILABLE_WORDS.test(current.message)) return true;
   }
   return false;
 }

@@ -1,4 +1,5 @@
 import { writeFile } from 'node:fs/promises';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { sql } from 'drizzle-orm';
 import pg from 'pg';
@@ -40,6 +41,18 @@ describe('telling a storage that cannot take writes from a write that failed on 
     const missingBucket = new S3BlobStore(s3.config('no-such-bucket'));
     const refusedByStore = await rejection(missingBucket.put(Buffer.from('an original')));
     expect(isStorageUnavailable(refusedByStore)).toBe(true);
+
+    // An object store in trouble: every request answered 500 (minio's client tries twice, then gives up in words).
+    const failing = createHttpServer((_request, response) => response.writeHead(500).end());
+    await new Promise<void>((resolve) => failing.listen(0, '127.0.0.1', resolve));
+    try {
+      const troubled = new S3BlobStore({ ...s3.config('any-bucket'), port: (failing.address() as { port: number }).port });
+      const answered500 = await rejection(troubled.put(Buffer.from('an original')));
+      expect(String(answered500)).toMatch(/Retryable HTTP status: 500/);
+      expect(isStorageUnavailable(answered500)).toBe(true);
+    } finally {
+      await new Promise((resolve) => failing.close(resolve));
+    }
   });
 
   it('blames the write for a statement the database refuses, and says why in one line', async () => {
