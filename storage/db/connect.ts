@@ -20,19 +20,27 @@ export interface DbHandle {
   pool?: pg.Pool;
 }
 
+/** A WebAssembly function index larger than any module has. */
+const NO_FUNCTION_INDEX = 2 ** 31 - 1;
+
 /** The embedded database in `dataDir` (in memory without one, from `dump` if given), opened in a thread of its own. */
 export async function openEmbeddedDatabase(dataDir: string | undefined, dump?: Uint8Array): Promise<PgliteThread> {
-  // V8 compiles PGlite's hot WebAssembly functions on as many background threads as it likes, and each thread's
-  // malloc arena keeps its peak afterwards: about 30 MiB of resident memory that one compilation thread avoids.
-  setFlagsFromString('--wasm-num-compilation-tasks=1');
+  // V8 compiles PGlite's WebAssembly with its baseline compiler (Liftoff), then recompiles each function that has run
+  // for a while with its optimizing one. Recompiling Postgres's large functions kept about 70 MiB more resident on
+  // Node 20, and on Node 24 made a crawl peak at 600-700 MiB. Liftoff alone did not change a crawl's or a search's time
+  // measurably (bench/README.md, part 23): an embedded crawl waits on PGlite's JavaScript and on the messages to its
+  // thread more than on the WebAssembly. `--liftoff-only` is not read after start-up on Node 24; the tier-up filter
+  // (recompile only the function with this index, and no function has it) is. It holds for the whole process.
+  setFlagsFromString(`--wasm-tier-up-filter=${NO_FUNCTION_INDEX}`);
   const { types } = await import('@electric-sql/pglite');
   try {
-    // Postgres's default 128 MB of shared buffers becomes resident WebAssembly memory that is never given back;
-    // 32 MB keeps an embedded archive's process about 100 MiB smaller, and the OS page cache still holds the files.
+    // Postgres's default 128 MB of shared buffers becomes resident WebAssembly memory that is never given back, and the
+    // OS page cache holds the files anyway. 16 MB: 8 MB made searches of a 2,000-request archive 25% slower, 16 MB 5%
+    // (bench/README.md, part 23); a crawl's time did not move between 8 and 32 MB.
     return await PgliteThread.open({
       ...(dataDir === undefined ? {} : { dataDir }),
       ...(dump ? { dump } : {}),
-      startParams: ['-c', 'shared_buffers=32MB'],
+      startParams: ['-c', 'shared_buffers=16MB'],
       textTypes: textKeptTypes(types),
     });
   } catch (error) {
