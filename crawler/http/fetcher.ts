@@ -17,6 +17,7 @@ import {
   RetryAfterTooLongError,
   SiteDownError,
 } from './errors.js';
+import { collectingEveryMiB } from './download-garbage.js';
 import { buildUserAgent, packageVersion } from './identity.js';
 import { RequestPacer } from './pacing.js';
 import {
@@ -722,6 +723,7 @@ async function streamToFile(
   progress: { bytes: number },
 ): Promise<{ sha256: string; size: number }> {
   const hash = createHash('sha256');
+  const collect = collectingEveryMiB();
   await pipeline(
     body,
     async function* countAndHash(source: AsyncIterable<Buffer>) {
@@ -729,6 +731,7 @@ async function streamToFile(
         progress.bytes += chunk.length;
         if (progress.bytes > limit) throw new BodyTooLargeError(url, limit);
         hash.update(chunk);
+        collect(chunk.length);
         yield chunk;
       }
     },
