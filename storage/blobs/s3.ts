@@ -63,9 +63,21 @@ export class S3BlobStore implements BlobStore {
     const tmpKey = `tmp/${randomBytes(12).toString('hex')}`;
     const hashing = new HashingStream();
     const source = toReadable(input);
-    source.on('error', (error) => hashing.destroy(error));
+    // minio waits for the end of the stream it is given and never hears of an error upstream of it: a source that
+    // fails (a file gone, a connection reset) ends the upload short, the short object is removed below, and the put
+    // rejects with the source's error.
+    let sourceError: unknown;
+    source.once('error', (error) => {
+      sourceError = error;
+      source.unpipe(hashing);
+      hashing.end();
+    });
     try {
-      await this.client.putObject(this.bucket, tmpKey, source.pipe(hashing));
+      // With nothing read, the upload itself fails (no parts); the source's error is the one to report.
+      await this.client.putObject(this.bucket, tmpKey, source.pipe(hashing)).catch((error: unknown) => {
+        throw sourceError ?? error;
+      });
+      if (sourceError) throw sourceError;
       const { sha256, size, head } = hashing.digest();
       const key = storageKey(sha256);
       const existing = await this.stat(sha256);

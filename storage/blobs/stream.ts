@@ -7,12 +7,15 @@ export type BlobInput = Uint8Array | NodeJS.ReadableStream | AsyncIterable<Uint8
 /** How many first bytes a put keeps for type sniffing. */
 export const SNIFF_BYTES = 4100;
 
+/** A file named by its path (not a stream that happens to have a `path`, as a file read stream does). */
+export function isFileInput(input: BlobInput): input is { path: string } {
+  return !(input instanceof Uint8Array) && 'path' in input && typeof input.path === 'string' && !(Symbol.asyncIterator in input);
+}
+
 export function toReadable(input: BlobInput): Readable {
   if (input instanceof Uint8Array) return Readable.from([input]);
   if (input instanceof Readable) return input;
-  if ('path' in input && typeof input.path === 'string' && !(Symbol.asyncIterator in input)) {
-    return createReadStream(input.path);
-  }
+  if (isFileInput(input)) return createReadStream(input.path);
   return Readable.from(input as AsyncIterable<Uint8Array>);
 }
 
@@ -25,6 +28,12 @@ export class HashingStream extends Transform {
 
   override _transform(chunk: Buffer | string, _enc: BufferEncoding, done: TransformCallback): void {
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    this.add(bytes);
+    done(null, bytes);
+  }
+
+  /** Counts bytes that reach the store without passing through the stream. The head is copied: `bytes` may be reused. */
+  add(bytes: Buffer): void {
     this.hash.update(bytes);
     this.size += bytes.length;
     if (this.headLength < SNIFF_BYTES) {
@@ -32,7 +41,6 @@ export class HashingStream extends Transform {
       this.head.push(Buffer.from(slice));
       this.headLength += slice.length;
     }
-    done(null, bytes);
   }
 
   /** Valid once the stream has finished. */

@@ -186,6 +186,38 @@ describe.each(Object.keys(stores))('%s blob store', (kind) => {
     expect(growthIn).toBeLessThan(40 * MB);
     expect(growthOut).toBeLessThan(40 * MB);
   });
+
+  test('a file of several MiB, not a whole number of them, is stored whole, with its head', async () => {
+    // A large download reaches the store as a file; the files store copies it a MiB at a time through one buffer.
+    const bytes = randomBytes(3 * MB + 12_345);
+    const dir = await mkdtemp(path.join(tempRoot, 'file-'));
+    const file = path.join(dir, 'large-download');
+    await writeFile(file, bytes);
+    const put = await store.put({ path: file });
+    const expected = createHash('sha256').update(bytes).digest('hex');
+    expect(put).toMatchObject({ sha256: expected, size: bytes.length, created: true });
+    expect(put.head).toEqual(bytes.subarray(0, 4100));
+    const back: Buffer[] = [];
+    for await (const chunk of (await store.get(expected)) as AsyncIterable<Buffer>) back.push(chunk);
+    expect(Buffer.concat(back).equals(bytes)).toBe(true);
+    if (store instanceof FileBlobStore) expect(await readdir(path.join(store.root, 'tmp'))).toEqual([]);
+  });
+
+  test('a stream that fails halfway rejects with its own error, and the next put works', async () => {
+    async function* failing() {
+      yield randomBytes(2 * MB);
+      throw new Error('connection reset by the site');
+    }
+    await expect(store.put(failing())).rejects.toThrow('connection reset by the site');
+    if (store instanceof FileBlobStore) expect(await readdir(path.join(store.root, 'tmp'))).toEqual([]);
+    const bytes = randomBytes(10_000);
+    expect(await store.put(bytes)).toMatchObject({ size: bytes.length, created: true });
+  });
+
+  test('a file that is gone when it is put rejects and leaves no temporary file', async () => {
+    await expect(store.put({ path: path.join(tempRoot, 'no-such-download') })).rejects.toMatchObject({ code: 'ENOENT' });
+    if (store instanceof FileBlobStore) expect(await readdir(path.join(store.root, 'tmp'))).toEqual([]);
+  });
 });
 
 describe('file blob store', () => {
