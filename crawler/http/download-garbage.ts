@@ -11,7 +11,7 @@ let collectYoung: (() => void) | undefined;
  * socket is a new 64 KiB buffer outside V8's heap, freed only when a collection finds it dead. A download makes them
  * far faster than it fills the young generation, so collections are rare, and the allocator keeps the pages the dead
  * buffers held: a 200 MB attachment left an embedded crawl's process about 30 MiB larger for the rest of its life. One
- * young-generation collection per MiB (well under a millisecond each) frees them as the download goes
+ * young-generation collection per MiB (about 0.25 ms each here) frees them as the download goes
  * (bench/README.md, part 23).
  */
 export function collectingEveryMiB(): (bytes: number) => void {

@@ -4,7 +4,15 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { BlobNotFoundError, InvalidSha256Error } from '../errors.js';
-import { HashingStream, isFileInput, SHA256_PATTERN, SNIFF_BYTES, storageKey, toReadable, type BlobInput } from './stream.js';
+import {
+  HashingStream,
+  isFileInput,
+  SHA256_PATTERN,
+  SNIFF_BYTES,
+  storageKey,
+  toReadable,
+  type BlobInput,
+} from './stream.js';
 import type { BlobStat, BlobStore, PutResult } from './types.js';
 import { WriterThreads } from './writer-threads.js';
 

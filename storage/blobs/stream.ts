@@ -9,7 +9,8 @@ export const SNIFF_BYTES = 4100;
 
 /** A file named by its path (not a stream that happens to have a `path`, as a file read stream does). */
 export function isFileInput(input: BlobInput): input is { path: string } {
-  return !(input instanceof Uint8Array) && 'path' in input && typeof input.path === 'string' && !(Symbol.asyncIterator in input);
+  if (input instanceof Uint8Array || !('path' in input)) return false;
+  return typeof input.path === 'string' && !(Symbol.asyncIterator in input);
 }
 
 export function toReadable(input: BlobInput): Readable {
