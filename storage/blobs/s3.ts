@@ -67,7 +67,9 @@ export class S3BlobStore implements BlobStore {
     // fails (a file gone, a connection reset) ends the upload short, the short object is removed below, and the put
     // rejects with the source's error.
     let sourceError: unknown;
-    source.once('error', (error) => {
+    // `on`, not `once`: a second error from the same source must not go unhandled and end the process.
+    source.on('error', (error) => {
+      if (sourceError) return;
       sourceError = error;
       source.unpipe(hashing);
       hashing.end();
