@@ -54,20 +54,25 @@ async function spawnServer(dir: string, port: number, buckets: string[]): Promis
 export async function startS3Server(buckets: string[] = []): Promise<S3TestServer> {
   const dir = await mkdtemp(path.join(tmpdir(), 'wdtk-s3-'));
   let running: RunningServer | null = await spawnServer(dir, 0, buckets);
+  // A paused server lets its requests in flight finish before it exits: a resume called meanwhile waits for that.
+  let exiting: Promise<void> = Promise.resolve();
   const { port } = running;
+  const kill = () => {
+    const server = running;
+    running = null;
+    if (server) exiting = server.kill();
+    return exiting;
+  };
   return {
     endpoint: `http://127.0.0.1:${port}`,
     config: (bucket) => ({ endPoint: '127.0.0.1', port, useSSL: false, bucket, accessKey: 'S3RVER', secretKey: 'S3RVER', region: 'us-east-1' }),
-    async pause() {
-      await running?.kill();
-      running = null;
-    },
+    pause: kill,
     async resume() {
+      await exiting;
       running ??= await spawnServer(dir, port, buckets);
     },
     async stop() {
-      await running?.kill();
-      running = null;
+      await kill();
       await rm(dir, { recursive: true, force: true });
     },
   };
