@@ -40,7 +40,7 @@ export async function openEmbeddedDatabase(dataDir: string | undefined, dump?: U
     return await PgliteThread.open({
       ...(dataDir === undefined ? {} : { dataDir }),
       ...(dump ? { dump } : {}),
-      startParams: ['-c', 'shared_buffers=16MB'],
+      settings: ['-c', 'shared_buffers=16MB'],
       textTypes: textKeptTypes(types),
     });
   } catch (error) {

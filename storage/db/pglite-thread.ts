@@ -25,8 +25,8 @@ export interface PgliteThreadOptions {
   dataDir?: string;
   /** a dump (`dumpDataDir`) to start from, for a database in memory */
   dump?: Uint8Array;
-  /** added to PGlite's default start parameters */
-  startParams: string[];
+  /** server settings as `-c name=value` pairs: added to PGlite's default start parameters, and given to initdb for a new database */
+  settings: string[];
   /** types whose values stay text, for every query (drizzle maps them itself) */
   textTypes: number[];
 }

@@ -3,8 +3,8 @@
 // thread starts the same way under tsx, vitest and the compiled build.
 import { parentPort, workerData } from 'node:worker_threads';
 
-/** @type {{ dataDir?: string; dump?: Uint8Array; startParams: string[]; textTypes: number[] }} */
-const { dataDir, dump, startParams, textTypes } = workerData;
+/** @type {{ dataDir?: string; dump?: Uint8Array; settings: string[]; textTypes: number[] }} */
+const { dataDir, dump, settings, textTypes } = workerData;
 
 // A transaction ended by the main thread's rollback: PGlite rolls back when its callback throws.
 const ROLLBACK = Symbol('rollback');
@@ -36,7 +36,10 @@ try {
   const [{ PGlite }, { pg_trgm }] = await Promise.all([import('@electric-sql/pglite'), import('@electric-sql/pglite/contrib/pg_trgm')]);
   db = await PGlite.create(dataDir, {
     extensions: { pg_trgm },
-    startParams: [...PGlite.defaultStartParams, ...startParams],
+    startParams: [...PGlite.defaultStartParams, ...settings],
+    // initdb starts Postgres with the settings it writes to postgresql.conf: 128 MB of shared buffers by default, which
+    // the bootstrap fills while it builds the catalogs, beside the new database's own instance.
+    initDbStartParams: settings,
     ...(dump ? { loadDataDir: new Blob([dump]) } : {}),
   });
   const keepText = (value) => value;

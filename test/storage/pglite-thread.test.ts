@@ -13,6 +13,12 @@ describe('the embedded database in its own thread', () => {
   }, 60_000);
   afterAll(() => db.close());
 
+  test('is created with the settings it runs with: initdb writes them into postgresql.conf', async () => {
+    const fromFile = await db.query<{ setting: string }>("select setting from pg_file_settings where name = 'shared_buffers'");
+    expect(fromFile.rows).toEqual([{ setting: '16MB' }]);
+    expect((await db.query<{ shared_buffers: string }>('show shared_buffers')).rows).toEqual([{ shared_buffers: '16MB' }]);
+  });
+
   test("a failed statement reports PostgreSQL's code, constraint and detail", async () => {
     await db.query('insert into items values ($1, $2)', [1, 'first']);
     const failure = await db.query('insert into items values ($1, $2)', [1, 'again']).catch((error: unknown) => error);
