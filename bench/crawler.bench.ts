@@ -7,7 +7,8 @@
  * Run: npm run bench -- crawler   (or: node --import tsx bench/crawler.bench.ts)
  * Sizes: BENCH_REQUESTS (default 10000), BENCH_LARGE_MB (default 1024), BENCH_SEED (default 1),
  * BENCH_WGET_TIMEOUT_S (default 1800), BENCH_RSS_EXTRACT (default false,true), BENCH_RSS_ENTRIES (default compiled,tsx:
- * the CLI built by scripts/build.mjs, as the Docker image runs it, and bin/wdtk-archive.js through tsx),
+ * the CLI built by scripts/build.mjs, as the Docker image and bin/wdtk-archive.js after `npm ci` run it, and the sources
+ * through tsx, as bin/wdtk-archive.js runs them after an edit),
  * BENCH_LATENCIES_MS (default 0,2,5,10,20) and BENCH_LATENCY_REQUESTS (default 1000) for the latency part,
  * BENCH_NIGHTLY_REQUESTS (default 1000) and BENCH_NIGHTLY_RECHECK (default 1000: --recheck of its third night) for the
  * nightly part.
@@ -326,24 +327,24 @@ interface CliPeak {
   extracted: number;
 }
 
-const builtEntries = new Map<string, string>();
+const builtEntries = new Map<string, string[]>();
 
-/** The CLI entry to measure: the TypeScript through tsx, or a fresh build of it (built once per bench). */
-function cliEntry(kind: string): string {
-  if (kind === 'tsx') return 'bin/wdtk-archive.js';
+/** Node's arguments for the CLI to measure: the TypeScript through tsx, or a fresh build of it (built once per bench). */
+function cliEntry(kind: string): string[] {
+  if (kind === 'tsx') return ['--import', 'tsx', 'cli/main.ts'];
   const known = builtEntries.get(kind);
   if (known) return known;
   if (kind !== 'compiled') throw new Error(`BENCH_RSS_ENTRIES: unknown entry ${kind} (compiled or tsx)`);
   const outDir = path.join(repoRoot, 'node_modules', '.cache', 'wdtk-bench-build');
   const built = spawnSync(process.execPath, ['scripts/build.mjs', outDir], { cwd: repoRoot, encoding: 'utf8' });
   if (built.status !== 0) throw new Error(`build failed: ${built.stdout}${built.stderr}`);
-  const entry = path.join(outDir, 'cli', 'main.js');
+  const entry = [path.join(outDir, 'cli', 'main.js')];
   builtEntries.set(kind, entry);
   return entry;
 }
 
-async function cliCrawlPeak(entry: string, site: string, archiveDir: string, slug: string, extract: boolean, runEnv: NodeJS.ProcessEnv): Promise<CliPeak> {
-  const cliArgs = [entry, 'crawl', '--site', site, '--archive', archiveDir, '--rate', '1000', '--request', slug, '--json'];
+async function cliCrawlPeak(entry: string[], site: string, archiveDir: string, slug: string, extract: boolean, runEnv: NodeJS.ProcessEnv): Promise<CliPeak> {
+  const cliArgs = [...entry, 'crawl', '--site', site, '--archive', archiveDir, '--rate', '1000', '--request', slug, '--json'];
   if (!extract) cliArgs.push('--no-extract');
   const measured = await runMeasuringRss('/usr/bin/time', ['-v', process.execPath, ...cliArgs], { cwd: repoRoot, env: runEnv });
   if (measured.code !== 0) throw new Error(`CLI exited ${measured.code}: ${measured.stderr.slice(-2000)}`);

@@ -1,14 +1,17 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { cpSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../fixtures/site/index.js';
+import { BUILD_STAMP, RUNTIME_FOLDERS } from '../../scripts/compiled.mjs';
 import { openChildArchive, repoRoot, startCli, type ChildArchive } from '../helpers/cli.js';
 
-// Inside node_modules/.cache so the compiled files resolve their packages from the project's node_modules.
-const outDir = path.join(repoRoot, 'node_modules', '.cache', `wdtk-build-test-${process.pid}`);
+// A copy of the project, built in place: inside node_modules/.cache so that the compiled files and tsx resolve their
+// packages from the project's node_modules.
+const project = path.join(repoRoot, 'node_modules', '.cache', `wdtk-build-test-${process.pid}`);
+const outDir = path.join(project, 'dist');
 const entry = path.join(outDir, 'cli', 'main.js');
 const { version } = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { version: string };
 
@@ -16,7 +19,10 @@ describe('the compiled build (scripts/build.mjs), as the Docker image runs it', 
   let sim: Simulator;
   let target: ChildArchive;
   beforeAll(async () => {
-    const built = spawnSync(process.execPath, ['scripts/build.mjs', outDir], { cwd: repoRoot, encoding: 'utf8' });
+    for (const item of ['bin', 'scripts', 'package.json', 'tsconfig.json', 'tsconfig.build.json', ...RUNTIME_FOLDERS]) {
+      cpSync(path.join(repoRoot, item), path.join(project, item), { recursive: true });
+    }
+    const built = spawnSync(process.execPath, [path.join(project, 'scripts', 'build.mjs')], { cwd: project, encoding: 'utf8' });
     expect(built.status, `${built.stdout}\n${built.stderr}`).toBe(0);
     sim = await startSimulator({ requests: 30, seed: 5, maskingMs: 0 });
     target = await openChildArchive();
@@ -24,7 +30,7 @@ describe('the compiled build (scripts/build.mjs), as the Docker image runs it', 
   afterAll(async () => {
     await target?.cleanup();
     await sim?.close();
-    await rm(outDir, { recursive: true, force: true });
+    await rm(project, { recursive: true, force: true });
   });
 
   it('holds no TypeScript and reports the package version', async () => {
@@ -62,5 +68,22 @@ describe('the compiled build (scripts/build.mjs), as the Docker image runs it', 
     });
     expect(blob).toMatchObject({ status: 'done' });
     expect(blob!.pages).toBeGreaterThan(0);
+  });
+
+  it('is what bin/wdtk-archive.js runs until a source changes, and then the sources run', { timeout: 60_000 }, async () => {
+    const bin = path.join(project, 'bin', 'wdtk-archive.js');
+    // The sources' package.json says another version, dated before the build: the version printed names the code run.
+    const sourcesPackage = path.join(project, 'package.json');
+    writeFileSync(sourcesPackage, JSON.stringify({ ...JSON.parse(readFileSync(sourcesPackage, 'utf8')), version: `${version}-sources` }));
+    const beforeBuild = new Date(statSync(path.join(outDir, BUILD_STAMP)).mtimeMs - 1000);
+    utimesSync(sourcesPackage, beforeBuild, beforeBuild);
+
+    const compiled = await startCli(['--version'], {}, bin).done;
+    expect(compiled.stdout.trim(), compiled.stderr).toBe(version);
+
+    const saved = new Date();
+    utimesSync(path.join(project, 'crawler', 'run.ts'), saved, saved);
+    const sources = await startCli(['--version'], {}, bin).done;
+    expect(sources.stdout.trim(), sources.stderr).toBe(`${version}-sources`);
   });
 });
