@@ -29,11 +29,11 @@ function newestSourceMs(root) {
  * started; otherwise null.
  */
 export function freshCompiledEntry(root) {
-  let builtMs;
   try {
-    builtMs = statSync(path.join(root, 'dist', BUILD_STAMP)).mtimeMs;
+    const builtMs = statSync(path.join(root, 'dist', BUILD_STAMP)).mtimeMs;
+    return newestSourceMs(root) <= builtMs ? path.join(root, 'dist', 'cli', 'main.js') : null;
   } catch {
+    // No build, or a source folder that cannot be read: the sources run, and say what is missing if it matters.
     return null;
   }
-  return newestSourceMs(root) <= builtMs ? path.join(root, 'dist', 'cli', 'main.js') : null;
 }

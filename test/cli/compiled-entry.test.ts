@@ -49,6 +49,11 @@ describe('whether the compiled CLI in dist/ is that of the sources beside it', (
     expect(freshCompiledEntry(root)).toBeNull();
   });
 
+  it('is not when a source folder is missing', () => {
+    rmSync(path.join(root, 'web'), { recursive: true });
+    expect(freshCompiledEntry(root)).toBeNull();
+  });
+
   it('is not once package.json or a tsconfig changes', () => {
     at('tsconfig.build.json', LATER);
     expect(freshCompiledEntry(root)).toBeNull();
