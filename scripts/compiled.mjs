@@ -10,7 +10,10 @@ const BUILD_INPUTS = ['package.json', 'tsconfig.json', 'tsconfig.build.json'];
 /** Written by the build, with its start time as modification time. */
 export const BUILD_STAMP = 'BUILT';
 
-/** The newest modification time among the sources, their folders (an added or removed file changes its folder's) and the build inputs. */
+/**
+ * The newest modification time among the sources, their folders (adding or removing a file changes its folder's) and
+ * the build inputs.
+ */
 function newestSourceMs(root) {
   let newest = 0;
   const visit = (file) => {

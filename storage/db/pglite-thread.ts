@@ -25,7 +25,7 @@ export interface PgliteThreadOptions {
   dataDir?: string;
   /** a dump (`dumpDataDir`) to start from, for a database in memory */
   dump?: Uint8Array;
-  /** server settings as `-c name=value` pairs: added to PGlite's default start parameters, and given to initdb for a new database */
+  /** server settings as `-c name=value` pairs: added to PGlite's default start parameters, and given to initdb */
   settings: string[];
   /** types whose values stay text, for every query (drizzle maps them itself) */
   textTypes: number[];
