@@ -6,7 +6,7 @@ import { FileBlobStore } from './blobs/files.js';
 import type { BlobInput } from './blobs/stream.js';
 import type { BlobStore } from './blobs/types.js';
 import { openEmbeddedDatabase, pgliteHandle, postgresHandle, rowsOf, type Db, type DbHandle } from './db/connect.js';
-import type { EmbeddedDatabase } from './db/pglite-thread.js';
+import type { EmbeddedDatabase } from './db/embedded.js';
 import { blobs, captures, requests, requestHistory, sites, attachments } from './db/schema.js';
 import { LockLostError, OriginalsInUseError, type OriginalsUse } from './errors.js';
 import { lockArchiveDir } from './lock.js';

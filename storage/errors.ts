@@ -83,14 +83,6 @@ export class AmbiguousRequestError extends StorageError {
 
 export class ConfigError extends StorageError {}
 
-/** The embedded database's thread is gone (out of memory, a crash): no statement can run until the archive is reopened. */
-export class DatabaseThreadStoppedError extends StorageError {
-  constructor(reason: Error) {
-    super(`the embedded database thread stopped: ${reason.message}`);
-    this.cause = reason;
-  }
-}
-
 /** File-system errors that blame the disk or the system, not what was being written. */
 const SYSTEM_ERRNOS = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EIO', 'EACCES', 'EPERM', 'EMFILE', 'ENFILE', 'ENOMEM']);
 /** Errors reaching a database server or an object store over the network. */
@@ -105,12 +97,13 @@ const UNAVAILABLE_WORDS = /^(Connection terminated|Client has encountered a conn
 
 /**
  * Whether `error` (or an error it wraps) says the archive's storage cannot take writes now: a full or read-only disk,
- * a database server or object store that is down or refusing, the embedded database's thread gone. Such a failure is
+ * a database server or object store that is down or refusing, the embedded database aborted. Such a failure is
  * the same for every item that follows, unlike one about the item itself.
  */
 export function isStorageUnavailable(error: unknown): boolean {
   for (let current = error, depth = 0; current instanceof Error && depth < 8; current = current.cause, depth++) {
-    if (current instanceof DatabaseThreadStoppedError) return true;
+    // PGlite aborting: Emscripten throws WebAssembly's RuntimeError, and the database takes no statement until reopened.
+    if (current.name === 'RuntimeError') return true;
     // minio's S3Error: the store answered, and refused (full, access denied, no bucket); never about the bytes sent.
     if (current.name === 'S3Error') return true;
     const code = (current as { code?: unknown }).code;

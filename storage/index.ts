@@ -1,7 +1,7 @@
 export { openArchive, type Archive, type LockLost, type OpenArchiveOptions, type ReleaseLock } from './archive.js';
 export { configFromEnv } from './config.js';
 export { openEmbeddedDatabase, type Db } from './db/connect.js';
-export type { EmbeddedDatabase } from './db/pglite-thread.js';
+export type { EmbeddedDatabase } from './db/embedded.js';
 export * as schema from './db/schema.js';
 // Not through './blobs/index.js', which would load the S3 client (about 35 MiB resident) into every process:
 // openArchive loads it when an archive is configured for S3. Tests that need the class import it from blobs.
@@ -15,7 +15,6 @@ export {
   BlobMissingError,
   BlobNotFoundError,
   ConfigError,
-  DatabaseThreadStoppedError,
   describeFailure,
   EmbeddedDatabaseError,
   InvalidSha256Error,

@@ -5,7 +5,7 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import type pg from 'pg';
 import { migrationsFolder } from '../../migrations/index.js';
 import { EmbeddedDatabaseError } from '../errors.js';
-import { PgliteOpenError, PgliteThread, type EmbeddedDatabase } from './pglite-thread.js';
+import { EmbeddedPglite, type EmbeddedDatabase } from './embedded.js';
 import * as schema from './schema.js';
 
 /** The drizzle instance, typed with the schema; the same for PGlite and node-postgres. */
@@ -23,28 +23,28 @@ export interface DbHandle {
 /** A WebAssembly function index larger than any module has. */
 const NO_FUNCTION_INDEX = 2 ** 31 - 1;
 
-/** The embedded database in `dataDir` (in memory without one, from `dump` if given), opened in a thread of its own. */
-export async function openEmbeddedDatabase(dataDir: string | undefined, dump?: Uint8Array): Promise<PgliteThread> {
+/** The embedded database in `dataDir` (in memory without one, from `dump` if given). */
+export async function openEmbeddedDatabase(dataDir: string | undefined, dump?: Uint8Array): Promise<EmbeddedDatabase> {
   // V8 compiles PGlite's WebAssembly with its baseline compiler (Liftoff), then recompiles each function that has run
   // for a while with its optimizing one. Recompiling Postgres's large functions kept about 70 MiB more resident on
   // Node 20, and on Node 24 made a crawl peak at 600-700 MiB. Liftoff alone did not change a crawl's or a search's time
-  // measurably (bench/README.md, part 23): an embedded crawl waits on PGlite's JavaScript and on the messages to its
-  // thread more than on the WebAssembly. `--liftoff-only` is not read after start-up on Node 24; the tier-up filter
-  // (recompile only the function with this index, and no function has it) is. It holds for the whole process.
+  // measurably (bench/README.md, part 23): an embedded crawl waits on PGlite's JavaScript more than on the WebAssembly.
+  // `--liftoff-only` is not read after start-up on Node 24; the tier-up filter (recompile only the function with this
+  // index, and no function has it) is. It holds for the whole process.
   setFlagsFromString(`--wasm-tier-up-filter=${NO_FUNCTION_INDEX}`);
   const { types } = await import('@electric-sql/pglite');
   try {
     // Postgres's default 128 MB of shared buffers becomes resident WebAssembly memory that is never given back, and the
     // OS page cache holds the files anyway. 16 MB: 8 MB made searches of a 2,000-request archive 25% slower, 16 MB 5%
     // (bench/README.md, part 23); a crawl's time did not move between 8 and 32 MB.
-    return await PgliteThread.open({
+    return await EmbeddedPglite.open({
       ...(dataDir === undefined ? {} : { dataDir }),
       ...(dump ? { dump } : {}),
       settings: ['-c', 'shared_buffers=16MB'],
       textTypes: textKeptTypes(types),
     });
   } catch (error) {
-    throw new EmbeddedDatabaseError(dataDir ?? 'memory', describeOpenFailure(error instanceof PgliteOpenError ? error.reported : error));
+    throw new EmbeddedDatabaseError(dataDir ?? 'memory', describeOpenFailure(error));
   }
 }
 
@@ -83,9 +83,8 @@ export async function pgliteHandle(client: EmbeddedDatabase, ownsClient: boolean
 
 /**
  * The types whose results drizzle's PGlite driver asks to keep as text (it maps them itself): dates, times,
- * intervals, numeric arrays and arrays of the others. The thread keeps them as text for every statement: drizzle's
- * driver sends its parsers with each one, and functions cannot cross to the thread (PGlite merging them per statement
- * also cost 0.15-0.3 ms each).
+ * intervals, numeric arrays and arrays of the others. The database keeps them as text for every statement: drizzle's
+ * driver sends its parsers with each one, and PGlite merging them per statement cost 0.15-0.3 ms each.
  */
 function textKeptTypes(types: typeof import('@electric-sql/pglite').types): number[] {
   const NUMERIC_ARRAY = 1231;

@@ -20,7 +20,7 @@ export interface TestArchive {
  * a PGlite instance costs seconds and ~650 MB, a server database a CREATE + migrations.
  */
 interface SharedDatabase {
-  /** an embedded database (PGlite in its thread, as an archive opens it), or a database URL on the server */
+  /** an embedded database (PGlite as an archive opens it), or a database URL on the server */
   target: { embedded: EmbeddedDatabase } | { databaseUrl: string };
   /** run one statement against it (outside any test archive) */
   exec(statement: string): Promise<{ rows: Record<string, unknown>[] }>;
@@ -73,7 +73,8 @@ async function migratedPglite(): Promise<SharedDatabase> {
   const dumpPath = path.join(tmpdir(), `wdtk-test-pglite-${hash.digest('hex').slice(0, 16)}.tar`);
   const dump = await readFile(dumpPath).catch(() => null);
   if (dump) return pgliteDatabase(await openEmbeddedDatabase(undefined, dump));
-  // The thread cannot dump its database: the first dump is made on a PGlite in this thread, migrated as an archive would.
+  // An archive's embedded database does not dump itself: the first dump is made on a plain PGlite, migrated as an
+  // archive would.
   const plain = await PGlite.create({ extensions: { pg_trgm } });
   let fresh: Buffer;
   try {

@@ -20,8 +20,8 @@ const EVERY_TYPE = sql`select timestamp '2020-01-02 03:04:05.678' as ts, timesta
 test('an embedded archive reads every type as drizzle reads it on a plain PGlite', async () => {
   const dir = await mkdtemp(path.join(tmpdir(), 'wdtk-pglite-driver-'));
   try {
-    // Migrated and one row written through the archive (PGlite in its thread); the expected rows are read with
-    // drizzle's own driver on a plain PGlite in this thread, opened on the same data directory once the archive is shut.
+    // Migrated and one row written through the archive (its parsers installed once); the expected rows are read with
+    // drizzle's own driver on a plain PGlite, opened on the same data directory once the archive is shut.
     const first = await openArchive({ archiveDir: dir });
     await first.runs.start({ all: true });
     await first.close();

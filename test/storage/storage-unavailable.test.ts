@@ -18,6 +18,20 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
+/** A WebAssembly module whose one function, `trap`, runs `unreachable`. */
+const TRAPPING_MODULE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version
+  0x01, 0x04, 0x01, 0x60, 0x00, 0x00, // types: () -> ()
+  0x03, 0x02, 0x01, 0x00, // one function of that type
+  0x07, 0x08, 0x01, 0x04, 0x74, 0x72, 0x61, 0x70, 0x00, 0x00, // exported as "trap"
+  0x0a, 0x05, 0x01, 0x03, 0x00, 0x00, 0x0b, // its body: unreachable
+]);
+
+/** WebAssembly's JavaScript API: among Node's globals, not in the ES2023 library the types are checked against. */
+const wasm = (globalThis as unknown as {
+  WebAssembly: { instantiate(bytes: Uint8Array): Promise<{ instance: { exports: Record<string, unknown> } }>; RuntimeError: new () => Error };
+}).WebAssembly;
+
 const rejection = (promise: Promise<unknown>) => promise.then(() => expect.unreachable('it succeeded'), (error: unknown) => error);
 
 describe('telling a storage that cannot take writes from a write that failed on its own', () => {
@@ -53,6 +67,13 @@ describe('telling a storage that cannot take writes from a write that failed on 
     } finally {
       await new Promise((resolve) => failing.close(resolve));
     }
+  });
+
+  it('blames the storage when the embedded database aborts: WebAssembly traps, as PGlite does', async () => {
+    const { instance } = await wasm.instantiate(TRAPPING_MODULE);
+    const trapped = await rejection(Promise.resolve().then(() => (instance.exports['trap'] as () => void)()));
+    expect(trapped).toBeInstanceOf(wasm.RuntimeError);
+    expect(isStorageUnavailable(new Error('Failed query: insert into requests', { cause: trapped }))).toBe(true);
   });
 
   it('blames the write for a statement the database refuses, and says why in one line', async () => {

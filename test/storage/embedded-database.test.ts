@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { openEmbeddedDatabase, type EmbeddedDatabase } from '../../storage/index.js';
 import { runScript } from '../helpers/cli.js';
 
-describe('the embedded database in its own thread', () => {
+describe('the embedded database', () => {
   let db: EmbeddedDatabase;
   beforeAll(async () => {
     db = await openEmbeddedDatabase(undefined);
@@ -59,21 +59,22 @@ describe('the embedded database in its own thread', () => {
     expect(result.rows).toEqual([[1, '2020-01-02 03:04:05+00', new Uint8Array([1, 2])]]);
   });
 
-  test('a query option that cannot cross to the thread is refused, not dropped', () => {
-    expect(() => db.query('select 1', [], { parsers: { 23: (value: string) => Number(value) * 2 } })).toThrow(
-      'the embedded database thread cannot take these query options: parser for type 23',
-    );
+  test('a parser the database does not keep goes with its statement, and the kept ones still apply', async () => {
+    const doubled = await db.query("select 21 as n, timestamptz '2020-01-02 03:04:05+00' as at", [], {
+      parsers: { 23: (value: string) => Number(value) * 2 },
+    });
+    expect(doubled.rows).toEqual([{ n: 42, at: '2020-01-02 03:04:05+00' }]);
   });
 });
 
-test('a closed embedded database refuses statements, and the thread does not keep a process running', async () => {
+test('a closed embedded database refuses statements, and an open one does not keep a process running', async () => {
   const closed = await openEmbeddedDatabase(undefined);
   await closed.close();
   expect(closed.closed).toBe(true);
-  await expect(closed.query('select 1')).rejects.toThrow('the embedded database is closed');
+  await expect(closed.query('select 1')).rejects.toThrow('PGlite is closed');
 
   // A process that opened an archive and never closed it still ends once its statements are done.
-  const archiveDir = await mkdtemp(path.join(tmpdir(), 'wdtk-pglite-thread-'));
+  const archiveDir = await mkdtemp(path.join(tmpdir(), 'wdtk-embedded-'));
   try {
     const script = `import('./storage/index.ts').then(async ({ openArchive }) => {
       const archive = await openArchive({ archiveDir: ${JSON.stringify(archiveDir)} });
