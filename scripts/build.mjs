@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, cpSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { BUILD_STAMP, RUNTIME_FOLDERS } from './compiled.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -30,6 +30,14 @@ for (const folder of RUNTIME_FOLDERS) {
 }
 // "type": "module" for the compiled files, and the version the CLI and the user agent report.
 copyFileSync(path.join(root, 'package.json'), path.join(outDir, 'package.json'));
+// A new embedded archive unpacks this instead of running initdb, which takes more than twice the memory
+// (storage/db/connect.ts). Without it the build still works, and new archives run initdb.
+try {
+  const { dataDirTemplate, writeDataDirTemplate } = await import(pathToFileURL(path.join(outDir, 'storage', 'db', 'connect.js')).href);
+  await writeDataDirTemplate(dataDirTemplate());
+} catch (error) {
+  console.warn(`no template for new embedded archives (they will run initdb): ${error instanceof Error ? error.message : error}`);
+}
 // Dated when the build started: a source saved while it ran is newer, and bin/wdtk-archive.js then runs the sources.
 const stamp = path.join(outDir, BUILD_STAMP);
 writeFileSync(stamp, '');

@@ -1,6 +1,6 @@
 export { openArchive, type Archive, type LockLost, type OpenArchiveOptions, type ReleaseLock } from './archive.js';
 export { configFromEnv } from './config.js';
-export { openEmbeddedDatabase, type Db } from './db/connect.js';
+export { openEmbeddedDatabase, writeDataDirTemplate, type Db } from './db/connect.js';
 export type { EmbeddedDatabase } from './db/embedded.js';
 export * as schema from './db/schema.js';
 // Not through './blobs/index.js', which would load the S3 client (about 35 MiB resident) into every process:

@@ -1,3 +1,8 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import type { PGlite } from '@electric-sql/pglite';
 import type { SQL } from 'drizzle-orm';
@@ -23,8 +28,18 @@ export interface DbHandle {
 /** A WebAssembly function index larger than any module has. */
 const NO_FUNCTION_INDEX = 2 ** 31 - 1;
 
-/** The embedded database in `dataDir` (in memory without one, from `dump` if given). */
-export async function openEmbeddedDatabase(dataDir: string | undefined, dump?: Uint8Array): Promise<EmbeddedDatabase> {
+export interface EmbeddedStart {
+  /** a packed data directory (`dump()`) to start a new database from */
+  dump?: Uint8Array;
+  /**
+   * for a new database without `dump`: a packed data directory to unpack instead of running initdb, used if the file
+   * exists; null runs initdb. Default: the one the build made for the installed PGlite (`dataDirTemplate()`).
+   */
+  template?: string | null;
+}
+
+/** The embedded database in `dataDir`, or in memory without one; a new one starts from `start`, else from initdb. */
+export async function openEmbeddedDatabase(dataDir: string | undefined, start: EmbeddedStart = {}): Promise<EmbeddedPglite> {
   // V8 compiles PGlite's WebAssembly with its baseline compiler (Liftoff), then recompiles each function that has run
   // for a while with its optimizing one. Recompiling Postgres's large functions kept about 70 MiB more resident on
   // Node 20, and on Node 24 made a crawl peak at 600-700 MiB. Liftoff alone did not change a crawl's or a search's time
@@ -37,6 +52,8 @@ export async function openEmbeddedDatabase(dataDir: string | undefined, dump?: U
     // Postgres's default 128 MB of shared buffers becomes resident WebAssembly memory that is never given back, and the
     // OS page cache holds the files anyway. 16 MB: 8 MB made searches of a 2,000-request archive 25% slower, 16 MB 5%
     // (bench/README.md, part 23); a crawl's time did not move between 8 and 32 MB.
+    const template = start.template === undefined ? dataDirTemplate() : start.template;
+    const dump = start.dump ?? (template === null || holdsDatabase(dataDir) ? undefined : await readTemplate(template));
     return await EmbeddedPglite.open({
       ...(dataDir === undefined ? {} : { dataDir }),
       ...(dump ? { dump } : {}),
@@ -45,6 +62,39 @@ export async function openEmbeddedDatabase(dataDir: string | undefined, dump?: U
     });
   } catch (error) {
     throw new EmbeddedDatabaseError(dataDir ?? 'memory', describeOpenFailure(error));
+  }
+}
+
+function holdsDatabase(dataDir: string | undefined): boolean {
+  return dataDir !== undefined && existsSync(path.join(dataDir, 'PG_VERSION'));
+}
+
+async function readTemplate(file: string): Promise<Uint8Array | undefined> {
+  return readFile(file).catch(() => undefined);
+}
+
+/**
+ * Where the build keeps a new database as initdb makes it, packed (scripts/build.mjs): beside this module, named for
+ * the PGlite version that made it. initdb runs Postgres's bootstrap in a WebAssembly instance of its own, and with it
+ * creating an archive peaked at about 630 MiB on Node 20; unpacking the template, at about 270 MiB (bench/README.md,
+ * part 26). Beside the sources (tsx) there is none, and a new database runs initdb.
+ */
+export function dataDirTemplate(): string {
+  const pgliteEntry = createRequire(import.meta.url).resolve('@electric-sql/pglite');
+  const pglitePackage = path.join(pgliteEntry.slice(0, pgliteEntry.lastIndexOf(`${path.sep}dist${path.sep}`)), 'package.json');
+  const { version } = JSON.parse(readFileSync(pglitePackage, 'utf8')) as { version: string };
+  return fileURLToPath(new URL(`./initdb-pglite-${version}.tar.gz`, import.meta.url));
+}
+
+/** Runs initdb in memory, with the settings every embedded database runs with, and writes the result packed to `file`. */
+export async function writeDataDirTemplate(file: string): Promise<void> {
+  const db = await openEmbeddedDatabase(undefined, { template: null });
+  try {
+    const partial = `${file}.${process.pid}.partial`;
+    await writeFile(partial, await db.dump());
+    await rename(partial, file);
+  } finally {
+    await db.close();
   }
 }
 

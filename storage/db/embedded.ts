@@ -21,7 +21,7 @@ export interface EmbeddedDatabase extends EmbeddedStatements {
 export interface EmbeddedDatabaseOptions {
   /** where the database lives; without it, in memory */
   dataDir?: string;
-  /** a dump (`dumpDataDir`) to start from, for a database in memory */
+  /** a packed data directory (`dump()`) to start a new database from */
   dump?: Uint8Array;
   /** server settings as `-c name=value` pairs: added to PGlite's default start parameters, and given to initdb */
   settings: string[];
@@ -86,6 +86,11 @@ export class EmbeddedPglite implements EmbeddedDatabase {
         },
       }),
     );
+  }
+
+  /** The data directory, packed (a gzipped tarball): what `dump` takes to start another database from. */
+  async dump(): Promise<Uint8Array> {
+    return new Uint8Array(await (await this.#db.dumpDataDir('gzip')).arrayBuffer());
   }
 
   async close(): Promise<void> {

@@ -1,11 +1,13 @@
 import { spawnSync } from 'node:child_process';
 import { cpSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../fixtures/site/index.js';
 import { BUILD_STAMP, RUNTIME_FOLDERS } from '../../scripts/compiled.mjs';
+import { openEmbeddedDatabase, type EmbeddedDatabase } from '../../storage/index.js';
 import { openChildArchive, repoRoot, startCli, type ChildArchive } from '../helpers/cli.js';
 
 // A copy of the project, built in place: inside node_modules/.cache so that the compiled files and tsx resolve their
@@ -14,6 +16,13 @@ const project = path.join(repoRoot, 'node_modules', '.cache', `wdtk-build-test-$
 const outDir = path.join(project, 'dist');
 const entry = path.join(outDir, 'cli', 'main.js');
 const { version } = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { version: string };
+
+const pgliteVersion = () =>
+  (JSON.parse(readFileSync(path.join(repoRoot, 'node_modules', '@electric-sql', 'pglite', 'package.json'), 'utf8')) as { version: string }).version;
+
+async function systemIdentifier(db: EmbeddedDatabase): Promise<string> {
+  return (await db.query<{ id: string }>('select system_identifier::text as id from pg_control_system()')).rows[0]!.id;
+}
 
 describe('the compiled build (scripts/build.mjs), as the Docker image runs it', () => {
   let sim: Simulator;
@@ -68,6 +77,22 @@ describe('the compiled build (scripts/build.mjs), as the Docker image runs it', 
     });
     expect(blob).toMatchObject({ status: 'done' });
     expect(blob!.pages).toBeGreaterThan(0);
+  });
+
+  it('keeps initdb for new embedded archives packed, and a new archive is that template unpacked', async () => {
+    const template = path.join(outDir, 'storage', 'db', `initdb-pglite-${pgliteVersion()}.tar.gz`);
+    const fromTemplate = await openEmbeddedDatabase(undefined, { dump: readFileSync(template) });
+    const templateId = await systemIdentifier(fromTemplate).finally(() => fromTemplate.close());
+    // initdb gives each database an identifier of its own; an unpacked template keeps the template's.
+    const archiveDir = await mkdtemp(path.join(tmpdir(), 'wdtk-build-template-'));
+    try {
+      const created = await startCli(['--archive', archiveDir, 'runs'], { DATABASE_URL: '', S3_ENDPOINT: '' }, entry).done;
+      expect(created.code, created.stderr).toBe(0);
+      const archived = await openEmbeddedDatabase(path.join(archiveDir, 'pg'));
+      expect(await systemIdentifier(archived).finally(() => archived.close())).toBe(templateId);
+    } finally {
+      await rm(archiveDir, { recursive: true, force: true });
+    }
   });
 
   it('is what bin/wdtk-archive.js runs until a source changes, and then the sources run', { timeout: 60_000 }, async () => {

@@ -3,8 +3,6 @@ import { mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promi
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
-import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import pg from 'pg';
 import { afterAll } from 'vitest';
 import { configFromEnv, openArchive, openEmbeddedDatabase, type Archive, type ArchiveConfig, type EmbeddedDatabase, type S3Config } from '../../storage/index.js';
@@ -70,24 +68,22 @@ async function migratedPglite(): Promise<SharedDatabase> {
   for (const entry of (await readdir(migrations, { recursive: true })).sort()) {
     if (entry.endsWith('.sql') || entry.endsWith('_journal.json')) hash.update(entry).update(await readFile(path.join(migrations, entry)));
   }
-  const dumpPath = path.join(tmpdir(), `wdtk-test-pglite-${hash.digest('hex').slice(0, 16)}.tar`);
+  const dumpPath = path.join(tmpdir(), `wdtk-test-pglite-${hash.digest('hex').slice(0, 16)}.tar.gz`);
   const dump = await readFile(dumpPath).catch(() => null);
-  if (dump) return pgliteDatabase(await openEmbeddedDatabase(undefined, dump));
-  // An archive's embedded database does not dump itself: the first dump is made on a plain PGlite, migrated as an
-  // archive would.
-  const plain = await PGlite.create({ extensions: { pg_trgm } });
-  let fresh: Buffer;
+  if (dump) return pgliteDatabase(await openEmbeddedDatabase(undefined, { dump }));
+  const first = await openEmbeddedDatabase(undefined);
+  let fresh: Uint8Array;
   try {
-    await migrateOnce({ target: { embedded: plain } });
-    fresh = Buffer.from(await (await plain.dumpDataDir('none')).arrayBuffer());
+    await migrateOnce({ target: { embedded: first } });
+    fresh = await first.dump();
   } finally {
-    await plain.close();
+    await first.close();
   }
   // written aside and renamed, so a test file starting meanwhile never reads half a dump
   const partial = `${dumpPath}.${process.pid}.partial`;
   await writeFile(partial, fresh);
   await rename(partial, dumpPath);
-  return pgliteDatabase(await openEmbeddedDatabase(undefined, fresh));
+  return pgliteDatabase(await openEmbeddedDatabase(undefined, { dump: fresh }));
 }
 
 async function emptyServerDatabase(serverUrl: string): Promise<SharedDatabase> {

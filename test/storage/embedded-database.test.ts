@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { openEmbeddedDatabase, type EmbeddedDatabase } from '../../storage/index.js';
+import { openEmbeddedDatabase, writeDataDirTemplate, type EmbeddedDatabase } from '../../storage/index.js';
 import { runScript } from '../helpers/cli.js';
 
 describe('the embedded database', () => {
@@ -66,6 +66,33 @@ describe('the embedded database', () => {
     expect(doubled.rows).toEqual([{ n: 42, at: '2020-01-02 03:04:05+00' }]);
   });
 });
+
+async function systemIdentifier(db: EmbeddedDatabase): Promise<string> {
+  return (await db.query<{ id: string }>('select system_identifier::text as id from pg_control_system()')).rows[0]!.id;
+}
+
+test('a new database is a template unpacked when there is one, and an existing one opens as it is', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'wdtk-embedded-template-'));
+  try {
+    const template = path.join(dir, 'initdb.tar.gz');
+    await writeDataDirTemplate(template);
+    const first = await openEmbeddedDatabase(path.join(dir, 'first'), { template });
+    const templateId = await systemIdentifier(first);
+    expect((await first.query("select setting from pg_file_settings where name = 'shared_buffers'")).rows).toEqual([{ setting: '16MB' }]);
+    await first.exec('create table kept (n int); insert into kept values (1)');
+    await first.close();
+
+    // initdb gives each database an identifier of its own; one unpacked from the template keeps the template's.
+    const second = await openEmbeddedDatabase(path.join(dir, 'second'), { template });
+    expect(await systemIdentifier(second).finally(() => second.close())).toBe(templateId);
+    const reopened = await openEmbeddedDatabase(path.join(dir, 'first'), { template });
+    expect((await reopened.query('select n from kept').finally(() => reopened.close())).rows).toEqual([{ n: 1 }]);
+    const withoutTemplate = await openEmbeddedDatabase(path.join(dir, 'third'), { template: path.join(dir, 'missing.tar.gz') });
+    expect(await systemIdentifier(withoutTemplate).finally(() => withoutTemplate.close())).not.toBe(templateId);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}, 120_000);
 
 test('a closed embedded database refuses statements, and an open one does not keep a process running', async () => {
   const closed = await openEmbeddedDatabase(undefined);
