@@ -49,11 +49,10 @@ export async function openEmbeddedDatabase(dataDir: string | undefined, start: E
   setFlagsFromString(`--wasm-tier-up-filter=${NO_FUNCTION_INDEX}`);
   const { types } = await import('@electric-sql/pglite');
   try {
+    const dump = start.dump ?? (holdsDatabase(dataDir) ? undefined : await readTemplate(start.template));
     // Postgres's default 128 MB of shared buffers becomes resident WebAssembly memory that is never given back, and the
     // OS page cache holds the files anyway. 16 MB: 8 MB made searches of a 2,000-request archive 25% slower, 16 MB 5%
     // (bench/README.md, part 23); a crawl's time did not move between 8 and 32 MB.
-    const template = start.template === undefined ? dataDirTemplate() : start.template;
-    const dump = start.dump ?? (template === null || holdsDatabase(dataDir) ? undefined : await readTemplate(template));
     return await EmbeddedPglite.open({
       ...(dataDir === undefined ? {} : { dataDir }),
       ...(dump ? { dump } : {}),
@@ -69,8 +68,10 @@ function holdsDatabase(dataDir: string | undefined): boolean {
   return dataDir !== undefined && existsSync(path.join(dataDir, 'PG_VERSION'));
 }
 
-async function readTemplate(file: string): Promise<Uint8Array | undefined> {
-  return readFile(file).catch(() => undefined);
+/** The template's bytes, if it exists: `EmbeddedStart.template`. */
+async function readTemplate(template: string | null | undefined): Promise<Uint8Array | undefined> {
+  if (template === null) return undefined;
+  return readFile(template ?? dataDirTemplate()).catch(() => undefined);
 }
 
 /**
