@@ -1,7 +1,7 @@
 import { text as readText } from 'node:stream/consumers';
-import * as cheerio from 'cheerio';
 import { and, desc, eq } from 'drizzle-orm';
 import type { Browser } from 'playwright-core';
+import { loadHtml } from '../parsers/index.js';
 import { OriginalsInUseError, schema, type Archive } from '../storage/index.js';
 
 const { captures } = schema;
@@ -124,7 +124,7 @@ export class Snapshotter {
 
 /** Puts a <base href> of the original URL first in <head>, so relative links in the snapshot point at the site. */
 function withBase(html: string, url: string): string {
-  const $ = cheerio.load(html);
+  const $ = loadHtml(html);
   $('base').remove();
   $('head').prepend($('<base>').attr('href', url));
   return $.html();

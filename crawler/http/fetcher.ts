@@ -5,7 +5,6 @@ import { open, rename, rm } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { pino, type Logger } from 'pino';
-import { Agent, request } from 'undici';
 import {
   BodyTooLargeError,
   BudgetExhaustedError,
@@ -29,6 +28,7 @@ import {
 } from './retry-policy.js';
 import { RobotsRules } from './robots.js';
 import { detectChallenge, isMaskingInterstitialPage, isMaskingInterstitialPath, REDIRECT_STATUSES } from './site-signals.js';
+import { Agent, request } from './undici-parts.js';
 
 const MiB = 1024 * 1024;
 const DEFAULT_PAGE_LIMIT_BYTES = 20 * MiB;

@@ -1,11 +1,12 @@
-import * as cheerio from 'cheerio';
 import type { CheerioAPI } from 'cheerio';
 import type { AnyNode, Document, Element } from 'domhandler';
+import { load } from '../cheerio.js';
 
 export type { CheerioAPI };
 
+/** cheerio's `load`, with parse5 as the HTML parser. */
 export function loadHtml(html: string): CheerioAPI {
-  return cheerio.load(html);
+  return load(html);
 }
 
 export function firstMatch(pattern: RegExp, value: string | undefined): string | undefined {

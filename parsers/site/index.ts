@@ -12,6 +12,7 @@ export { PageKindError } from './errors.js';
 export { statusLabels } from './status.js';
 export { canonicalRequestUrl, defaultSiteUrl } from './urls.js';
 export { contentTypeFromFilename } from './content-types.js';
+export { loadHtml } from './dom.js';
 export type {
   Attachment,
   EventKind,

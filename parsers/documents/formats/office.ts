@@ -1,8 +1,8 @@
-import * as cheerio from 'cheerio';
 import ExcelJS from 'exceljs';
 import mammoth from 'mammoth';
 import WordExtractor from 'word-extractor';
 import XLSX from 'xlsx';
+import { load } from '../../cheerio.js';
 import { errorMessage, type ExtractContext } from '../context.js';
 import type { ExtractResult } from '../types.js';
 import { compoundFileFault, summaryInformation } from './ole.js';
@@ -106,7 +106,7 @@ export async function extractOpenDocument(bytes: Uint8Array, ctx: ExtractContext
   if (!members) return;
   const meta = members.find((member) => member.name === 'meta.xml');
   if (meta) {
-    const $ = cheerio.load(meta.bytes.toString('utf8'), { xml: true });
+    const $ = load(meta.bytes.toString('utf8'), { xml: true });
     const value = (selector: string) => $(selector).first().text().trim() || undefined;
     const fields = {
       title: value('dc\\:title'),
@@ -121,7 +121,7 @@ export async function extractOpenDocument(bytes: Uint8Array, ctx: ExtractContext
     result.warnings.push(`${result.type}: no content.xml`);
     return;
   }
-  const $ = cheerio.load(content.bytes.toString('utf8'), { xml: true });
+  const $ = load(content.bytes.toString('utf8'), { xml: true });
   $(ODF_BREAKS[0]!).replaceWith('\t');
   $(ODF_BREAKS[1]!).replaceWith('\n');
   $(ODF_BREAKS[2]!).replaceWith(' ');
@@ -144,7 +144,7 @@ export async function extractPptx(bytes: Uint8Array, ctx: ExtractContext, result
   const slideNumber = (name: string) => Number(slideName.exec(name)?.[1]);
   members.sort((a, b) => slideNumber(a.name) - slideNumber(b.name));
   for (const member of members.slice(0, ctx.limits.maxPages)) {
-    const $ = cheerio.load(member.bytes.toString('utf8'), { xml: true });
+    const $ = load(member.bytes.toString('utf8'), { xml: true });
     const text = $('a\\:p')
       .map((_, paragraph) => $(paragraph).find('a\\:t').text())
       .get()

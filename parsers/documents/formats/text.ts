@@ -1,6 +1,6 @@
 import chardet from 'chardet';
-import * as cheerio from 'cheerio';
 import iconv from 'iconv-lite';
+import { load } from '../../cheerio.js';
 import type { ExtractContext } from '../context.js';
 import type { ExtractResult } from '../types.js';
 
@@ -36,7 +36,7 @@ const BLOCK_ELEMENTS = 'p, div, br, li, tr, h1, h2, h3, h4, h5, h6, table, block
 
 /** Visible text of an HTML document: scripts, styles and other non-text elements dropped, blocks on their own lines. */
 export function htmlToText(html: string): { text: string; title?: string } {
-  const $ = cheerio.load(html);
+  const $ = load(html);
   $('script, style, noscript, template, iframe, object, embed, svg, head meta, head link').remove();
   const title = $('title').first().text().trim() || undefined;
   $('head').remove();
