@@ -34,9 +34,10 @@ export interface EmbeddedDatabaseOptions {
  * every statement, and PGlite merges them by copying its whole parser table each time (0.15-0.3 ms a statement,
  * bench/README.md part 15); here a statement carries only parsers the instance does not have already.
  *
- * It runs on the caller's thread. It ran in a worker thread of its own from part 18 of bench/README.md until part 25:
- * by then a crawl took as long either way (1,000 and 3,000 requests, rate limit off), and the thread's second V8
- * isolate and second copy of PGlite's JavaScript cost 30-40 MiB of a crawl's peak.
+ * It runs on the caller's thread. It ran in a worker thread of its own from part 18 of bench/README.md until part 25,
+ * which measured the thread's worth with the rate limit off: none at 1,000 and 3,000 requests, 14% of a 10,000-request
+ * crawl against a site answering after 5 ms. At the default rate a crawl waits on the site, and the thread's second V8
+ * isolate and second copy of PGlite's JavaScript cost 30-40 MiB of every crawl's peak.
  */
 export class EmbeddedPglite implements EmbeddedDatabase {
   readonly #db: PGlite;
