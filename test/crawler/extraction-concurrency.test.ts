@@ -58,7 +58,7 @@ describe('extraction worker concurrency', () => {
 
 describe('extraction claims', () => {
   it('holds on to a document that takes longer than the lease, renewing its claim', { timeout: 120_000 }, async () => {
-    const leaseSeconds = 0.5;
+    const leaseSeconds = 0.25;
     current = await openTestArchive({ jobLeaseSeconds: leaseSeconds });
     const { archive } = current;
     const pdf = textPdf(Array.from({ length: 2400 }, (_, page) => Array.from({ length: 40 }, (_, line) => `Page ${page} line ${line} of a long disclosure`)));
