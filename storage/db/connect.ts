@@ -81,10 +81,15 @@ async function readTemplate(template: string | null | undefined): Promise<Uint8A
  * part 26). Beside the sources (tsx) there is none, and a new database runs initdb.
  */
 export function dataDirTemplate(): string {
-  const pgliteEntry = createRequire(import.meta.url).resolve('@electric-sql/pglite');
-  const pglitePackage = path.join(pgliteEntry.slice(0, pgliteEntry.lastIndexOf(`${path.sep}dist${path.sep}`)), 'package.json');
-  const { version } = JSON.parse(readFileSync(pglitePackage, 'utf8')) as { version: string };
-  return fileURLToPath(new URL(`./initdb-pglite-${version}.tar.gz`, import.meta.url));
+  return fileURLToPath(new URL(`./initdb-pglite-${pgliteVersion()}.tar.gz`, import.meta.url));
+}
+
+/** The installed PGlite's version: a packed data directory is only good for the version that made it. */
+export function pgliteVersion(): string {
+  // The package exports no package.json: it sits above the `dist` folder its entry resolves into.
+  const entry = createRequire(import.meta.url).resolve('@electric-sql/pglite');
+  const packageJson = path.join(entry.slice(0, entry.lastIndexOf(`${path.sep}dist${path.sep}`)), 'package.json');
+  return (JSON.parse(readFileSync(packageJson, 'utf8')) as { version: string }).version;
 }
 
 /** Runs initdb in memory, with the settings every embedded database runs with, and writes the result packed to `file`. */

@@ -7,6 +7,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../fixtures/site/index.js';
 import { BUILD_STAMP, RUNTIME_FOLDERS } from '../../scripts/compiled.mjs';
+import { pgliteVersion } from '../../storage/db/connect.js';
 import { openEmbeddedDatabase, type EmbeddedDatabase } from '../../storage/index.js';
 import { openChildArchive, repoRoot, startCli, type ChildArchive } from '../helpers/cli.js';
 
@@ -16,9 +17,6 @@ const project = path.join(repoRoot, 'node_modules', '.cache', `wdtk-build-test-$
 const outDir = path.join(project, 'dist');
 const entry = path.join(outDir, 'cli', 'main.js');
 const { version } = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { version: string };
-
-const pgliteVersion = () =>
-  (JSON.parse(readFileSync(path.join(repoRoot, 'node_modules', '@electric-sql', 'pglite', 'package.json'), 'utf8')) as { version: string }).version;
 
 async function systemIdentifier(db: EmbeddedDatabase): Promise<string> {
   return (await db.query<{ id: string }>('select system_identifier::text as id from pg_control_system()')).rows[0]!.id;

@@ -1,12 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll } from 'vitest';
 import { configFromEnv, openArchive, openEmbeddedDatabase, type Archive, type ArchiveConfig, type EmbeddedDatabase, type S3Config } from '../../storage/index.js';
 import { S3BlobStore } from '../../storage/blobs/index.js';
+import { pgliteVersion } from '../../storage/db/connect.js';
 
 export interface TestArchive {
   archive: Archive;
@@ -62,9 +62,7 @@ const emptyPglite = async () => pgliteDatabase(await openEmbeddedDatabase(undefi
  */
 async function migratedPglite(): Promise<SharedDatabase> {
   const migrations = path.join(import.meta.dirname, '../../migrations');
-  const pgliteEntry = createRequire(import.meta.url).resolve('@electric-sql/pglite');
-  const pglitePackage = path.join(pgliteEntry.slice(0, pgliteEntry.lastIndexOf(`${path.sep}dist${path.sep}`)), 'package.json');
-  const hash = createHash('sha256').update(await readFile(pglitePackage));
+  const hash = createHash('sha256').update(pgliteVersion());
   for (const entry of (await readdir(migrations, { recursive: true })).sort()) {
     if (entry.endsWith('.sql') || entry.endsWith('_journal.json')) hash.update(entry).update(await readFile(path.join(migrations, entry)));
   }
