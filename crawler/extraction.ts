@@ -6,7 +6,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pino, type Logger } from 'pino';
-import { extractIsolated, type ExtractResult } from '../parsers/index.js';
+import { DEFAULT_LIMITS, ExtractError, extractIsolated, tooLarge, type ExtractResult } from '../parsers/index.js';
 import { describeFailure, isStorageUnavailable, localWorkerId, type Archive, type ExtractionResult } from '../storage/index.js';
 
 /** Documents one process extracts at once, unless told otherwise: each in its own worker thread. */
@@ -94,6 +94,9 @@ async function extractOne(archive: Archive, job: { id: number; sha256: string },
   const file = path.join(workDir, randomUUID());
   try {
     const attachment = await archive.getAttachment(job.sha256);
+    // Refused before its bytes are copied out of the store: a 1 GiB original would be written to a temp file first.
+    const size = attachment?.blob?.size ?? (await archive.blobs.stat(job.sha256))?.size;
+    if (size !== undefined && size > DEFAULT_LIMITS.maxBytes) throw tooLarge(size, DEFAULT_LIMITS.maxBytes);
     await pipeline(await archive.blobs.get(job.sha256), createWriteStream(file));
     const result = await extractIsolated(file, {
       ...(attachment?.filename ? { filename: attachment.filename } : {}),
@@ -111,7 +114,9 @@ async function extractOne(archive: Archive, job: { id: number; sha256: string },
     }
     const message = describeFailure(error);
     log.warn({ sha256: job.sha256, err: message }, 'text extraction failed');
-    await archive.jobs.fail(job.id, message).catch((failError: unknown) => log.error({ sha256: job.sha256, err: failError }, 'could not record the failure'));
+    // Its size will not change: another attempt would fail the same way.
+    const retry = !(error instanceof ExtractError && error.code === 'too_large');
+    await archive.jobs.fail(job.id, message, { retry }).catch((failError: unknown) => log.error({ sha256: job.sha256, err: failError }, 'could not record the failure'));
     return { sha256: job.sha256, ok: false, error: message };
   } finally {
     await rm(file, { force: true });

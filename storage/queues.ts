@@ -323,13 +323,13 @@ export function jobsApi(db: Db, leaseSeconds: number) {
         await tx.update(jobs).set({ status: 'done', error: null, finishedAt: sql`now()` }).where(eq(jobs.id, id));
       });
     },
-    /** Back to pending for another attempt, or failed for good after JOB_MAX_ATTEMPTS. */
-    async fail(id: number, error: string): Promise<void> {
+    /** Back to pending for another attempt, or failed for good after JOB_MAX_ATTEMPTS or with `retry: false`. */
+    async fail(id: number, error: string, { retry = true }: { retry?: boolean } = {}): Promise<void> {
       await db.transaction(async (tx) => {
         const [job] = await tx
           .update(jobs)
           .set({
-            status: sql`case when ${jobs.attempts} >= ${JOB_MAX_ATTEMPTS} then 'failed' else 'pending' end`,
+            status: retry ? sql`case when ${jobs.attempts} >= ${JOB_MAX_ATTEMPTS} then 'failed' else 'pending' end` : 'failed',
             error,
             claimedBy: null,
             claimedAt: null,

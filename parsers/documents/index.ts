@@ -1,4 +1,4 @@
-export { extract, type ExtractInput } from './extract.js';
+export { extract, tooLarge, type ExtractInput } from './extract.js';
 export { extractIsolated } from './isolate.js';
 export { sniffType, type SniffHint, type SniffResult } from './sniff.js';
 export { sanitiseEntryName } from './formats/zip.js';

@@ -1,5 +1,7 @@
+import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { runCrawl } from '../../crawler/index.js';
+import { DEFAULT_LIMITS } from '../../parsers/index.js';
 import { isAttachmentPath, siteAndArchive } from './helpers.js';
 
 const MiB = 1024 * 1024;
@@ -39,5 +41,25 @@ describe.each([
     expect(second.outcome).toBe('ok');
     expect(second.counters.pages).toBe(0);
     expect(site.sim.log.filter((entry) => isAttachmentPath(entry.path))).toEqual([]);
+  });
+});
+
+describe('an attachment over the extraction limit', () => {
+  const EXTRACTION_LIMIT_BYTES = DEFAULT_LIMITS.maxBytes;
+  const site = siteAndArchive({ requests: 12, seed: 8, largeAttachmentBytes: EXTRACTION_LIMIT_BYTES + MiB });
+
+  it('is stored, and its extraction fails once, for good, saying why', { timeout: 120_000 }, async () => {
+    const thread = site.sim.groundTruth().requests.find((r) => r.events.some((e) => e.attachments.some((a) => a.size === EXTRACTION_LIMIT_BYTES + MiB)))!;
+    const summary = await runCrawl(site.archive, { site: site.sim.url, scope: { requests: [thread.urlTitle] }, ratePerSecond: 200, maskingRetryMs: 50 });
+    expect(summary.outcome).toBe('ok');
+    const large = (await site.archive.getRequest(thread.urlTitle))!.attachments.find((a) => a.size === EXTRACTION_LIMIT_BYTES + MiB);
+    expect(large).toBeDefined();
+
+    const jobs = (await site.archive.db.execute(sql`select status, attempts, error from jobs where sha256 = ${large!.sha256}`)) as unknown as {
+      rows: { status: string; attempts: number; error: string }[];
+    };
+    expect(jobs.rows).toEqual([{ status: 'failed', attempts: 1, error: expect.stringMatching(/exceeds maxBytes/) }]);
+    expect(summary.extraction?.failed).toBe(1);
+    expect(await site.archive.jobs.pending()).toBe(0);
   });
 });
