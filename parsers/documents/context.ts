@@ -1,5 +1,11 @@
 import { ExtractError, type ExtractLimits, type ExtractResult } from './types.js';
 
+/** The first call's promise, kept: under tsx every import() asks the loader thread again (about 1 ms a document). */
+export function once<T>(load: () => Promise<T>): () => Promise<T> {
+  let loaded: Promise<T> | undefined;
+  return () => (loaded ??= load());
+}
+
 /** State shared by a document and everything nested in it, so limits hold for the whole tree. */
 export class ExtractContext {
   private textLeft: number;

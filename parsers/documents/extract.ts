@@ -1,4 +1,4 @@
-import { ExtractContext, emptyResult, errorMessage } from './context.js';
+import { ExtractContext, emptyResult, errorMessage, once } from './context.js';
 import { ocrImage, toolAvailable } from './ocr.js';
 import { sniffType, type SniffHint } from './sniff.js';
 import { DEFAULT_LIMITS, DEFAULT_TIMEOUT_MS, ExtractError, type ExtractOptions, type ExtractResult } from './types.js';
@@ -7,14 +7,9 @@ export type ExtractInput = Uint8Array | NodeJS.ReadableStream | AsyncIterable<Ui
 
 type Handler = (bytes: Uint8Array, ctx: ExtractContext, result: ExtractResult, depth: number) => Promise<void> | void;
 
-/** The first call's promise, kept: under tsx every import() asks the loader thread again (about 1 ms a document). */
-function once<T>(load: () => Promise<T>): () => Promise<T> {
-  let loaded: Promise<T> | undefined;
-  return () => (loaded ??= load());
-}
-
 // Format libraries (pdf.js, exceljs, mammoth, mailparser...) load on first use: a process that only parses
-// site pages, or hands documents to worker threads, never pays their few hundred MB.
+// site pages, or hands documents to worker threads, never pays their few hundred MB, and an extraction worker pays
+// only for the formats its documents are in.
 const formats = {
   email: once(() => import('./formats/email.js')),
   office: once(() => import('./formats/office.js')),
@@ -24,11 +19,6 @@ const formats = {
   text: once(() => import('./formats/text.js')),
   zip: once(() => import('./formats/zip.js')),
 };
-
-/** Loads every format library now: a long-lived extraction worker pays once, up front, instead of per first document. */
-export async function preloadFormats(): Promise<void> {
-  await Promise.all(Object.values(formats).map((load) => load()));
-}
 
 const HANDLERS: Record<string, Handler> = {
   pdf: async (bytes, ctx, result) => (await formats.pdf()).extractPdf(bytes, ctx, result),

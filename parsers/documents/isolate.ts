@@ -19,7 +19,10 @@ export interface IsolatedJob {
 
 export type WorkerReply = { ok: true; result: ExtractResult } | { ok: false; code: ExtractErrorCode; message: string };
 
-/** Time for a new worker to start and load the parsers, on top of the document's own time limit. */
+/**
+ * Time for a new worker to start and load pdf.js, on top of the document's own time limit. The other format libraries
+ * load with the first document that needs them, within its time (0.2 s at most for each, on Node 24).
+ */
 const STARTUP_GRACE_MS = 10_000;
 /** A worker is retired after this many documents, so slow leaks in parsing libraries cannot pile up. */
 const JOBS_PER_WORKER = 50;

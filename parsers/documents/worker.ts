@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { parentPort } from 'node:worker_threads';
 import { errorMessage } from './context.js';
-import { extract, preloadFormats } from './extract.js';
+import { extract } from './extract.js';
 import type { IsolatedJob, WorkerReply } from './isolate.js';
 import { ExtractError } from './types.js';
 
@@ -14,8 +14,6 @@ async function run({ input, opts }: IsolatedJob): Promise<WorkerReply> {
     return { ok: false, code: 'unreadable', message: errorMessage(error) };
   }
 }
-
-await preloadFormats();
 
 parentPort!.on('message', (job: IsolatedJob) => {
   void run(job).then((reply) => parentPort!.postMessage(reply));

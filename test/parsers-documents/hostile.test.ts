@@ -140,8 +140,9 @@ describe('hostile and broken documents', () => {
   });
 
   it('turns an out-of-memory worker into a typed error', async () => {
-    const huge = Buffer.from('word '.repeat(12 * MiB));
-    const error = await extractIsolated(huge, { memoryMb: 32, timeoutMs: 30_000, limits: { maxTextChars: 200_000_000 } }).catch((caught: unknown) => caught);
+    // Two million elements: a DOM far larger than the 32 MB heap a worker starts in (with room to spare).
+    const huge = Buffer.from('<p>word</p>'.repeat(2 * MiB));
+    const error = await extractIsolated(huge, { filename: 'page.html', memoryMb: 32, timeoutMs: 30_000, limits: { maxTextChars: 200_000_000 } }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ExtractError);
     expect((error as ExtractError).code).toBe('crashed');
     expect((error as ExtractError).message).toMatch(/out of memory/);

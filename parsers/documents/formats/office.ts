@@ -1,12 +1,18 @@
-import ExcelJS from 'exceljs';
-import mammoth from 'mammoth';
-import WordExtractor from 'word-extractor';
-import XLSX from 'xlsx';
+import type { Cell } from 'exceljs';
 import { load } from '../../cheerio.js';
-import { errorMessage, type ExtractContext } from '../context.js';
+import { errorMessage, once, type ExtractContext } from '../context.js';
 import type { ExtractResult } from '../types.js';
 import { compoundFileFault, summaryInformation } from './ole.js';
 import { readContainer } from './zip.js';
+
+// Each library loads with the first document that needs it. In a worker on Node 24, exceljs alone adds about 30 MiB,
+// SheetJS 30, mammoth 14: a worker that reads only DOCX files need not hold the spreadsheet readers.
+const libraries = {
+  exceljs: once(async () => (await import('exceljs')).default),
+  mammoth: once(async () => (await import('mammoth')).default),
+  sheetJs: once(async () => (await import('xlsx')).default),
+  wordExtractor: once(async () => (await import('word-extractor')).default),
+};
 
 /** mammoth and exceljs unzip the whole container in memory: inflate-check it under our limits first. */
 async function containerIsSafe(bytes: Uint8Array, ctx: ExtractContext, result: ExtractResult): Promise<boolean> {
@@ -15,6 +21,7 @@ async function containerIsSafe(bytes: Uint8Array, ctx: ExtractContext, result: E
 
 export async function extractDocx(bytes: Uint8Array, ctx: ExtractContext, result: ExtractResult): Promise<void> {
   if (!(await containerIsSafe(bytes, ctx, result))) return;
+  const mammoth = await libraries.mammoth();
   const { value, messages } = await mammoth.extractRawText({ buffer: Buffer.from(bytes) });
   for (const message of messages.slice(0, 5)) result.warnings.push(`docx: ${message.message}`);
   ctx.addPage(result, value.replace(/\n{3,}/g, '\n\n').trim());
@@ -22,6 +29,7 @@ export async function extractDocx(bytes: Uint8Array, ctx: ExtractContext, result
 
 export async function extractXlsx(bytes: Uint8Array, ctx: ExtractContext, result: ExtractResult): Promise<void> {
   if (!(await containerIsSafe(bytes, ctx, result))) return;
+  const ExcelJS = await libraries.exceljs();
   const workbook = new ExcelJS.Workbook();
   await workbook.xlsx.load(Buffer.from(bytes) as unknown as ArrayBuffer);
   if (workbook.title) result.metadata.title = workbook.title;
@@ -42,7 +50,7 @@ export async function extractXlsx(bytes: Uint8Array, ctx: ExtractContext, result
   result.metadata.pageCount = sheets.length;
 }
 
-function cellText(cell: ExcelJS.Cell): string {
+function cellText(cell: Cell): string {
   try {
     return cell.text.replace(/[\t\r\n]+/g, ' ');
   } catch {
@@ -56,7 +64,8 @@ function cellText(cell: ExcelJS.Cell): string {
  * formats go through it (XLSX goes through exceljs), formulae, HTML, styles and VBA are not parsed, and
  * untrusted files belong in extractIsolated, whose worker dies with any polluted prototype.
  */
-export function extractSheetJs(bytes: Uint8Array, ctx: ExtractContext, result: ExtractResult): void {
+export async function extractSheetJs(bytes: Uint8Array, ctx: ExtractContext, result: ExtractResult): Promise<void> {
+  const XLSX = await libraries.sheetJs();
   const workbook = XLSX.read(bytes, {
     type: 'buffer',
     cellFormula: false,
@@ -93,6 +102,7 @@ export async function extractDoc(bytes: Uint8Array, ctx: ExtractContext, result:
   } catch (error) {
     result.warnings.push(`doc: summary information unreadable: ${errorMessage(error)}`);
   }
+  const WordExtractor = await libraries.wordExtractor();
   const document = await new WordExtractor().extract(Buffer.from(bytes));
   const parts = [document.getBody(), document.getFootnotes(), document.getEndnotes(), document.getTextboxes({ includeHeadersAndFooters: false })];
   ctx.addPage(result, parts.map((part) => part.trim()).filter(Boolean).join('\n\n'));
