@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { Archive } from '../storage/index.js';
+import type { Archive, OpenArchiveOptions } from '../storage/index.js';
 
 /** Global options shared by every command (DESIGN.md, "Command line"). */
 export interface GlobalOptions {
@@ -29,11 +29,18 @@ export function defaultSite(env: NodeJS.ProcessEnv = process.env): string {
   return env.WDTK_SITE ?? DEFAULT_SITE;
 }
 
+/**
+ * How a crawl or an extraction worker opens the archive. They write far more than they read back: their time did not
+ * move between 8 and 32 MB of embedded buffer cache (bench/README.md, parts 23 and 28), and 8 MB keeps a crawl's
+ * process about 8 MiB smaller. Commands that search keep the default.
+ */
+export const FOR_WRITING: OpenArchiveOptions = { embeddedSharedBuffersMb: 8 };
+
 /** Opens the archive named by --archive / ARCHIVE_DIR / DATABASE_URL / S3_*, runs `use`, always closes. */
-export async function withArchive<T>(globals: GlobalOptions, use: (archive: Archive) => Promise<T>): Promise<T> {
+export async function withArchive<T>(globals: GlobalOptions, use: (archive: Archive) => Promise<T>, options: OpenArchiveOptions = {}): Promise<T> {
   // Loaded on use: the storage stack (PGlite, drivers) is heavy and `--help` should not wait for it.
   const { configFromEnv, openArchive } = await import('../storage/index.js');
-  const archive = await openArchive(configFromEnv(process.env, { archiveDir: globals.archive }));
+  const archive = await openArchive(configFromEnv(process.env, { archiveDir: globals.archive }), options);
   try {
     return await use(archive);
   } finally {

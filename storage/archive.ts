@@ -36,6 +36,8 @@ export interface OpenArchiveOptions {
   migrate?: boolean;
   /** use this embedded database (`openEmbeddedDatabase`: in memory, or a copy) instead of `<archiveDir>/pg`; the caller closes it */
   embedded?: EmbeddedDatabase;
+  /** the embedded database's buffer cache, in MB (default DEFAULT_SHARED_BUFFERS_MB); resident for as long as it is open */
+  embeddedSharedBuffersMb?: number;
   /** a claimed extraction job whose worker has not renewed it this long is handed out again (default JOB_LEASE_SECONDS) */
   jobLeaseSeconds?: number;
   /** a search counts and ranks this many matches at most; beyond, its total is a lower bound (default 10,000) */
@@ -184,7 +186,8 @@ export async function openArchive(config: ArchiveConfig, opts: OpenArchiveOption
   else {
     releaseDir = await lockArchiveDir(config.archiveDir);
     try {
-      handle = await pgliteHandle(await openEmbeddedDatabase(path.join(config.archiveDir, 'pg')), true);
+      const start = opts.embeddedSharedBuffersMb === undefined ? {} : { sharedBuffersMb: opts.embeddedSharedBuffersMb };
+      handle = await pgliteHandle(await openEmbeddedDatabase(path.join(config.archiveDir, 'pg'), start), true);
     } catch (error) {
       await releaseDir();
       throw error;

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 // Types only at the top: the crawler and storage stacks (PGlite, pdf-parse) load when a command runs.
 import type { CrawlOptions, CrawlScope, CrawlSummary } from '../../crawler/index.js';
 import type { Archive } from '../../storage/index.js';
-import { globalsOf, printJson, withArchive, type GlobalOptions } from '../context.js';
+import { FOR_WRITING, globalsOf, printJson, withArchive, type GlobalOptions } from '../context.js';
 import { CliError, UsageError } from '../errors.js';
 import { collect, isoDate, positiveInt } from '../options.js';
 
@@ -101,6 +101,7 @@ export async function crawlOnce(
         ...(io.signal ? { signal: io.signal } : {}),
         ...(io.refuseAfterBlock ? { refuseAfterBlock: true } : {}),
       }),
+      FOR_WRITING,
     );
   } catch (error) {
     if (error instanceof ContactRequiredError) throw new CliError(`refusing to crawl: ${error.message}; or set WDTK_CONTACT`);

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { globalsOf, printJson, withArchive } from '../context.js';
+import { FOR_WRITING, globalsOf, printJson, withArchive } from '../context.js';
 import { CliError } from '../errors.js';
 import { positiveInt } from '../options.js';
 import { abortOnSignals } from './crawl.js';
@@ -25,6 +25,7 @@ export function registerWork(program: Command): void {
             log,
             ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
           }),
+          FOR_WRITING,
         );
         if (globals.json) printJson(summary);
         else process.stdout.write(`extracted ${summary.completed} document${summary.completed === 1 ? '' : 's'}, ${summary.failed} failed\n`);

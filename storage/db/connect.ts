@@ -36,7 +36,16 @@ export interface EmbeddedStart {
    * exists; null runs initdb. Default: the one the build made for the installed PGlite (`dataDirTemplate()`).
    */
   template?: string | null;
+  /** Postgres's buffer cache, in MB; default DEFAULT_SHARED_BUFFERS_MB */
+  sharedBuffersMb?: number;
 }
+
+/**
+ * Postgres's default 128 MB of shared buffers becomes resident WebAssembly memory that is never given back, and the OS
+ * page cache holds the files anyway. 16 MB: 8 MB made searches of a 2,000-request archive 25% slower, 16 MB 5%
+ * (bench/README.md, part 23).
+ */
+export const DEFAULT_SHARED_BUFFERS_MB = 16;
 
 /** The embedded database in `dataDir`, or in memory without one; a new one starts from `start`, else from initdb. */
 export async function openEmbeddedDatabase(dataDir: string | undefined, start: EmbeddedStart = {}): Promise<EmbeddedPglite> {
@@ -50,13 +59,10 @@ export async function openEmbeddedDatabase(dataDir: string | undefined, start: E
   const { types } = await import('@electric-sql/pglite');
   try {
     const dump = start.dump ?? (holdsDatabase(dataDir) ? undefined : await readTemplate(start.template));
-    // Postgres's default 128 MB of shared buffers becomes resident WebAssembly memory that is never given back, and the
-    // OS page cache holds the files anyway. 16 MB: 8 MB made searches of a 2,000-request archive 25% slower, 16 MB 5%
-    // (bench/README.md, part 23); a crawl's time did not move between 8 and 32 MB.
     return await EmbeddedPglite.open({
       ...(dataDir === undefined ? {} : { dataDir }),
       ...(dump ? { dump } : {}),
-      settings: ['-c', 'shared_buffers=16MB'],
+      settings: ['-c', `shared_buffers=${start.sharedBuffersMb ?? DEFAULT_SHARED_BUFFERS_MB}MB`],
       textTypes: textKeptTypes(types),
     });
   } catch (error) {

@@ -560,6 +560,19 @@ describe('queues', () => {
     }
   });
 
+  test('an embedded archive runs with the buffer cache it is opened with, 16 MB unless told', async () => {
+    const archiveDir = await mkdtemp(path.join(tmpdir(), 'wdtk-buffers-'));
+    const sharedBuffers = async (archive: Archive) => (await rowsOf<{ shared_buffers: string }>(archive.db, sql`show shared_buffers`))[0]!.shared_buffers;
+    try {
+      for (const [options, expected] of [[{ embeddedSharedBuffersMb: 8 }, '8MB'], [{}, '16MB']] as const) {
+        const archive = await openArchive({ archiveDir }, options);
+        expect(await sharedBuffers(archive).finally(() => archive.close())).toBe(expected);
+      }
+    } finally {
+      await rm(archiveDir, { recursive: true, force: true });
+    }
+  });
+
   test('writers of originals share them; a remover holds them alone, and purge is one', async () => {
     const archive = await open();
     const kept = await archive.putBlob(Buffer.from('an original a purge must not race'));
