@@ -16,7 +16,7 @@
  * crawler's own default).
  * The archive is the default embedded one (PGlite + files) in a temp directory, unless DATABASE_URL / S3_* are set.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -26,6 +26,7 @@ import { DEFAULT_CRAWL_WORKERS, runCrawl, type CrawlSummary, type ScopeInput } f
 import type { RequestLogEntry } from '../fixtures/site/index.js';
 import { parseListingPage, parseRequestJson, parseRequestPage } from '../parsers/index.js';
 import { configFromEnv, openArchive, type Archive } from '../storage/index.js';
+import { compiledBuild } from './compiled-build.js';
 import { describeCpu, readCpu } from './crawler/cpu.js';
 import { gnuTimeMaxRssMb, runMeasuringRss } from './crawler/peak-rss.js';
 import { createDatabaseBeside } from './server-database.js';
@@ -327,20 +328,11 @@ interface CliPeak {
   extracted: number;
 }
 
-const builtEntries = new Map<string, string[]>();
-
 /** Node's arguments for the CLI to measure: the TypeScript through tsx, or a fresh build of it (built once per bench). */
 function cliEntry(kind: string): string[] {
   if (kind === 'tsx') return ['--import', 'tsx', 'cli/main.ts'];
-  const known = builtEntries.get(kind);
-  if (known) return known;
   if (kind !== 'compiled') throw new Error(`BENCH_RSS_ENTRIES: unknown entry ${kind} (compiled or tsx)`);
-  const outDir = path.join(repoRoot, 'node_modules', '.cache', 'wdtk-bench-build');
-  const built = spawnSync(process.execPath, ['scripts/build.mjs', outDir], { cwd: repoRoot, encoding: 'utf8' });
-  if (built.status !== 0) throw new Error(`build failed: ${built.stdout}${built.stderr}`);
-  const entry = [path.join(outDir, 'cli', 'main.js')];
-  builtEntries.set(kind, entry);
-  return entry;
+  return [path.join(compiledBuild(), 'cli', 'main.js')];
 }
 
 async function cliCrawlPeak(entry: string[], site: string, archiveDir: string, slug: string, extract: boolean, runEnv: NodeJS.ProcessEnv): Promise<CliPeak> {
