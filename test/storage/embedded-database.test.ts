@@ -1,8 +1,8 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { openEmbeddedDatabase, writeDataDirTemplate, type EmbeddedDatabase } from '../../storage/index.js';
+import { EmbeddedDatabaseError, openEmbeddedDatabase, writeDataDirTemplate, type EmbeddedDatabase } from '../../storage/index.js';
 import { runScript } from '../helpers/cli.js';
 
 describe('the embedded database', () => {
@@ -89,6 +89,29 @@ test('a new database is a template unpacked when there is one, and an existing o
     expect((await reopened.query('select n from kept').finally(() => reopened.close())).rows).toEqual([{ n: 1 }]);
     const withoutTemplate = await openEmbeddedDatabase(path.join(dir, 'third'), { template: path.join(dir, 'missing.tar.gz') });
     expect(await systemIdentifier(withoutTemplate).finally(() => withoutTemplate.close())).not.toBe(templateId);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}, 120_000);
+
+test('a template is unpacked beside the new database first: a damaged one is refused and leaves nothing behind', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'wdtk-embedded-unpack-'));
+  try {
+    const template = path.join(dir, 'initdb.tar.gz');
+    await writeDataDirTemplate(template);
+    const packed = await readFile(template);
+    const damaged = path.join(dir, 'damaged.tar.gz');
+    await writeFile(damaged, packed.subarray(0, packed.length >> 1));
+    const refused = await openEmbeddedDatabase(path.join(dir, 'db'), { template: damaged }).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(EmbeddedDatabaseError);
+    expect(await readdir(dir)).toEqual(['damaged.tar.gz', 'initdb.tar.gz']);
+
+    // What a process killed while unpacking left is cleared by the next one.
+    await mkdir(path.join(dir, 'db.partial', 'base'), { recursive: true });
+    await writeFile(path.join(dir, 'db.partial', 'PG_VERSION'), 'half');
+    const db = await openEmbeddedDatabase(path.join(dir, 'db'), { template });
+    expect((await db.query<{ n: number }>('select 1 as n').finally(() => db.close())).rows).toEqual([{ n: 1 }]);
+    expect(await readdir(dir)).toEqual(['damaged.tar.gz', 'db', 'initdb.tar.gz']);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
