@@ -59,9 +59,11 @@ export async function openEmbeddedDatabase(dataDir: string | undefined, start: E
   const { types } = await import('@electric-sql/pglite');
   try {
     let dump = start.dump;
-    if (!dump && !holdsDatabase(dataDir)) {
-      const unpacked = dataDir !== undefined && (await unpackTemplate(start.template, dataDir));
-      if (!unpacked) dump = await readTemplate(start.template);
+    const template = dump || holdsDatabase(dataDir) ? undefined : templateFile(start.template);
+    if (template) {
+      // On disk the template is unpacked before PGlite starts; in memory, PGlite loads it.
+      const unpacked = dataDir !== undefined && (await unpackTemplate(template, dataDir));
+      if (!unpacked) dump = await readFile(template);
     }
     return await EmbeddedPglite.open({
       ...(dataDir === undefined ? {} : { dataDir }),
@@ -81,13 +83,10 @@ function holdsDatabase(dataDir: string | undefined): boolean {
 /**
  * Unpacks the template into `dataDir` as a stream, before PGlite opens it. PGlite's own loading of a packed directory
  * holds it unpacked in memory (38 MiB, 16 of them a WAL segment) more than once: creating an archive that way peaked
- * 110-130 MiB above opening one (bench/README.md, part 28). False, with nothing written, if there is no template or
- * `dataDir` holds files already; unpacked beside it first, so a process killed midway leaves no half database.
+ * 110-130 MiB above opening one (bench/README.md, part 28). False, with nothing written, if `dataDir` holds files
+ * already; unpacked beside it first, so a process killed midway leaves no half database.
  */
-async function unpackTemplate(template: string | null | undefined, dataDir: string): Promise<boolean> {
-  if (template === null) return false;
-  const file = template ?? dataDirTemplate();
-  if (!existsSync(file)) return false;
+async function unpackTemplate(file: string, dataDir: string): Promise<boolean> {
   const { extract } = await import('tar');
   // One name, not one per process: what a killed process left is removed here (an archive's directory is locked).
   const partial = `${dataDir}.partial`;
@@ -113,10 +112,11 @@ async function unpackTemplate(template: string | null | undefined, dataDir: stri
   }
 }
 
-/** The template's bytes, if it exists: `EmbeddedStart.template`. */
-async function readTemplate(template: string | null | undefined): Promise<Uint8Array | undefined> {
+/** The packed data directory a new database starts from (`EmbeddedStart.template`), if the file exists. */
+function templateFile(template: string | null | undefined): string | undefined {
   if (template === null) return undefined;
-  return readFile(template ?? dataDirTemplate()).catch(() => undefined);
+  const file = template ?? dataDirTemplate();
+  return existsSync(file) ? file : undefined;
 }
 
 /**
