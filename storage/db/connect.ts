@@ -99,13 +99,15 @@ async function unpackTemplate(file: string, dataDir: string): Promise<boolean> {
     const onwarn = (code: string, message: string) => {
       if (code !== 'TAR_ENTRY_INFO') damage.push(`${code}: ${message}`);
     };
-    await extract({ file, cwd: partial, onwarn });
+    // Synchronous: asynchronously, a damaged file rejects while entries are still being written, and they would race
+    // the clean-up below. Once per archive, and about as long as PGlite's own start.
+    extract({ file, cwd: partial, onwarn, sync: true });
     if (damage.length > 0) throw new Error(`the template ${file} is damaged (${damage[0]})`);
     // Replaces an empty directory, not one with files in it.
     await rename(partial, dataDir);
     return true;
   } catch (error) {
-    await rm(partial, { recursive: true, force: true, maxRetries: 3 });
+    await rm(partial, { recursive: true, force: true });
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOTEMPTY' || code === 'EEXIST') return false;
     throw error;
