@@ -100,8 +100,9 @@ async function unpackTemplate(file: string, dataDir: string): Promise<boolean> {
       if (code !== 'TAR_ENTRY_INFO') damage.push(`${code}: ${message}`);
     };
     // Synchronous: asynchronously, a damaged file rejects while entries are still being written, and they would race
-    // the clean-up below. Once per archive, and about as long as PGlite's own start.
-    extract({ file, cwd: partial, onwarn, sync: true });
+    // the clean-up below. Once per archive, and about as long as PGlite's own start. Read in small pieces: read whole
+    // (the default), creating an archive peaked about 7 MiB higher on Node 24 (four runs each, ±5 MiB).
+    extract({ file, cwd: partial, onwarn, sync: true, maxReadSize: 64 * 1024 });
     if (damage.length > 0) throw new Error(`the template ${file} is damaged (${damage[0]})`);
     // Replaces an empty directory, not one with files in it.
     await rename(partial, dataDir);
