@@ -1,6 +1,7 @@
-// Worker threads start without the parent's tsx loader. The heavy parsing libraries are loaded
-// natively first (tsx would re-transform their megabytes of JavaScript in every worker), then our own
-// code: compiled JavaScript beside this file in a build (scripts/build.mjs), else the TypeScript through tsx.
+// Worker threads start without the parent's tsx loader. pdf.js, the heaviest parsing library and the one nearly every
+// worker needs, is loaded natively first (tsx would re-transform its megabytes of JavaScript in every worker), then our
+// own code: compiled JavaScript beside this file in a build (scripts/build.mjs), else the TypeScript through tsx. The
+// other format libraries load with the first document that needs them (documents/extract.ts).
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';

@@ -125,8 +125,8 @@ function templateFile(template: string | null | undefined): string | undefined {
 /**
  * Where the build keeps a new database as initdb makes it, packed (scripts/build.mjs): beside this module, named for
  * the PGlite version that made it. initdb runs Postgres's bootstrap in a WebAssembly instance of its own, and with it
- * creating an archive peaked at about 630 MiB on Node 20; unpacking the template, at about 270 MiB (bench/README.md,
- * part 26). Beside the sources (tsx) there is none, and a new database runs initdb.
+ * creating an archive peaked at about 630 MiB on Node 20; unpacking the template, at about 165 MiB (bench/README.md,
+ * parts 26 and 28). Beside the sources (tsx) there is none, and a new database runs initdb.
  */
 export function dataDirTemplate(): string {
   return fileURLToPath(new URL(`./initdb-pglite-${pgliteVersion()}.tar.gz`, import.meta.url));
