@@ -390,7 +390,9 @@ function createArchive(
       const [current] = await db
         .select({ requestId: requests.id, remoteId: requests.remoteId })
         .from(requests)
-        .where(sql`${requests.siteId} = ${siteId} and ${requests.urlTitle} = ${urlTitle}`);
+        .where(sql`${requests.siteId} = ${siteId} and ${requests.urlTitle} = ${urlTitle}`)
+        .orderBy(sql`${requests.removedAt} is not null`, desc(requests.remoteId))
+        .limit(1);
       if (current) return current;
       const [renamed] = await db
         .select({ requestId: requests.id, remoteId: requests.remoteId })

@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/connect.js';
 import { attachments, authorities, blobs, captures, events, requestHistory, requests, users } from '../db/schema.js';
 import { AmbiguousRequestError } from '../errors.js';
@@ -14,7 +14,12 @@ export async function resolveRequestIds(db: Db, slugOrId: string, siteId?: numbe
   const ref = slugOrId.trim();
   const site = siteId === undefined ? sql`true` : eq(requests.siteId, siteId);
   const select = (where: SQL) =>
-    db.select({ id: requests.id, siteId: requests.siteId }).from(requests).where(and(site, where)).orderBy(asc(requests.siteId));
+    // Two requests of a site can share a slug (one renamed, a newer one given its old slug): the current one comes first.
+    db
+      .select({ id: requests.id, siteId: requests.siteId })
+      .from(requests)
+      .where(and(site, where))
+      .orderBy(asc(requests.siteId), sql`${requests.removedAt} is not null`, desc(requests.remoteId));
   if (/^\d+$/.test(ref)) return select(eq(requests.remoteId, Number(ref)));
   const current = await select(eq(requests.urlTitle, ref));
   if (current.length) return current;

@@ -251,6 +251,20 @@ describe('reconcile', () => {
     expect(back.changed).toBe(true);
     expect((await archive.getRequest('101'))?.history.map((h) => h.change)).toEqual(['removed', 'restored']);
   });
+
+  test('a slug two requests hold names the current one: not removed, then the newer', async () => {
+    const archive = await open();
+    const siteId = await archive.ensureSite(SITE);
+    // 101 was renamed on the site and removed before the archive saw the rename; 102 took its old slug.
+    await archive.reconcileRequest(siteId, thread({ remoteId: 102 }), {});
+    await archive.reconcileRequest(siteId, thread(), {});
+    await archive.markRemoved(siteId, 101, 'gone: 404', { status: 404 });
+    expect((await archive.getRequest('bin_collection_contracts'))?.remoteId).toBe(102);
+    expect(await archive.findRequestByUrlTitle(siteId, 'bin_collection_contracts')).toMatchObject({ remoteId: 102 });
+
+    await archive.reconcileRequest(siteId, thread({ remoteId: 103 }), {});
+    expect((await archive.getRequest('bin_collection_contracts'))?.remoteId).toBe(103);
+  });
 });
 
 describe('search past the exact limit', () => {
