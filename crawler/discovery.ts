@@ -98,7 +98,8 @@ export async function crawlAuthorities(ctx: RunContext, url: string): Promise<vo
 /**
  * Queues the known, not yet removed requests in scope. Their keys are their stored slugs, so the
  * ones discovery already listed are not fetched twice; what remains are requests the site stopped
- * listing: removed, embargoed, or renamed (the old slug then leads through the numeric id). With
+ * listing: removed, embargoed, or renamed (the old slug then leads through the numeric id, as does a
+ * slug that two known requests hold). With
  * `ids`, also every numeric id up to the highest known that the archive has never seen.
  */
 export async function sweepKnownRequests(ctx: RunContext, sweep: SweepPayload): Promise<void> {
@@ -112,12 +113,19 @@ export async function sweepKnownRequests(ctx: RunContext, sweep: SweepPayload): 
       queries.push({ ...base, from: new Date(`${sweep.window.from}T00:00:00Z`), to: new Date(`${sweep.window.to}T23:59:59.999Z`) });
     }
     if (!queries.length) queries.push(base);
-    const slugs = new Set<string>();
+    const holders = new Map<string, Set<number>>();
     for (const query of queries) {
-      for await (const row of ctx.archive.exportRows(query)) if (row.kind === 'request') slugs.add(row.urlTitle);
+      for await (const row of ctx.archive.exportRows(query)) {
+        if (row.kind === 'request') holders.set(row.urlTitle, (holders.get(row.urlTitle) ?? new Set()).add(row.remoteId));
+      }
     }
-    items.push(...[...slugs].map((slug) => requestItem(ctx.urls, { slug })));
-    ctx.log.info({ known: slugs.size }, 'known requests in scope queued for a check');
+    for (const [slug, remoteIds] of holders) {
+      // Two known requests under one slug: one was renamed and the other took its old slug, so the slug alone
+      // cannot say which of them it names now; each is checked through its numeric id.
+      if (remoteIds.size > 1) items.push(...[...remoteIds].map((remoteId) => requestItem(ctx.urls, { remoteId })));
+      else items.push(requestItem(ctx.urls, { slug, remoteId: [...remoteIds][0]! }));
+    }
+    ctx.log.info({ known: holders.size }, 'known requests in scope queued for a check');
   }
   if (sweep.ids) {
     const known = new Set<number>();

@@ -15,6 +15,7 @@ export type ListingScan =
 
 export interface RequestPayload {
   slug?: string;
+  /** With a slug: the stored request known by it, checked through its numeric id if the slug now names another. */
   remoteId?: number;
   /** Runs in a row this thread has been carried into after an earlier run gave up on it. */
   carriedRuns?: number;
@@ -64,7 +65,8 @@ export const PRIORITY = { csv: 50, listing: 45, attachment: 40, request: 30, swe
 
 export function requestItem(urls: SiteUrls, ref: RequestPayload): FrontierItem {
   if (ref.slug !== undefined) {
-    return { kind: 'request', key: `request:${ref.slug}`, url: urls.requestJson(ref.slug), payload: { slug: ref.slug }, priority: PRIORITY.request };
+    const payload = ref.remoteId === undefined ? { slug: ref.slug } : { slug: ref.slug, remoteId: ref.remoteId };
+    return { kind: 'request', key: `request:${ref.slug}`, url: urls.requestJson(ref.slug), payload, priority: PRIORITY.request };
   }
   const remoteId = ref.remoteId!;
   return { kind: 'request', key: `request-id:${remoteId}`, url: urls.requestJson(remoteId), payload: { remoteId }, priority: PRIORITY.request };

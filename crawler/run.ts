@@ -267,7 +267,7 @@ export async function runCrawl(archive: Archive, options: CrawlOptions): Promise
       const cutoff = scope.recent && mark ? new Date(mark.counters['newestListedMs']! - (options.recentMarginMs ?? DAY_MS)) : null;
       const carried = scope.all || scope.recent ? await carriedOver(archive, siteId, runId, mark, urls, ctx.log) : [];
       const rechecks = scope.recheck ? await archive.leastRecentlyChecked(siteId, scope.recheck) : [];
-      await archive.frontier.add(runId, [...seedItems(scope, urls, cutoff), ...carried, ...rechecks.map(({ urlTitle }) => requestItem(urls, { slug: urlTitle }))]);
+      await archive.frontier.add(runId, [...seedItems(scope, urls, cutoff), ...carried, ...rechecks.map(({ urlTitle, remoteId }) => requestItem(urls, { slug: urlTitle, remoteId }))]);
       ctx.counters.carriedItems = carried.length;
     }
     ctx.log.info({ scope: describeScope(scope), resumed }, resumed ? `resuming run ${runId}` : `run ${runId} started`);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { parseRequestJson, parseRequestPage, type RequestJson, type RequestPage } from '../parsers/index.js';
 import type { KeptDownload, ReconcileInput } from '../storage/index.js';
 import { fetchAndKeep, GONE_STATUSES, UnexpectedResponseError, type RunContext } from './context.js';
-import { attachmentsItem, reviveThread, serializeThread, type AttachmentPayload, type RequestPayload } from './frontier.js';
+import { attachmentsItem, requestItem, reviveThread, serializeThread, type AttachmentPayload, type RequestPayload } from './frontier.js';
 import { BodyTooLargeError, MaskingPendingError, type FetchedPage } from './http/index.js';
 
 type ThreadAttachment = ReconcileInput['events'][number]['attachments'][number];
@@ -21,11 +21,8 @@ export async function syncRequest(ctx: RunContext, ref: RequestPayload): Promise
 
   if (json.status === 404 && ref.slug !== undefined) {
     // A renamed request's old slug is a plain 404; its numeric id still redirects to the new slug.
-    const known = await ctx.archive.findRequestByUrlTitle(ctx.siteId, ref.slug);
-    if (known) {
-      knownRemoteId = known.remoteId;
-      json = (await fetchAndKeep(ctx, ctx.urls.requestJson(known.remoteId), 'json', { conditional: true })).response;
-    }
+    knownRemoteId ??= (await ctx.archive.findRequestByUrlTitle(ctx.siteId, ref.slug))?.remoteId;
+    if (knownRemoteId !== undefined) json = (await fetchAndKeep(ctx, ctx.urls.requestJson(knownRemoteId), 'json', { conditional: true })).response;
   }
   if (GONE_STATUSES.has(json.status)) {
     await markGone(ctx, ref, knownRemoteId, json);
@@ -35,6 +32,11 @@ export async function syncRequest(ctx: RunContext, ref: RequestPayload): Promise
 
   const text = json.text();
   const parsed = parseRequestJson(text);
+  if (knownRemoteId !== undefined && parsed.id !== knownRemoteId) {
+    // The known request was renamed and a newer one took its old slug: the known one is followed through its id.
+    ctx.log.info({ slug: ref.slug, known: knownRemoteId, now: parsed.id }, 'slug now names another request: checking the known one by its numeric id');
+    await ctx.archive.frontier.add(ctx.runId, [requestItem(ctx.urls, { remoteId: knownRemoteId })]);
+  }
   await ctx.threads.run(parsed.id, () => syncParsedRequest(ctx, parsed, text));
 }
 
