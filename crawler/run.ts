@@ -12,6 +12,7 @@ import {
   RetryAfterTooLongError,
   SiteDownError,
   RobotsDisallowedError,
+  RobotsUnavailableError,
   type PoliteFetcherOptions,
 } from './http/index.js';
 import { runExtractionWorker, type WorkerSummary } from './extraction.js';
@@ -449,7 +450,13 @@ async function drain(ctx: RunContext, base: Partial<RunCounters>, options: Crawl
         done++;
       }
     } catch (error) {
-      if (error instanceof ChallengeError || error instanceof BudgetExhaustedError || error instanceof RetryAfterTooLongError || error instanceof SiteDownError) {
+      if (
+        error instanceof ChallengeError ||
+        error instanceof BudgetExhaustedError ||
+        error instanceof RetryAfterTooLongError ||
+        error instanceof SiteDownError ||
+        error instanceof RobotsUnavailableError
+      ) {
         const closing = halt(
           error instanceof ChallengeError
             ? { outcome: 'stopped', error: error.message }

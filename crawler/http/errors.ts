@@ -20,6 +20,17 @@ export class RobotsDisallowedError extends HttpFetchError {
   }
 }
 
+/**
+ * robots.txt could not be read (the site unreachable, or a 5xx), so nothing may be fetched (RFC 9309 §2.3.1.4). Every
+ * URL is refused alike until it can be read: a run stops on it, to be resumed by the next crawl.
+ */
+export class RobotsUnavailableError extends RobotsDisallowedError {
+  constructor(url: string, reason: string) {
+    super(url, reason);
+    this.message = `not fetching ${url}: ${reason}`;
+  }
+}
+
 /** A WAF challenge: the site is asking for a browser. We stop and ask the operators instead. */
 export class ChallengeError extends HttpFetchError {
   constructor(readonly url: string, readonly status: number, readonly signal: string) {

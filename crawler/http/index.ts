@@ -15,6 +15,7 @@ export type { RetryReason } from './retry-policy.js';
 export {
   HttpFetchError,
   RobotsDisallowedError,
+  RobotsUnavailableError,
   ChallengeError,
   BudgetExhaustedError,
   FetchFailedError,

@@ -1,5 +1,5 @@
 import robotsParserCjs from 'robots-parser';
-import { RobotsDisallowedError } from './errors.js';
+import { RobotsDisallowedError, RobotsUnavailableError } from './errors.js';
 
 // The package's typings declare an ES default export, but it is `module.exports = fn`,
 // which Node hands to ESM as the default import itself.
@@ -41,7 +41,7 @@ export class RobotsRules {
   }
 
   assertAllowed(url: URL): void {
-    if (this.disallowAllReason !== undefined) throw new RobotsDisallowedError(url.href, this.disallowAllReason);
+    if (this.disallowAllReason !== undefined) throw new RobotsUnavailableError(url.href, this.disallowAllReason);
     if (this.isAllowed(url)) return;
     const line = this.parsed?.getMatchingLineNumber(url.href, this.userAgent) ?? -1;
     throw new RobotsDisallowedError(url.href, line > 0 ? `rule on line ${line}` : 'disallowed');

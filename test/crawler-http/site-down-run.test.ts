@@ -45,3 +45,31 @@ describe('a crawl of a site that is down', () => {
     expect(summary.counters.newRequests).toBe(0);
   });
 });
+
+describe('a crawl of a site whose robots.txt cannot be read', () => {
+  let sim: Simulator | undefined;
+  let test: TestArchive | undefined;
+  afterEach(async () => {
+    await test?.cleanup();
+    await sim?.close();
+  });
+
+  it('stops at once, since nothing may be fetched (RFC 9309), and the next crawl does the whole run', { timeout: 120_000 }, async () => {
+    sim = await startSimulator({ requests: 10, seed: 3, faults: { rate: 1, kinds: ['status500'], routes: /^\/robots\.txt$/ } });
+    test = await openTestArchive();
+    const slugs = sim.groundTruth().requests.slice(0, 4).map((request) => request.urlTitle);
+    const crawl = () =>
+      runCrawl(test!.archive, { site: sim!.url, scope: { requests: slugs }, ratePerSecond: 100, extract: false, fetcher: { maxAttempts: 3, backoff: { baseMs: 1, maxMs: 5 } } });
+
+    const down = await crawl();
+    expect(down.outcome).toBe('interrupted');
+    expect(down.error).toMatch(/^not fetching .*: robots\.txt could not be fetched .*HTTP 500.*RFC 9309.*; the next crawl with the same scope resumes it$/);
+    expect(sim.log.map((entry) => entry.path)).toEqual(['/robots.txt', '/robots.txt', '/robots.txt']);
+    expect(down.counters.newRequests).toBe(0);
+
+    sim.setFaults(undefined);
+    const back = await crawl();
+    expect(back).toMatchObject({ outcome: 'ok', runId: down.runId });
+    expect(back.counters.newRequests).toBe(slugs.length);
+  });
+});
