@@ -66,13 +66,13 @@ export function formatSummary(summary: CrawlSummary): string {
     `  threads:  ${c.newRequests} new, ${c.changedRequests} changed, ${c.unchangedRequests} unchanged, ${c.renamedRequests} renamed, ${c.removedRequests} removed`,
     `  stored:   ${c.attachments} attachment downloads (${mib(c.attachmentBytes)})${c.maskingRequeued ? `, ${c.maskingRequeued} waited for masking` : ''}${c.attachmentsTooLarge ? `, ${c.attachmentsTooLarge} over the size limit and left out` : ''}`,
   ];
-  if (c.errors) lines.push(`  errors:   ${c.errors} (see the log)${c.failedItems ? `; ${c.failedItems} items given up on` : ''}`);
+  if (c.errors) lines.push(`  errors:   ${c.errors} (see the log)${c.failedItems ? `; ${c.failedItems} item${c.failedItems === 1 ? '' : 's'} given up on` : ''}`);
   if (c.carriedItems) lines.push(`  retried:  ${c.carriedItems} threads an earlier run gave up on`);
   if (c.listingsCutShort) lines.push('  gap:      the newest-first listing ended before the last run\'s mark (see the log)');
   if (summary.extraction) {
     const { completed, failed, stopped } = summary.extraction;
     lines.push(`  text:     ${completed} documents extracted, ${failed} failed${stopped ? `; stopped: ${stopped}` : ''}`);
   }
-  if (summary.error) lines.push(`  stopped:  ${summary.error}`);
+  if (summary.error) lines.push(`  ${summary.outcome === 'failed' ? 'failed: ' : 'stopped:'}  ${summary.error}`);
   return lines.join('\n');
 }

@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { pino, type Logger } from 'pino';
 import { describeFailure, isStorageUnavailable, LockLostError, OriginalsInUseError, type Archive, type LockLost, type FrontierItem, type FrontierRow, type ReleaseLock, type RunRow } from '../storage/index.js';
-import { emptyCounters, type RunContext, type RunCounters } from './context.js';
+import { emptyCounters, UnexpectedResponseError, type RunContext, type RunCounters } from './context.js';
 import { crawlAuthorities, crawlListing, sweepKnownRequests } from './discovery.js';
 import { isSweep, PRIORITY, requestItem, type AttachmentPayload, type ListingScan, type RequestPayload } from './frontier.js';
 import {
@@ -107,6 +107,24 @@ export class RunInProgressError extends Error {
 const DAY_MS = 86_400_000;
 const ITEM_RETRY_MS = 10_000;
 const ITEM_MAX_ATTEMPTS = 3;
+/** Answers to a listing or the authorities CSV that no later attempt in the run would change. */
+const NOT_THERE = new Set([404, 410]);
+
+/** A listing page or the authorities CSV: what the run finds threads through. */
+const isDiscovery = (row: FrontierRow) => row.kind !== 'request' && row.kind !== 'attachment';
+
+const nothingArchived = (counters: RunCounters) =>
+  counters.newRequests + counters.changedRequests + counters.unchangedRequests + counters.removedRequests + counters.attachments === 0;
+
+/** Why a run whose listings all failed did nothing, and, when the site does not have them at all, what to check. */
+function nothingListed(origin: string, failure: unknown): string {
+  const message = `no listing could be read, so nothing was archived (${describeFailure(failure)})`;
+  if (!(failure instanceof UnexpectedResponseError && NOT_THERE.has(failure.status))) return message;
+  const path = new URL(failure.url).pathname;
+  if (path.startsWith('/body/') && !path.endsWith('.csv')) return `${message}; the site has no authority by that url_name`;
+  if (path.startsWith('/user/')) return `${message}; the site has no user by that url_name`;
+  return `${message}; check --site: ${origin} does not answer as an Alaveteli site does`;
+}
 const SAVE_EVERY_MS = 2_000;
 /**
  * Frontier rows worked on at once unless `CrawlOptions.workers` says otherwise: 4 crawls 7-8% faster than 2 with the
@@ -434,6 +452,7 @@ async function drain(ctx: RunContext, base: Partial<RunCounters>, options: Crawl
   };
   const finished = new Wakeup();
   let stop: DrainResult | undefined;
+  let firstListingFailure: unknown;
   /** Callers call it before their next await: closing the fetcher drops the requests other workers have queued before one can start. */
   const halt = (result: DrainResult, closeFetcher: boolean): Promise<void> => {
     stop ??= result;
@@ -490,7 +509,11 @@ async function drain(ctx: RunContext, base: Partial<RunCounters>, options: Crawl
         return;
       }
       ctx.counters.errors++;
-      const final = error instanceof RobotsDisallowedError || error instanceof MaskingNeverReadyError || row.attempts >= ITEM_MAX_ATTEMPTS;
+      const final =
+        error instanceof RobotsDisallowedError ||
+        error instanceof MaskingNeverReadyError ||
+        (isDiscovery(row) && error instanceof UnexpectedResponseError && NOT_THERE.has(error.status)) ||
+        row.attempts >= ITEM_MAX_ATTEMPTS;
       ctx.log.warn({ url: row.url, kind: row.kind, attempt: row.attempts, err: message }, final ? 'giving up on this item' : 'will try this item again later in the run');
       if (!final) {
         await archive.frontier.retryLater(row.id, new Date(Date.now() + (options.itemRetryMs ?? ITEM_RETRY_MS)), message);
@@ -502,7 +525,10 @@ async function drain(ctx: RunContext, base: Partial<RunCounters>, options: Crawl
         return;
       }
       ctx.counters.failedItems++;
-      if (row.kind !== 'request' && row.kind !== 'attachment') ctx.counters.listingsFailed++;
+      if (isDiscovery(row)) {
+        ctx.counters.listingsFailed++;
+        firstListingFailure ??= error;
+      }
       await archive.frontier.failed(row.id, message);
     }
   };
@@ -545,6 +571,9 @@ async function drain(ctx: RunContext, base: Partial<RunCounters>, options: Crawl
   await archive.frontier.done(finishedRows);
   if (stop) return stop;
   await report(true);
+  if (firstListingFailure !== undefined && nothingArchived(combine(base, ctx.counters, ctx.fetcher))) {
+    return { outcome: 'failed', error: nothingListed(ctx.urls.origin, firstListingFailure) };
+  }
   return { outcome: 'ok' };
 }
 

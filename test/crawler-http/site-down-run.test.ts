@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { runCrawl } from '../../crawler/index.js';
 import { startSimulator, type FaultKind, type Simulator } from '../../fixtures/site/index.js';
 import { openTestArchive, type TestArchive } from '../helpers/archive.js';
+import { startTestServer, text, type TestServer } from './test-server.js';
 
 describe('a crawl of a site that is down', () => {
   let sim: Simulator | undefined;
@@ -71,5 +72,26 @@ describe('a crawl of a site whose robots.txt cannot be read', () => {
     const back = await crawl();
     expect(back).toMatchObject({ outcome: 'ok', runId: down.runId });
     expect(back.counters.newRequests).toBe(slugs.length);
+  });
+});
+
+describe('a crawl of a site that is not Alaveteli', () => {
+  let server: TestServer | undefined;
+  let test: TestArchive | undefined;
+  afterEach(async () => {
+    await test?.cleanup();
+    await server?.close();
+  });
+
+  it('fails at its first listing, asked for once, and says to check --site', { timeout: 60_000 }, async () => {
+    server = await startTestServer({ '/': (_req, res) => text(res, 200, '<html><body>A blog</body></html>') });
+    test = await openTestArchive();
+    const summary = await runCrawl(test.archive, { site: server.url, scope: { all: true }, ratePerSecond: 100, extract: false });
+    expect(summary.outcome).toBe('failed');
+    expect(summary.error).toBe(
+      `no listing could be read, so nothing was archived (unexpected HTTP 404 for ${server.url}/body/all-authorities.csv); ` +
+        `check --site: ${server.url} does not answer as an Alaveteli site does`,
+    );
+    expect(server.log.map((entry) => entry.path)).toEqual(['/robots.txt', '/body/all-authorities.csv']);
   });
 });

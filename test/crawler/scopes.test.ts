@@ -65,6 +65,15 @@ describe('crawl scopes', () => {
     expect(await archivedIds(userArchive)).toEqual(listed(truth, (r) => r.requester?.urlName === requester));
   });
 
+  it('--body with a url_name the site does not have fails, asking for its listing once', { timeout: 60_000 }, async () => {
+    const archive = await fresh();
+    sim.clearLog();
+    const summary = await runCrawl(archive, { site: sim.url, scope: { bodies: ['no_such_authority'] }, ratePerSecond: 200, extract: false });
+    expect(summary.outcome).toBe('failed');
+    expect(summary.error).toMatch(/^no listing could be read, so nothing was archived \(unexpected HTTP 404 for .*\/body\/no_such_authority\); the site has no authority by that url_name$/);
+    expect(sim.log.filter((entry) => entry.path.startsWith('/body/')).map((entry) => entry.path)).toEqual(['/body/no_such_authority']);
+  });
+
   it('--recent pages /list to its end the first time, then only back to the last run', { timeout: 120_000 }, async () => {
     const archive = await fresh();
     const recent = () => runCrawl(archive, { site: sim.url, scope: { recent: true }, ratePerSecond: 200, maskingRetryMs: 200, extract: false });

@@ -28,8 +28,10 @@ describe('the --recent mark', () => {
     site.sim.setFaults({ rate: 1, kinds: ['status500'], routes: /^\/list/ });
     const failing = await recent({ itemRetryMs: 20, fetcher: { backoff: { baseMs: 5, maxMs: 20 }, maxAttempts: 2 } });
     site.sim.setFaults(undefined);
-    // Six failed attempts (two for each of the listing's three tries): under the ten that would stop the run.
-    expect(failing.outcome).toBe('ok');
+    // Six failed attempts (two for each of the listing's three tries): under the ten that would stop the run. With
+    // nothing listed and nothing archived the run has failed, and says so (a non-zero exit for the CLI).
+    expect(failing.outcome).toBe('failed');
+    expect(failing.error).toMatch(/^no listing could be read, so nothing was archived \(.*HTTP 500.*\)$/);
     expect(failing.counters.newRequests).toBe(0);
     expect(failing.counters.failedItems).toBe(1);
     expect(failing.counters.listingsFailed).toBe(1);
