@@ -24,6 +24,11 @@ export interface RunCounters {
   unchangedRequests: number;
   renamedRequests: number;
   removedRequests: number;
+  /**
+   * Requests asked about that the site does not serve to the public (403, 404, 410) and the archive never had: a
+   * mistyped slug, or a hidden or embargoed request (each id an `--ids` walk finds so).
+   */
+  notPublicRequests: number;
   /** Attachments the site was still masking, put back in the frontier for later in the run. */
   maskingRequeued: number;
   /** Attachments over the fetcher's size limit, left out of their threads. */
@@ -60,6 +65,7 @@ export function emptyCounters(): RunCounters {
     unchangedRequests: 0,
     renamedRequests: 0,
     removedRequests: 0,
+    notPublicRequests: 0,
     maskingRequeued: 0,
     attachmentsTooLarge: 0,
     errors: 0,

@@ -66,6 +66,9 @@ export function formatSummary(summary: CrawlSummary): string {
     `  threads:  ${c.newRequests} new, ${c.changedRequests} changed, ${c.unchangedRequests} unchanged, ${c.renamedRequests} renamed, ${c.removedRequests} removed`,
     `  stored:   ${c.attachments} attachment downloads (${mib(c.attachmentBytes)})${c.maskingRequeued ? `, ${c.maskingRequeued} waited for masking` : ''}${c.attachmentsTooLarge ? `, ${c.attachmentsTooLarge} over the size limit and left out` : ''}`,
   ];
+  if (c.notPublicRequests) {
+    lines.push(`  unknown:  ${c.notPublicRequests} request${c.notPublicRequests === 1 ? '' : 's'} the site does not serve to the public and the archive never had (a mistyped slug, or hidden or embargoed; see the log)`);
+  }
   if (c.errors) lines.push(`  errors:   ${c.errors} (see the log)${c.failedItems ? `; ${c.failedItems} item${c.failedItems === 1 ? '' : 's'} given up on` : ''}`);
   if (c.carriedItems) lines.push(`  retried:  ${c.carriedItems} threads an earlier run gave up on`);
   if (c.listingsCutShort) lines.push('  gap:      the newest-first listing ended before the last run\'s mark (see the log)');

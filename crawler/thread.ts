@@ -264,7 +264,8 @@ async function markGone(ctx: RunContext, ref: RequestPayload, knownRemoteId: num
   const remoteId =
     knownRemoteId ?? (ref.slug === undefined ? undefined : (await ctx.archive.findRequestByUrlTitle(ctx.siteId, ref.slug))?.remoteId);
   if (remoteId === undefined) {
-    ctx.log.debug({ url: response.url, status: response.status }, 'not public and not in the archive: nothing to record');
+    ctx.counters.notPublicRequests++;
+    ctx.log.info({ url: response.url, status: response.status }, 'not public and not in the archive: nothing to record');
     return;
   }
   const reason = `HTTP ${response.status} for ${response.url}`;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCrawl, Snapshotter } from '../../crawler/index.js';
+import { formatSummary, runCrawl, Snapshotter } from '../../crawler/index.js';
 import { startSimulator, type GroundTruth, type Simulator } from '../../fixtures/site/index.js';
 import type { Archive } from '../../storage/index.js';
 import { openTestArchive, type TestArchive } from '../helpers/archive.js';
@@ -63,6 +63,14 @@ describe('crawl scopes', () => {
     const userArchive = await fresh();
     expect((await runCrawl(userArchive, { site: sim.url, scope: { users: [requester] }, ratePerSecond: 200, maskingRetryMs: 200, extract: false })).outcome).toBe('ok');
     expect(await archivedIds(userArchive)).toEqual(listed(truth, (r) => r.requester?.urlName === requester));
+  });
+
+  it('--request for a slug the site does not serve says so in the summary', { timeout: 60_000 }, async () => {
+    const archive = await fresh();
+    const summary = await runCrawl(archive, { site: sim.url, scope: { requests: ['no_such_request'] }, ratePerSecond: 200, extract: false });
+    expect(summary.outcome).toBe('ok');
+    expect(summary.counters).toMatchObject({ json: 1, newRequests: 0, notPublicRequests: 1 });
+    expect(formatSummary(summary)).toContain('unknown:  1 request the site does not serve to the public and the archive never had');
   });
 
   it('--body with a url_name the site does not have fails, asking for its listing once', { timeout: 60_000 }, async () => {
