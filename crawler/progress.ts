@@ -56,25 +56,30 @@ function mib(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
 
+/** `1 page`, `2 pages`. */
+function count(n: number, singular: string, plural = `${singular}s`): string {
+  return `${n} ${n === 1 ? singular : plural}`;
+}
+
 /** The few lines an operator reads after a run. */
 export function formatSummary(summary: CrawlSummary): string {
   const c: RunCounters = summary.counters;
   const seconds = Math.max(0.001, (summary.endedAt.getTime() - summary.startedAt.getTime()) / 1000);
   const lines = [
     `run ${summary.runId}${summary.resumed ? ' (resumed)' : ''}: ${summary.outcome} in ${seconds.toFixed(1)} s`,
-    `  requests: ${c.requests} (${c.json} JSON, ${c.pages} pages, ${c.listings} listings, ${c.attachments} attachments; ${c.retries} retries, ${c.notModified} not modified), ${mib(c.bytes)} received`,
+    `  requests: ${c.requests} (${c.json} JSON, ${count(c.pages, 'page')}, ${count(c.listings, 'listing')}, ${count(c.attachments, 'attachment')}; ${count(c.retries, 'retry', 'retries')}, ${c.notModified} not modified), ${mib(c.bytes)} received`,
     `  threads:  ${c.newRequests} new, ${c.changedRequests} changed, ${c.unchangedRequests} unchanged, ${c.renamedRequests} renamed, ${c.removedRequests} removed`,
-    `  stored:   ${c.attachments} attachment downloads (${mib(c.attachmentBytes)})${c.maskingRequeued ? `, ${c.maskingRequeued} waited for masking` : ''}${c.attachmentsTooLarge ? `, ${c.attachmentsTooLarge} over the size limit and left out` : ''}`,
+    `  stored:   ${count(c.attachments, 'attachment download')} (${mib(c.attachmentBytes)})${c.maskingRequeued ? `, ${c.maskingRequeued} waited for masking` : ''}${c.attachmentsTooLarge ? `, ${c.attachmentsTooLarge} over the size limit and left out` : ''}`,
   ];
   if (c.notPublicRequests) {
-    lines.push(`  unknown:  ${c.notPublicRequests} request${c.notPublicRequests === 1 ? '' : 's'} the site does not serve to the public and the archive never had (a mistyped slug, or hidden or embargoed; see the log)`);
+    lines.push(`  unknown:  ${count(c.notPublicRequests, 'request')} the site does not serve to the public and the archive never had (a mistyped slug, or hidden or embargoed; see the log)`);
   }
-  if (c.errors) lines.push(`  errors:   ${c.errors} (see the log)${c.failedItems ? `; ${c.failedItems} item${c.failedItems === 1 ? '' : 's'} given up on` : ''}`);
-  if (c.carriedItems) lines.push(`  retried:  ${c.carriedItems} threads an earlier run gave up on`);
+  if (c.errors) lines.push(`  errors:   ${c.errors} (see the log)${c.failedItems ? `; ${count(c.failedItems, 'item')} given up on` : ''}`);
+  if (c.carriedItems) lines.push(`  retried:  ${count(c.carriedItems, 'thread')} an earlier run gave up on`);
   if (c.listingsCutShort) lines.push('  gap:      the newest-first listing ended before the last run\'s mark (see the log)');
   if (summary.extraction) {
     const { completed, failed, stopped } = summary.extraction;
-    lines.push(`  text:     ${completed} documents extracted, ${failed} failed${stopped ? `; stopped: ${stopped}` : ''}`);
+    lines.push(`  text:     ${count(completed, 'document')} extracted, ${failed} failed${stopped ? `; stopped: ${stopped}` : ''}`);
   }
   if (summary.error) lines.push(`  ${summary.outcome === 'failed' ? 'failed: ' : 'stopped:'}  ${summary.error}`);
   return lines.join('\n');
