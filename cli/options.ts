@@ -17,6 +17,20 @@ export function nonNegativeInt(flag: string): (value: string) => number {
   };
 }
 
+/** An http(s) URL: the site's address, which every other URL the crawler asks for is built on. */
+export function siteUrl(value: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (url?.protocol !== 'http:' && url?.protocol !== 'https:') {
+    throw new UsageError(`--site takes the site's http(s) address, such as https://www.whatdotheyknow.com, not "${value}"`);
+  }
+  return value;
+}
+
 /** Accepts YYYY-MM-DD (what users type) and returns a UTC midnight Date. */
 export function isoDate(flag: string): (value: string) => Date {
   return (value) => {

@@ -272,6 +272,9 @@ describe('usage', () => {
     const badDate = await run(noArchive, ['search', 'x', '--from', '1/2/2026']);
     expect(badDate.code).toBe(2);
     expect(badDate.stderr).toBe('wdtk-archive: --from takes a date as YYYY-MM-DD, not "1/2/2026"\n');
+    const badSite = await run(noArchive, ['--site', 'www.whatdotheyknow.com', 'crawl', '--request', '3']);
+    expect(badSite.code).toBe(2);
+    expect(badSite.stderr).toBe('wdtk-archive: --site takes the site\'s http(s) address, such as https://www.whatdotheyknow.com, not "www.whatdotheyknow.com"\n');
   });
 
   it('the installed bin runs as a process with the same exit codes', async () => {
