@@ -86,3 +86,21 @@ describe('advance()', () => {
     expect(now.hidden).toBe(true);
   });
 });
+
+describe('advance() over weeks', () => {
+  it('logs an overdue or very_overdue event for each request left waiting past its limit, as the site does', { timeout: 120_000 }, async () => {
+    const weeks = await startSimulator({ requests: 400, seed: 5, maskingMs: 0 });
+    try {
+      for (let day = 0; day < 40; day++) weeks.advance(1);
+      const late = weeks.groundTruth().requests.filter((r) => r.status === 'waiting_response_overdue' || r.status === 'waiting_response_very_overdue');
+      expect(late.length).toBeGreaterThan(0);
+      for (const request of late) {
+        const json = (await (await get(weeks, `/request/${request.urlTitle}.json`)).json()) as { info_request_events: { event_type: string }[] };
+        const types = json.info_request_events.map((event) => event.event_type);
+        expect(types, `${request.urlTitle} (${request.status})`).toContain(request.status === 'waiting_response_overdue' ? 'overdue' : 'very_overdue');
+      }
+    } finally {
+      await weeks.close();
+    }
+  });
+});
