@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { parseRequestJson, parseRequestPage, type RequestJson, type RequestPage } from '../parsers/index.js';
+import { parseRequestJson, parseRequestPage, statusLabels, type RequestJson, type RequestPage } from '../parsers/index.js';
 import type { KeptDownload, ReconcileInput } from '../storage/index.js';
 import { fetchAndKeep, GONE_STATUSES, UnexpectedResponseError, type RunContext } from './context.js';
 import { attachmentsItem, requestItem, reviveThread, serializeThread, type AttachmentPayload, type RequestPayload } from './frontier.js';
@@ -43,7 +43,14 @@ export async function syncRequest(ctx: RunContext, ref: RequestPayload): Promise
 /** The thread after its JSON: compared with what is stored, then the page, the attachments and one reconcile. */
 async function syncParsedRequest(ctx: RunContext, parsed: RequestJson, text: string): Promise<void> {
   const state = await ctx.archive.getRequestState(ctx.siteId, parsed.id);
-  if (state && state.removedAt === null && state.urlTitle === parsed.urlTitle && sameUpdate(state.remoteUpdatedAt, parsed.updatedAt) && sameIds(state.remoteEventIds, parsed.events.map((e) => e.id))) {
+  if (
+    state &&
+    state.removedAt === null &&
+    state.urlTitle === parsed.urlTitle &&
+    sameUpdate(state.remoteUpdatedAt, parsed.updatedAt) &&
+    sameIds(state.remoteEventIds, parsed.events.map((e) => e.id)) &&
+    !statusMovedOn(state.status, parsed.displayStatus)
+  ) {
     ctx.counters.unchangedRequests++;
     ctx.checkedUnchanged.push(parsed.id);
     return;
@@ -274,6 +281,17 @@ async function markGone(ctx: RunContext, ref: RequestPayload, knownRemoteId: num
     ctx.counters.removedRequests++;
     ctx.log.info({ remoteId, status: response.status }, `request ${remoteId} removed from the site: ${reason}`);
   }
+}
+
+const STATUS_OF_LABEL = new Map(Object.entries(statusLabels).map(([status, label]) => [label, status]));
+
+/**
+ * The status the JSON shows is another than the stored one. It depends on the date (facts §9.7): a request still
+ * waiting turns overdue with no new event if the site has not logged one. A label of no known status says nothing.
+ */
+function statusMovedOn(stored: string, displayStatus: string | undefined): boolean {
+  const shown = displayStatus === undefined ? undefined : STATUS_OF_LABEL.get(displayStatus);
+  return shown !== undefined && shown !== stored;
 }
 
 function sameUpdate(stored: Date | null, remote: string | undefined): boolean {

@@ -73,6 +73,8 @@ export interface Archive {
   ): Promise<{
     requestId: number;
     urlTitle: string;
+    /** The calculated status the site showed when the thread was last stored. */
+    status: string;
     remoteUpdatedAt: Date | null;
     remoteEventIds: number[];
     removedAt: Date | null;
@@ -372,6 +374,7 @@ function createArchive(
         .select({
           requestId: requests.id,
           urlTitle: requests.urlTitle,
+          status: requests.status,
           remoteUpdatedAt: requests.remoteUpdatedAt,
           remoteEventIds: requests.remoteEventIds,
           removedAt: requests.removedAt,
