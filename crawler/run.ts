@@ -237,7 +237,7 @@ export async function assertContactFor(site: string, contact: string | undefined
  * again; one run at a time per archive.
  */
 export async function runCrawl(archive: Archive, options: CrawlOptions): Promise<CrawlSummary> {
-  const scope = normalizeScope(options.scope);
+  const scope = normalizeScope(options.scope, options.site);
   const log = options.log ?? pino({ level: 'silent' });
   // Built first: a public site without a contact refuses here, before anything is written.
   const fetcher = new PoliteFetcher({

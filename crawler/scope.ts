@@ -36,8 +36,18 @@ export type ScopeInput = Partial<Omit<CrawlScope, 'backfill'>> & { backfill?: { 
 
 const isoDay = (value: Date | string) => (typeof value === 'string' ? value : value.toISOString().slice(0, 10));
 
-/** Checks and normalises a scope, so the same crawl asked twice compares equal. */
-export function normalizeScope(input: ScopeInput): CrawlScope {
+/** A request URL on another site than the one crawled would have its slug asked of the wrong site. */
+function onSite(request: string, site: string): boolean {
+  if (!/^https?:\/\//i.test(request.trim())) return true;
+  const host = (url: string) => {
+    const { hostname, port } = new URL(url);
+    return `${hostname.replace(/^www\./, '')}:${port}`;
+  };
+  return host(request.trim()) === host(site);
+}
+
+/** Checks and normalises a scope, so the same crawl asked twice compares equal; with `site`, request URLs must be on it. */
+export function normalizeScope(input: ScopeInput, site?: string): CrawlScope {
   const scope: CrawlScope = {
     requests: [...new Set(input.requests ?? [])],
     bodies: [...new Set(input.bodies ?? [])],
@@ -51,6 +61,7 @@ export function normalizeScope(input: ScopeInput): CrawlScope {
   if (!Number.isInteger(scope.recheck) || scope.recheck < 0) throw new CrawlScopeError(`--recheck takes a whole number of requests, not ${scope.recheck}`);
   for (const request of scope.requests) {
     if (!parseRequestRef(request)) throw new CrawlScopeError(`--request takes a request slug, URL or numeric id, not "${request}"`);
+    if (site !== undefined && !onSite(request, site)) throw new CrawlScopeError(`--request ${request} is on another site than ${site} (--site)`);
   }
   for (const name of [...scope.bodies, ...scope.users]) {
     if (!isUrlName(name)) throw new CrawlScopeError(`"${name}" is not a url_name (letters, digits, _ and -)`);

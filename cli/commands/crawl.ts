@@ -54,7 +54,7 @@ export function addCrawlOptions(command: Command): Command {
 }
 
 /** The scope the flags ask for, checked: bad combinations are usage errors (exit 2). */
-export async function scopeOf(flags: CrawlFlags): Promise<CrawlScope> {
+export async function scopeOf(flags: CrawlFlags, site: string): Promise<CrawlScope> {
   const { CrawlScopeError, normalizeScope } = await import('../../crawler/index.js');
   if (flags.backfill && (!flags.from || !flags.to)) throw new UsageError('--backfill needs both --from and --to');
   if (!flags.backfill && (flags.from || flags.to)) throw new UsageError('--from and --to go with --backfill');
@@ -68,7 +68,7 @@ export async function scopeOf(flags: CrawlFlags): Promise<CrawlScope> {
       all: flags.all ?? false,
       ids: flags.ids ?? false,
       recheck: flags.recheck ?? 0,
-    });
+    }, site);
   } catch (error) {
     if (error instanceof CrawlScopeError) throw new UsageError(error.message);
     throw error;
@@ -81,7 +81,7 @@ export async function crawlOnce(
   flags: CrawlFlags,
   io: { log: Logger; onProgress?: CrawlOptions['onProgress']; signal?: AbortSignal; refuseAfterBlock?: boolean },
 ): Promise<CrawlSummary> {
-  const scope = await scopeOf(flags);
+  const scope = await scopeOf(flags, globals.site);
   const { assertContactFor, ContactRequiredError, runCrawl, Snapshotter } = await import('../../crawler/index.js');
   const { ArchiveBusyError } = await import('../../storage/index.js');
   const snapshotter = flags.snapshots ? new Snapshotter() : null;

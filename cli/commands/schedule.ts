@@ -14,7 +14,7 @@ export function registerSchedule(program: Command): void {
     const globals = globalsOf(command);
     const { createCrawlReporter, formatSummary, ScheduleError, ScheduleHaltError, SiteBlockedError, startSchedule } = await import('../../crawler/index.js');
     const { log } = createCrawlReporter({ tty: false, verbose: globals.verbose ?? false });
-    await scopeOf(flags);
+    await scopeOf(flags, globals.site);
     const signals = abortOnSignals();
     let schedule;
     try {

@@ -33,6 +33,11 @@ describe('crawl, schedule and runs on the command line', () => {
     const none = await startCli([...target.args, '--site', sim.url, 'crawl', '--recent', '--recheck', '0'], target.env).done;
     expect(none.code).toBe(2);
     expect(none.stderr).toMatch(/--recheck/);
+    // A request URL of another site: its slug would be asked of this one.
+    const elsewhere = await startCli([...target.args, '--site', sim.url, 'crawl', '--request', 'https://www.whatdotheyknow.com/request/some_request'], target.env).done;
+    expect(elsewhere.code).toBe(2);
+    expect(elsewhere.stderr).toBe(`wdtk-archive: --request https://www.whatdotheyknow.com/request/some_request is on another site than ${sim.url} (--site)\n`);
+    expect(sim.log.some((entry) => entry.path.startsWith('/request/some_request'))).toBe(false);
   });
 
   it('schedule starts runs on its cron ticks, skips a tick while one is going, and stops on SIGTERM', { timeout: 120_000 }, async () => {

@@ -1,0 +1,20 @@
+import { describe, expect, it } from 'vitest';
+import { CrawlScopeError, normalizeScope } from '../../crawler/index.js';
+
+describe('a --request URL against --site', () => {
+  const site = 'https://www.whatdotheyknow.com';
+  const requests = (...refs: string[]) => normalizeScope({ requests: refs }, site).requests;
+
+  it('is taken when it is on the site, with or without www, over http or https, and so are slugs and ids', () => {
+    const refs = ['https://whatdotheyknow.com/request/a', 'http://www.whatdotheyknow.com/cy/request/b#incoming-1', 'c', '42'];
+    expect(requests(...refs)).toEqual(refs);
+  });
+
+  it('is refused when it is on another site or port, before anything is fetched', () => {
+    expect(() => requests('https://www.asktheeu.org/en/request/a')).toThrow(CrawlScopeError);
+    expect(() => requests('https://www.asktheeu.org/en/request/a')).toThrow(
+      '--request https://www.asktheeu.org/en/request/a is on another site than https://www.whatdotheyknow.com (--site)',
+    );
+    expect(() => normalizeScope({ requests: ['http://127.0.0.1:8001/request/a'] }, 'http://127.0.0.1:8000')).toThrow(CrawlScopeError);
+  });
+});
