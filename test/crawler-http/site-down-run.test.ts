@@ -4,13 +4,17 @@ import { startSimulator, type FaultKind, type Simulator } from '../../fixtures/s
 import { openTestArchive, type TestArchive } from '../helpers/archive.js';
 import { startTestServer, text, type TestServer } from './test-server.js';
 
+let sim: Simulator | undefined;
+let server: TestServer | undefined;
+let test: TestArchive | undefined;
+afterEach(async () => {
+  await test?.cleanup();
+  await sim?.close();
+  await server?.close();
+  test = sim = server = undefined;
+});
+
 describe('a crawl of a site that is down', () => {
-  let sim: Simulator | undefined;
-  let test: TestArchive | undefined;
-  afterEach(async () => {
-    await test?.cleanup();
-    await sim?.close();
-  });
 
   it.each<{ kind: FaultKind; routes?: RegExp; failure: RegExp; what: string }>([
     { kind: 'status500', failure: /HTTP 500/, what: 'an error page' },
@@ -48,12 +52,6 @@ describe('a crawl of a site that is down', () => {
 });
 
 describe('a crawl of a site whose robots.txt cannot be read', () => {
-  let sim: Simulator | undefined;
-  let test: TestArchive | undefined;
-  afterEach(async () => {
-    await test?.cleanup();
-    await sim?.close();
-  });
 
   it('stops at once, since nothing may be fetched (RFC 9309), and the next crawl does the whole run', { timeout: 120_000 }, async () => {
     sim = await startSimulator({ requests: 10, seed: 3, faults: { rate: 1, kinds: ['status500'], routes: /^\/robots\.txt$/ } });
@@ -76,12 +74,6 @@ describe('a crawl of a site whose robots.txt cannot be read', () => {
 });
 
 describe('a crawl of a site that is not Alaveteli', () => {
-  let server: TestServer | undefined;
-  let test: TestArchive | undefined;
-  afterEach(async () => {
-    await test?.cleanup();
-    await server?.close();
-  });
 
   it('fails at its first listing, asked for once, and says to check --site', { timeout: 60_000 }, async () => {
     server = await startTestServer({ '/': (_req, res) => text(res, 200, '<html><body>A blog</body></html>') });
