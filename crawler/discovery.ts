@@ -96,11 +96,10 @@ export async function crawlAuthorities(ctx: RunContext, url: string): Promise<vo
 }
 
 /**
- * Queues the known, not yet removed requests in scope. Their keys are their stored slugs, so the
- * ones discovery already listed are not fetched twice; what remains are requests the site stopped
- * listing: removed, embargoed, or renamed (the old slug then leads through the numeric id, as does a
- * slug that two known requests hold). With
- * `ids`, also every numeric id up to the highest known that the archive has never seen.
+ * Queues the known, not yet removed requests in scope. Their keys are their stored slugs, so the ones discovery
+ * already listed are not fetched twice; what remains are requests the site stopped listing: removed, embargoed, or
+ * renamed (the old slug then leads through the numeric id, as does a slug that two known requests hold). With `ids`,
+ * also every numeric id up to the highest known that the archive has never seen.
  */
 export async function sweepKnownRequests(ctx: RunContext, sweep: SweepPayload): Promise<void> {
   const base = { siteId: ctx.siteId };

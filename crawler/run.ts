@@ -125,6 +125,7 @@ function nothingListed(origin: string, failure: unknown): string {
   if (path.startsWith('/user/')) return `${message}; the site has no user by that url_name`;
   return `${message}; check --site: ${origin} does not answer as an Alaveteli site does`;
 }
+
 const SAVE_EVERY_MS = 2_000;
 /**
  * Frontier rows worked on at once unless `CrawlOptions.workers` says otherwise: 4 crawls 7-8% faster than 2 with the
