@@ -43,10 +43,13 @@ describe('a crawl of a site that is down', () => {
     expect(summary.outcome).toBe('interrupted');
     expect(summary.error).toMatch(/^the site appears to be down: 10 attempts in a row failed .*; the next crawl with the same scope resumes it$/);
     expect(summary.error).toMatch(failure);
-    const failed = sim.log.filter((entry) => entry.fault === kind);
-    expect(failed).toHaveLength(10);
-    expect(new Set(failed.map((entry) => entry.path)).size).toBeGreaterThan(1);
-    expect(sim.log.at(-1)).toBe(failed.at(-1));
+    // The run stops at the tenth failure in a row, and asks nothing after it. An answer that came through in between
+    // (a thread's JSON, when a slow database spaces the threads out) starts the count again, so there may be more
+    // failures before those ten.
+    const streak = sim.log.slice(-10);
+    expect(streak.filter((entry) => entry.fault === kind)).toHaveLength(10);
+    expect(sim.log.filter((entry) => entry.fault === kind).length).toBeGreaterThanOrEqual(10);
+    expect(new Set(streak.map((entry) => entry.path)).size).toBeGreaterThan(1);
     expect(summary.counters.newRequests).toBe(0);
   });
 });
