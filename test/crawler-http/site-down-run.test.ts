@@ -55,7 +55,6 @@ describe('a crawl of a site that is down', () => {
 });
 
 describe('a crawl of a site whose robots.txt cannot be read', () => {
-
   it('stops at once, since nothing may be fetched (RFC 9309), and the next crawl does the whole run', { timeout: 120_000 }, async () => {
     sim = await startSimulator({ requests: 10, seed: 3, faults: { rate: 1, kinds: ['status500'], routes: /^\/robots\.txt$/ } });
     test = await openTestArchive();
@@ -77,7 +76,6 @@ describe('a crawl of a site whose robots.txt cannot be read', () => {
 });
 
 describe('a crawl of a site that is not Alaveteli', () => {
-
   it('fails at its first listing, asked for once, and says to check --site', { timeout: 60_000 }, async () => {
     server = await startTestServer({ '/': (_req, res) => text(res, 200, '<html><body>A blog</body></html>') });
     test = await openTestArchive();
