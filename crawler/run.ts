@@ -79,6 +79,11 @@ export interface CrawlSummary {
   scope: CrawlScope;
   outcome: RunOutcome;
   error?: string;
+  /**
+   * The run stopped at `maxRequests`: 'interrupted', since it has items left, but where the operator asked it to stop,
+   * not a failure (a nightly run with a budget resumes the next night).
+   */
+  budgetSpent: boolean;
   counters: RunCounters;
   startedAt: Date;
   endedAt: Date;
@@ -322,6 +327,7 @@ export async function runCrawl(archive: Archive, options: CrawlOptions): Promise
       scope,
       outcome: result.outcome,
       ...(result.error !== undefined ? { error: result.error } : {}),
+      budgetSpent: result.budgetSpent === true,
       counters,
       startedAt,
       endedAt: new Date(),
@@ -377,7 +383,7 @@ async function openRun(
   return { runId, resumed: false, base: {}, startedAt: new Date() };
 }
 
-type DrainResult = { outcome: RunOutcome; error?: string };
+type DrainResult = { outcome: RunOutcome; error?: string; budgetSpent?: true };
 
 /** A run stopped by its signal: Ctrl-C or SIGTERM, or the run lock lost. */
 function interrupted(signal: AbortSignal | undefined): DrainResult {
@@ -480,7 +486,11 @@ async function drain(ctx: RunContext, base: Partial<RunCounters>, options: Crawl
         const closing = halt(
           error instanceof ChallengeError
             ? { outcome: 'stopped', error: error.message }
-            : { outcome: 'interrupted', error: `${error.message}; the next crawl with the same scope resumes it` },
+            : {
+                outcome: 'interrupted',
+                error: `${error.message}; the next crawl with the same scope resumes it`,
+                ...(error instanceof BudgetExhaustedError ? { budgetSpent: true as const } : {}),
+              },
           true,
         );
         await archive.frontier.retryLater(row.id, new Date(), error.message);

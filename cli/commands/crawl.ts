@@ -143,7 +143,8 @@ export function registerCrawl(program: Command): void {
       }
       if (globals.json) printJson(summary);
       else process.stdout.write(`${formatSummary(summary)}\n`);
-      if (summary.outcome !== 'ok') throw new CliError(summary.error ?? `run ${summary.runId} ended ${summary.outcome}`);
+      // A budget the operator set is no failure: exit 0, as for a finished run; the summary says the run will resume.
+      if (summary.outcome !== 'ok' && !summary.budgetSpent) throw new CliError(summary.error ?? `run ${summary.runId} ended ${summary.outcome}`);
       if (summary.extraction?.stopped) throw new CliError(summary.extraction.stopped);
     });
 }

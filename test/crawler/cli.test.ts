@@ -40,6 +40,23 @@ describe('crawl, schedule and runs on the command line', () => {
     expect(sim.log.some((entry) => entry.path.startsWith('/request/some_request'))).toBe(false);
   });
 
+  it('a run that spends its --max-requests exits 0, says it will resume, and the next crawl finishes it', async () => {
+    const own = await openChildArchive();
+    archives.push(own);
+    const crawl = ['--site', sim.url, 'crawl', '--body', sim.groundTruth().requests[0]!.authority.urlName, '--rate', '100', '--no-extract'];
+    const budgeted = await startCli([...own.args, ...crawl, '--max-requests', '3'], own.env).done;
+    expect(budgeted.stderr).not.toMatch(/^wdtk-archive:/m);
+    expect(budgeted.code).toBe(0);
+    expect(budgeted.stdout).toMatch(/^run \d+: interrupted in /);
+    expect(budgeted.stdout).toMatch(/stopped: +request budget of 3 used up; not fetching .*; the next crawl with the same scope resumes it/);
+
+    const rest = await startCli([...own.args, ...crawl], own.env).done;
+    expect(rest.code).toBe(0);
+    expect(rest.stdout).toMatch(/^run \d+ \(resumed\): ok in /);
+    const runs = JSON.parse((await startCli([...own.args, '--json', 'runs'], own.env).done).stdout) as { outcome: string }[];
+    expect(runs.map((run) => run.outcome)).toEqual(['ok']);
+  });
+
   it('schedule starts runs on its cron ticks, skips a tick while one is going, and stops on SIGTERM', { timeout: 120_000 }, async () => {
     const slug = sim.groundTruth().requests[0]!.urlTitle;
     // Each run's JSON answer takes 1.5 s, so every run spans the next one-second tick whatever the machine's speed.
