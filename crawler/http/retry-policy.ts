@@ -70,6 +70,9 @@ const CONNECTION_CODES = new Set([
   'EPIPE',
   'EHOSTUNREACH',
   'ENETUNREACH',
+  // A name that does not resolve is the site out of reach as much as a refused connection is: a resolver's outage
+  // answers NXDOMAIN too, and a mistyped --site ends at robots.txt, saying so, after the same few attempts.
+  'ENOTFOUND',
   'EAI_AGAIN',
 ]);
 

@@ -75,6 +75,25 @@ describe('a crawl of a site whose robots.txt cannot be read', () => {
   });
 });
 
+describe('a crawl of a site whose name does not resolve', () => {
+  it('is the site unreachable, tried again and then stopped as robots.txt unreadable, not the archive failing', { timeout: 60_000 }, async () => {
+    test = await openTestArchive();
+    // A label over 63 characters: the resolver refuses the name itself (ENOTFOUND), without asking any DNS server.
+    const site = `http://${'a'.repeat(64)}.invalid`;
+    const summary = await runCrawl(test.archive, {
+      site,
+      contact: 'ops@example.org',
+      scope: { requests: ['some_request'] },
+      ratePerSecond: 100,
+      extract: false,
+      fetcher: { maxAttempts: 3, backoff: { baseMs: 1, maxMs: 5 } },
+    });
+    expect(summary.outcome).toBe('interrupted');
+    expect(summary.error).toMatch(/^not fetching .*: robots\.txt could not be fetched .*ENOTFOUND.*; the next crawl with the same scope resumes it$/);
+    expect(summary.counters.retries).toBe(2);
+  });
+});
+
 describe('a crawl of a site that is not Alaveteli', () => {
   it('fails at its first listing, asked for once, and says to check --site', { timeout: 60_000 }, async () => {
     server = await startTestServer({ '/': (_req, res) => text(res, 200, '<html><body>A blog</body></html>') });
