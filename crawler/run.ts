@@ -361,23 +361,28 @@ async function lockRunAndOriginals(archive: Archive, onLost: LockLost): Promise<
   };
 }
 
-/** Resumes the newest unfinished run if it was the same crawl; otherwise closes it and starts afresh. */
+/**
+ * Resumes the newest unfinished run of the same crawl, however many runs of other scopes came after it (each run's
+ * summary promises that the next crawl with its scope goes on with it). Runs still marked running belong to a process
+ * that died, since this one holds the run lock: they are closed as interrupted.
+ */
 async function openRun(
   archive: Archive,
   wanted: Record<string, unknown>,
   log: Logger,
 ): Promise<{ runId: number; resumed: boolean; base: Partial<RunCounters>; startedAt: Date }> {
-  const unfinished = await archive.frontier.resumable();
-  if (unfinished !== null) {
-    const row = (await archive.runs.list(500)).find((run) => run.id === unfinished);
-    if (row && sameScope(row, wanted)) {
-      const requeued = await archive.frontier.requeueClaimed(row.id);
-      log.info({ runId: row.id, requeued }, 'the last run of this crawl did not finish: continuing it');
-      return { runId: row.id, resumed: true, base: row.counters as Partial<RunCounters>, startedAt: row.startedAt };
+  const unfinished = await archive.runs.unfinished();
+  const same = unfinished.find((row) => row.itemsLeft && sameScope(row, wanted));
+  for (const row of unfinished) {
+    if (row !== same && row.outcome === 'running') {
+      await archive.runs.finish(row.id, 'interrupted', row.counters, 'the process ended without finishing the run');
     }
-    if (row && row.outcome === 'running') {
-      await archive.runs.finish(row.id, 'interrupted', row.counters, 'the process ended without finishing; a crawl with another scope started after it');
-    }
+  }
+  if (same) {
+    const requeued = await archive.frontier.requeueClaimed(same.id);
+    await archive.runs.resume(same.id);
+    log.info({ runId: same.id, requeued }, 'the last run of this crawl did not finish: continuing it');
+    return { runId: same.id, resumed: true, base: same.counters as Partial<RunCounters>, startedAt: same.startedAt };
   }
   const runId = await archive.runs.start(wanted);
   return { runId, resumed: false, base: {}, startedAt: new Date() };
@@ -420,8 +425,8 @@ class Wakeup {
  *   being finished (the claim order, highest priority first, is unchanged);
  * - a thread reached by two rows (a rename, its masked attachments) is worked on by one at a time (`ctx.threads`);
  * - the first worker that has to stop the run (a challenge, Retry-After too long, the budget, a signal) stops the others:
- *   they claim nothing more, and unless it was a signal the fetcher is closed at once, so no request another worker
- *   had queued reaches the site; each row in hand is finished or put back.
+ *   they claim nothing more, and the fetcher is closed at once, so no request another worker had queued reaches the
+ *   site; each row in hand is finished or put back.
  */
 async function drain(ctx: RunContext, base: Partial<RunCounters>, options: CrawlOptions): Promise<DrainResult> {
   const { archive, runId } = ctx;
@@ -544,6 +549,12 @@ async function drain(ctx: RunContext, base: Partial<RunCounters>, options: Crawl
     }
   };
 
+  // A signal stops the rows in hand too, not only the claiming of more: at the default rate a thread's attachments
+  // would keep a Ctrl-C (or a container's SIGTERM, killed after 10 s) waiting 2 s a request. Their requests fail, and
+  // each row is put back for the run that resumes this one.
+  const onAbort = () => void halt(interrupted(options.signal), true);
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+
   const worker = async (): Promise<void> => {
     while (!stop) {
       if (options.signal?.aborted) {
@@ -577,6 +588,7 @@ async function drain(ctx: RunContext, base: Partial<RunCounters>, options: Crawl
       }),
     ),
   );
+  options.signal?.removeEventListener('abort', onAbort);
   const failure = ended.find((result) => result.status === 'rejected');
   if (failure) throw failure.reason;
   await archive.frontier.done(finishedRows);

@@ -49,9 +49,10 @@ function onSite(request: string, site: string): boolean {
 /** Checks and normalises a scope, so the same crawl asked twice compares equal; with `site`, request URLs must be on it. */
 export function normalizeScope(input: ScopeInput, site?: string): CrawlScope {
   const scope: CrawlScope = {
-    requests: [...new Set(input.requests ?? [])],
-    bodies: [...new Set(input.bodies ?? [])],
-    users: [...new Set(input.users ?? [])],
+    // Sets, kept sorted: `--body a --body b` is the same crawl as `--body b --body a`, and resumes it.
+    requests: [...new Set(input.requests ?? [])].sort(),
+    bodies: [...new Set(input.bodies ?? [])].sort(),
+    users: [...new Set(input.users ?? [])].sort(),
     recent: input.recent ?? false,
     backfill: input.backfill ? { from: isoDay(input.backfill.from), to: isoDay(input.backfill.to) } : null,
     all: input.all ?? false,

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { and, desc, eq, inArray, notInArray, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, inArray, notInArray, sql, type SQL } from 'drizzle-orm';
 import { rowsOf, type Db } from './db/connect.js';
 import { processExists } from './lock.js';
 import { blobs, documentPages, frontier, jobs, runs } from './db/schema.js';
@@ -22,6 +22,10 @@ export function runsApi(db: Db) {
         .returning({ id: runs.id });
       return row!.id;
     },
+    /** A run taken up again: running once more, in this process, until its next end. */
+    async resume(id: number): Promise<void> {
+      await db.update(runs).set({ outcome: 'running', error: null, endedAt: null, pid: process.pid, host: hostname() }).where(eq(runs.id, id));
+    },
     async finish(
       id: number,
       outcome: 'ok' | 'failed' | 'interrupted' | 'stopped',
@@ -32,6 +36,21 @@ export function runsApi(db: Db) {
     },
     async update(id: number, counters: Record<string, number>): Promise<void> {
       await db.update(runs).set({ counters }).where(eq(runs.id, id));
+    },
+    /**
+     * Runs that never finished ('running' after a crash, or 'interrupted'), newest first, each with whether it has
+     * frontier items left to resume.
+     */
+    async unfinished(): Promise<(RunRow & { itemsLeft: boolean })[]> {
+      return db
+        .select({
+          ...getTableColumns(runs),
+          // Spelled out: drizzle writes a column of the one table selected from unqualified, which the subquery would take as its own.
+          itemsLeft: sql<boolean>`exists (select 1 from frontier f where f.run_id = runs.id and f.status in ('pending', 'claimed'))`,
+        })
+        .from(runs)
+        .where(inArray(runs.outcome, ['running', 'interrupted']))
+        .orderBy(desc(runs.id));
     },
     async list(limit = 20): Promise<RunRow[]> {
       return db.select().from(runs).orderBy(desc(runs.id)).limit(limit);
@@ -175,17 +194,6 @@ export function frontierApi(db: Db) {
         .from(frontier)
         .where(and(eq(frontier.runId, runId), inArray(frontier.status, ['pending', 'claimed'])));
       return Number(row?.n ?? 0);
-    },
-    /** The newest run that never finished (still 'running' after a crash, or 'interrupted') and has items left. */
-    async resumable(): Promise<number | null> {
-      const [row] = await rowsOf<{ id: number }>(
-        db,
-        sql`select r.id from runs r
-            where r.outcome in ('running', 'interrupted')
-              and exists (select 1 from frontier f where f.run_id = r.id and f.status in ('pending', 'claimed'))
-            order by r.id desc limit 1`,
-      );
-      return row ? Number(row.id) : null;
     },
     /** On resume: hand out again what the dead process had claimed. */
     async requeueClaimed(runId: number): Promise<number> {
