@@ -51,7 +51,7 @@ export const openApiDocument = {
     '/api/request/{idOrSlug}': {
       get: {
         summary: 'A request thread: metadata, messages, attachments with sha256, captures and change history',
-        parameters: [idParameter('idOrSlug', 'Numeric id (archive or site) or url_title', '^[A-Za-z0-9_-]+$')],
+        parameters: [idParameter('idOrSlug', "The site's numeric request id (as in /request/<id> on the site) or the request's url_title, current or earlier", '^[A-Za-z0-9_-]+$')],
         responses: {
           '200': json({ type: 'object', description: 'RequestDetail' }, 'The thread'),
           '404': errorResponse('Not archived'),

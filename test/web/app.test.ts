@@ -88,6 +88,15 @@ describe('request page', () => {
     expect((await get(`/request/${THREAD.remoteId}`)).status).toBe(200);
   });
 
+  it('links its JSON by the site id, which opens the same request', async () => {
+    const body = await (await get(`/request/${THREAD.urlTitle}`)).text();
+    const href = /<a href="(\/api\/request\/[^"]+)">JSON<\/a>/.exec(body)?.[1];
+    expect(href).toBe(`/api/request/${THREAD.remoteId}`);
+    const res = await get(href as string);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ urlTitle: THREAD.urlTitle, remoteId: THREAD.remoteId });
+  });
+
   it('answers 410 with the reason for a removed request', async () => {
     const res = await get(`/request/${REMOVED.urlTitle}`);
     expect(res.status).toBe(410);

@@ -101,7 +101,7 @@ export function requestPage(request: RequestDetail): Html {
   <dt>Last updated on the site</dt><dd>${formatDateTime(request.remoteUpdatedAt)}</dd>
   <dt>First archived</dt><dd>${formatDateTime(request.firstArchivedAt)}</dd>
   <dt>Last checked</dt><dd>${formatDateTime(request.lastCheckedAt)}</dd>
-  <dt>Request id</dt><dd>${request.remoteId} (<a href="/api/request/${request.id}">JSON</a>)</dd>
+  <dt>Request id</dt><dd>${request.remoteId} (<a href="/api/request/${request.remoteId}">JSON</a>)</dd>
   ${snapshot
     ? html`<dt>Page snapshot</dt><dd>as fetched ${formatDateTime(snapshot.fetchedAt)}: ${snapshot.snapshotPdfSha256 ? html`<a href="/capture/${snapshot.id}/snapshot.pdf">PDF</a> ` : ''}${snapshot.snapshotPngSha256 ? html`<a href="/capture/${snapshot.id}/snapshot.png">PNG</a>` : ''}</dd>`
     : ''}
