@@ -124,9 +124,10 @@ export function createApp(archive: Archive, opts: AppOptions = {}): Hono {
   });
 
   app.get(`/capture/:id{${NUMBER}}/:file{snapshot\\.(pdf|png)}`, async (c) => {
+    // As bigint: the id column is 32-bit, and a larger number must find nothing rather than fail the query.
     const result = (await archive.db.execute(
       sql`select c.snapshot_pdf_sha256 as pdf, c.snapshot_png_sha256 as png, r.url_title, r.removed_at
-          from captures c left join requests r on r.id = c.request_id where c.id = ${Number(c.req.param('id'))}`,
+          from captures c left join requests r on r.id = c.request_id where c.id = ${Number(c.req.param('id'))}::bigint`,
     )) as unknown as { rows: { pdf: string | null; png: string | null; url_title: string | null; removed_at: unknown }[] };
     const row = result.rows[0];
     const pdf = c.req.param('file').endsWith('.pdf');

@@ -5,6 +5,8 @@ import { AmbiguousRequestError } from '../errors.js';
 import type { AttachmentDetail, AttachmentSummary, CaptureSummary, EventDetail, RequestDetail } from '../types.js';
 
 const SHA256 = /^[0-9a-f]{64}$/;
+// Ids are 32-bit columns: a larger number matches nothing, and as a query parameter Postgres would reject it.
+const MAX_ID = 2_147_483_647;
 
 /**
  * Request ids for a user-facing reference: digits are the site's remote id, anything else a url_title
@@ -20,7 +22,7 @@ export async function resolveRequestIds(db: Db, slugOrId: string, siteId?: numbe
       .from(requests)
       .where(and(site, where))
       .orderBy(asc(requests.siteId), sql`${requests.removedAt} is not null`, desc(requests.remoteId));
-  if (/^\d+$/.test(ref)) return select(eq(requests.remoteId, Number(ref)));
+  if (/^\d+$/.test(ref)) return Number(ref) <= MAX_ID ? select(eq(requests.remoteId, Number(ref))) : [];
   const current = await select(eq(requests.urlTitle, ref));
   if (current.length) return current;
   return select(
@@ -146,7 +148,7 @@ export async function getAttachment(db: Db, idOrSha: string): Promise<Attachment
   const ref = idOrSha.trim().toLowerCase();
   let where: SQL;
   if (SHA256.test(ref)) where = eq(attachments.sha256, ref);
-  else if (/^\d+$/.test(ref) && Number(ref) <= 2_147_483_647) where = eq(attachments.id, Number(ref));
+  else if (/^\d+$/.test(ref) && Number(ref) <= MAX_ID) where = eq(attachments.id, Number(ref));
   else return null;
   const [row] = await db
     .select({

@@ -109,6 +109,12 @@ describe('request page', () => {
   it('answers 404 for an unknown request', async () => {
     expect((await get('/request/no_such_request')).status).toBe(404);
   });
+
+  it('answers 404 for ids past the 32-bit range of the columns', async () => {
+    for (const path of ['/request/2147483648', '/api/request/999999999999', '/capture/999999999999/snapshot.pdf', '/attachment/999999999999']) {
+      expect((await get(path)).status, path).toBe(404);
+    }
+  });
 });
 
 describe('attachment page and download', () => {
