@@ -141,8 +141,9 @@ export async function getRequest(
 }
 
 /**
- * An attachment by our id, or the first attachment (live requests first) whose content has this sha256.
- * Attachments of removed requests are returned with request.removedAt set: the caller decides (410).
+ * An attachment by our id, or by the sha256 of its content: then the first one the site still shows (of a live
+ * request, neither it nor its message hidden or removed), else the first at all. What is no longer public comes
+ * back flagged (request.removedAt, hidden, removedAt, message.hidden): the caller decides (410).
  */
 export async function getAttachment(db: Db, idOrSha: string): Promise<AttachmentDetail | null> {
   const ref = idOrSha.trim().toLowerCase();
@@ -165,7 +166,7 @@ export async function getAttachment(db: Db, idOrSha: string): Promise<Attachment
       },
       authority: { urlName: authorities.urlName, name: authorities.name },
       capture: captures,
-      message: { kind: events.kind, messageId: events.messageId, eventId: events.eventId, time: events.time, author: events.author },
+      message: { kind: events.kind, messageId: events.messageId, eventId: events.eventId, time: events.time, author: events.author, hidden: events.hidden },
     })
     .from(attachments)
     .innerJoin(requests, eq(requests.id, attachments.requestId))
@@ -177,7 +178,11 @@ export async function getAttachment(db: Db, idOrSha: string): Promise<Attachment
       and(eq(events.requestId, attachments.requestId), eq(events.kind, 'incoming'), eq(events.messageId, attachments.incomingMessageId)),
     )
     .where(where)
-    .orderBy(sql`${requests.removedAt} is not null`, sql`${attachments.removedAt} is not null`, asc(attachments.id))
+    .orderBy(
+      sql`${requests.removedAt} is not null`,
+      sql`(${attachments.hidden} or ${attachments.removedAt} is not null or coalesce(${events.hidden}, false))`,
+      asc(attachments.id),
+    )
     .limit(1);
   if (!row) return null;
   const c = row.capture;
