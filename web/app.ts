@@ -8,7 +8,7 @@ import { blobResponse } from './download.js';
 import { exportStream, type ExportFormat } from './export.js';
 import { notFoundPage, page } from './layout.js';
 import { openApiDocument } from './openapi.js';
-import { BadQueryError, filtersFromParams, MAX_API_LIMIT, pagedQueryFromParams, PAGE_SIZE } from './query.js';
+import { BadQueryError, filtersFromParams, MAX_API_LIMIT, pagedQueryFromParams, PAGE_SIZE, positiveParam, textParam } from './query.js';
 import { rejectTraversal, requireToken, securityHeaders } from './security.js';
 import { STYLESHEET } from './style.js';
 import { attachmentPage } from './views/attachment.js';
@@ -85,7 +85,7 @@ export function createApp(archive: Archive, opts: AppOptions = {}): Hono {
     const params = paramsOf(c);
     let paged;
     try {
-      paged = pagedQueryFromParams(params, { maxLimit: PAGE_SIZE });
+      paged = pagedQueryFromParams(params, { maxLimit: PAGE_SIZE, offset: false });
     } catch (error) {
       if (error instanceof BadQueryError) return c.html(searchPage(params, null, { page: 1, limit: PAGE_SIZE }, error.message), 400);
       throw error;
@@ -111,7 +111,7 @@ export function createApp(archive: Archive, opts: AppOptions = {}): Hono {
       const back = attachment.request.removedAt ? '' : html`<p><a href="/request/${encodeURIComponent(attachment.request.urlTitle)}">Back to the request</a></p>`;
       return c.html(page('No longer public', html`<h1>This attachment is no longer public</h1><p class="notice">${gone.reason ?? gone.error}.</p>${back}`), 410);
     }
-    const query = c.req.query('q')?.trim() || undefined;
+    const query = textParam('q', c.req.query('q'))?.trim() || undefined;
     const pages = attachment.sha256 ? await pageTexts(archive, attachment.sha256, query) : [];
     return c.html(attachmentPage(attachment, pages, query));
   });
@@ -228,10 +228,7 @@ export function createApp(archive: Archive, opts: AppOptions = {}): Hono {
   });
 
   app.get('/api/runs', async (c) => {
-    const limitText = c.req.query('limit');
-    const limit = limitText === undefined ? 100 : Number(limitText);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) return c.json({ error: 'limit takes a whole number from 1 to 1000' }, 400);
-    return c.json({ runs: await archive.runs.list(limit) });
+    return c.json({ runs: await archive.runs.list(positiveParam('limit', c.req.query('limit'), 100, 1000)) });
   });
 
   return app;

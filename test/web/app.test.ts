@@ -262,3 +262,62 @@ describe('WARC export', () => {
     expect(types.filter((t) => t === 'metadata')).toHaveLength(3);
   });
 });
+
+describe('query parameters', () => {
+  it('refuse a NUL character in any text with a 400 that says so', async () => {
+    for (const path of ['/api/search?q=a%00b', '/api/search?authority=a%00', '/api/search?status=%00']) {
+      const res = await get(path);
+      expect(res.status, path).toBe(400);
+      expect(await res.json(), path).toMatchObject({ error: expect.stringContaining('NUL character') });
+    }
+    for (const path of ['/search?q=a%00', `/attachment/${seeded.pdf.attachmentId}?q=a%00b`, '/export.csv?q=a%00', `/authority/${THREAD.authority.urlName}?page=1%00`]) {
+      const res = await get(path);
+      expect(res.status, path).toBe(400);
+      expect(res.headers.get('content-type'), path).toContain('text/html');
+    }
+  });
+
+  it('take numbers in plain decimal digits within bounds, and refuse anything else with a 400 saying what is accepted', async () => {
+    const refused = ['offset=99999999999999999999', 'offset=1e21', 'offset=9007199254740993', 'offset=1e3', 'offset=-1', 'limit=0x10', 'limit=%205', 'limit=0', 'page=2.0'];
+    for (const param of refused) {
+      const res = await get(`/api/search?${param}`);
+      expect(res.status, param).toBe(400);
+      expect(await res.json(), param).toMatchObject({ error: expect.stringMatching(/takes a whole number from \d+ to \d+ in plain digits/) });
+    }
+    const runs = await get('/api/runs?limit=0x10');
+    expect(runs.status).toBe(400);
+    expect(await runs.json()).toMatchObject({ error: expect.stringContaining('plain digits') });
+    const accepted = (await (await get('/api/search?q=housing&offset=1&limit=2')).json()) as { offset: number; limit: number };
+    expect(accepted).toMatchObject({ offset: 1, limit: 2 });
+  });
+
+  it('refuse a date that is not on the calendar instead of moving it', async () => {
+    for (const param of ['from=2024-02-30', 'to=2023-02-29', 'from=2024-04-31', 'from=2024-13-01']) {
+      const res = await get(`/api/search?${param}`);
+      expect(res.status, param).toBe(400);
+      expect(await res.json(), param).toMatchObject({ error: expect.stringContaining('is not a real date') });
+    }
+    expect((await get('/api/search?from=2024-02-29&to=2024-12-31')).status).toBe(200);
+  });
+});
+
+describe('search page paging', () => {
+  it('keeps the page size in its links, and its next page follows on from this one', async () => {
+    const first = await (await get('/search?q=housing&limit=1')).text();
+    expect(first).toContain('page 1 of');
+    const next = /<a rel="next" href="([^"]+)"/.exec(first)?.[1]?.replaceAll('&amp;', '&');
+    expect(next).toBe('/search?q=housing&limit=1&page=2');
+    const second = await (await get(next as string)).text();
+    expect(second).toContain('page 2 of');
+    expect(second).toMatch(/<ol class="hits"><li class="hit [a-z]+">/);
+    expect(second.match(/<li class="hit /g)).toHaveLength(1);
+    expect(/<a rel="prev" href="([^"]+)"/.exec(second)?.[1]).toBe('/search?q=housing&amp;limit=1&amp;page=1');
+    expect(second).toContain('href="/export.csv?q=housing"');
+  });
+
+  it('refuses an offset, which its page count would contradict, and says to use page', async () => {
+    const res = await get('/search?offset=100');
+    expect(res.status).toBe(400);
+    expect(await res.text()).toContain('page=N');
+  });
+});
