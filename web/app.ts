@@ -9,7 +9,7 @@ import { exportStream, type ExportFormat } from './export.js';
 import { notFoundPage, page } from './layout.js';
 import { openApiDocument } from './openapi.js';
 import { BadQueryError, filtersFromParams, MAX_API_LIMIT, pagedQueryFromParams, PAGE_SIZE, positiveParam, textParam } from './query.js';
-import { rejectTraversal, requireToken, securityHeaders } from './security.js';
+import { readOnly, rejectTraversal, requireToken, securityHeaders } from './security.js';
 import { STYLESHEET } from './style.js';
 import { attachmentPage } from './views/attachment.js';
 import { authorityPage, runsPage } from './views/lists.js';
@@ -58,6 +58,7 @@ function attachmentJson(a: AttachmentDetail) {
 export function createApp(archive: Archive, opts: AppOptions = {}): Hono {
   const app = new Hono();
   app.use('*', securityHeaders);
+  app.use('*', readOnly);
   app.use('*', rejectTraversal);
   if (opts.token) app.use('*', requireToken(opts.token));
 

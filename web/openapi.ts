@@ -1,3 +1,5 @@
+import { MAX_API_LIMIT, MAX_OFFSET, PAGE_SIZE } from './query.js';
+
 /** The JSON API described as OpenAPI 3.1, served at /api/openapi.json. */
 
 const filterParameters = [
@@ -12,8 +14,8 @@ const filterParameters = [
 ];
 
 const pagingParameters = [
-  { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 200, default: 20 } },
-  { name: 'offset', in: 'query', schema: { type: 'integer', minimum: 0, default: 0 } },
+  { name: 'limit', in: 'query', description: 'In plain decimal digits', schema: { type: 'integer', minimum: 1, maximum: MAX_API_LIMIT, default: PAGE_SIZE } },
+  { name: 'offset', in: 'query', description: 'In plain decimal digits', schema: { type: 'integer', minimum: 0, maximum: MAX_OFFSET, default: 0 } },
 ];
 
 const idParameter = (name: string, description: string, pattern: string) => ({
@@ -26,6 +28,12 @@ const idParameter = (name: string, description: string, pattern: string) => ({
 
 const json = (schema: object, description: string) => ({ description, content: { 'application/json': { schema } } });
 const errorResponse = (description: string) => json({ $ref: '#/components/schemas/Error' }, description);
+// Any path can answer these, each as an Error object.
+const commonErrors = {
+  '401': errorResponse('A read token is required and was missing or wrong (only when the server has one); WWW-Authenticate names the scheme'),
+  '405': errorResponse('Not GET or HEAD: the API is read-only; Allow lists the methods'),
+  '500': errorResponse('The archive could not answer'),
+};
 
 export const openApiDocument = {
   openapi: '3.1.0',
@@ -44,7 +52,8 @@ export const openApiDocument = {
         parameters: [...filterParameters, ...pagingParameters],
         responses: {
           '200': json({ $ref: '#/components/schemas/SearchResult' }, 'One page of hits'),
-          '400': errorResponse('A malformed parameter'),
+          '400': errorResponse('A malformed parameter: the error says what the parameter accepts'),
+          ...commonErrors,
         },
       },
     },
@@ -56,6 +65,7 @@ export const openApiDocument = {
           '200': json({ type: 'object', description: 'RequestDetail' }, 'The thread'),
           '404': errorResponse('Not archived'),
           '410': errorResponse('Removed from the site; the reason is given'),
+          ...commonErrors,
         },
       },
     },
@@ -66,7 +76,8 @@ export const openApiDocument = {
         responses: {
           '200': json({ type: 'object', description: 'AttachmentDetail, with downloadUrl and textUrl' }, 'The attachment'),
           '404': errorResponse('Not archived'),
-          '410': errorResponse('Its request was removed from the site'),
+          '410': errorResponse('No longer public: its request was removed from the site, or the site hides or removed the attachment or its message; the reason is given'),
+          ...commonErrors,
         },
       },
     },
@@ -80,7 +91,8 @@ export const openApiDocument = {
             'Pages in order',
           ),
           '404': errorResponse('Not archived'),
-          '410': errorResponse('Its request was removed from the site'),
+          '410': errorResponse('No longer public: its request was removed from the site, or the site hides or removed the attachment or its message; the reason is given'),
+          ...commonErrors,
         },
       },
     },
@@ -88,14 +100,23 @@ export const openApiDocument = {
       get: {
         summary: "An authority's archived requests, newest first, with counts by status",
         parameters: [idParameter('urlName', 'Authority url_name', '^[A-Za-z0-9_-]+$'), ...pagingParameters],
-        responses: { '200': json({ type: 'object' }, 'Requests and status counts'), '404': errorResponse('No such authority') },
+        responses: {
+          '200': json({ type: 'object' }, 'Requests and status counts'),
+          '400': errorResponse('A malformed limit or offset'),
+          '404': errorResponse('No such authority'),
+          ...commonErrors,
+        },
       },
     },
     '/api/runs': {
       get: {
         summary: 'Archival runs, most recent first, with their counters',
         parameters: [{ name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } }],
-        responses: { '200': json({ type: 'object', properties: { runs: { type: 'array', items: { type: 'object' } } } }, 'Runs') },
+        responses: {
+          '200': json({ type: 'object', properties: { runs: { type: 'array', items: { type: 'object' } } } }, 'Runs'),
+          '400': errorResponse('A malformed limit'),
+          ...commonErrors,
+        },
       },
     },
     '/attachment/{id}/download': {
@@ -105,7 +126,7 @@ export const openApiDocument = {
         responses: {
           '200': { description: 'The original; X-Content-Sha256 names its sha256', content: { 'application/octet-stream': { schema: { type: 'string', contentMediaType: 'application/octet-stream' } } } },
           '404': { description: 'Not archived or not downloaded' },
-          '410': { description: 'Its request was removed from the site' },
+          '410': { description: 'No longer public: its request was removed from the site, or the site hides or removed the attachment or its message' },
         },
       },
     },

@@ -4,7 +4,7 @@ export const PAGE_SIZE = 20;
 /** The API lets a script take bigger pages; exports have no cap at all. */
 export const MAX_API_LIMIT = 200;
 const MAX_PAGE = 100_000;
-const MAX_OFFSET = MAX_PAGE * MAX_API_LIMIT;
+export const MAX_OFFSET = MAX_PAGE * MAX_API_LIMIT;
 
 /** The filters shared by the search page, the API and the exports, as they appear in a URL. */
 export const FILTER_PARAMS = ['q', 'authority', 'status', 'requester', 'from', 'to', 'type', 'sort'] as const;

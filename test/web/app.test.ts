@@ -209,6 +209,13 @@ describe('JSON API', () => {
     for (const path of ['/api/search', '/api/request/{idOrSlug}', '/api/attachment/{idOrSha256}', '/api/authority/{urlName}', '/api/runs']) {
       expect(doc.paths).toHaveProperty([path]);
     }
+    for (const [path, item] of Object.entries(doc.paths).filter(([path]) => path.startsWith('/api/'))) {
+      const responses = (item as { get: { responses: Record<string, { content?: Record<string, { schema: unknown }> }> } }).get.responses;
+      for (const status of ['401', '405', '500']) expect(responses, `${path} ${status}`).toHaveProperty([status]);
+      for (const [status, response] of Object.entries(responses).filter(([status]) => Number(status) >= 400)) {
+        expect(response.content?.['application/json']?.schema, `${path} ${status}`).toEqual({ $ref: '#/components/schemas/Error' });
+      }
+    }
   });
 });
 
