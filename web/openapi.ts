@@ -9,7 +9,9 @@ const filterParameters = [
   { name: 'requester', in: 'query', description: 'Requester url_name', schema: { type: 'string' } },
   { name: 'from', in: 'query', description: 'Requests made on or after this date', schema: { type: 'string', format: 'date' } },
   { name: 'to', in: 'query', description: 'Requests made on or before this date', schema: { type: 'string', format: 'date' } },
-  { name: 'type', in: 'query', description: 'Document file type, e.g. pdf, docx, xlsx: only document hits of that type', schema: { type: 'string' } },
+  { name: 'type', in: 'query', description:
+      'File type of a released document, e.g. pdf, docx, xlsx. With q: only document hits of that type. Without q: request hits, for the requests that have a document of that type',
+    schema: { type: 'string' } },
   { name: 'sort', in: 'query', description: 'relevance (default with words) or date (newest first)', schema: { type: 'string', enum: ['relevance', 'date'] } },
 ];
 

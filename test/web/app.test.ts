@@ -201,6 +201,16 @@ describe('JSON API', () => {
     expect(body.statusCounts).toContainEqual(expect.objectContaining({ key: 'successful', count: 1 }));
   });
 
+  it('filters by type as the OpenAPI document says: document hits with words, request hits without', async () => {
+    const doc = (await (await get('/api/openapi.json')).json()) as { paths: { '/api/search': { get: { parameters: { name: string; description: string }[] } } } };
+    const described = doc.paths['/api/search'].get.parameters.find((p) => p.name === 'type')?.description;
+    expect(described).toContain('With q: only document hits of that type. Without q: request hits');
+    const kinds = async (query: string) => ((await (await get(`/api/search?${query}`)).json()) as { hits: { kind: string }[] }).hits.map((h) => h.kind);
+    expect(await kinds('type=pdf&q=backlog')).toEqual(['document']);
+    expect(await kinds('type=pdf')).toEqual(['request']);
+    expect(await kinds('type=docx')).toEqual([]);
+  });
+
   it('serves an OpenAPI 3.1 document listing every API path', async () => {
     const res = await get('/api/openapi.json');
     expect(res.headers.get('content-type')).toContain('application/json');
