@@ -122,7 +122,7 @@ export function createApp(archive: Archive, opts: AppOptions = {}): Hono {
     if (!attachment?.sha256) return c.text('Not found', 404);
     const gone = attachmentGone(attachment);
     if (gone) return c.text(`Gone: ${gone.reason ?? gone.error}`, 410);
-    return blobResponse(archive, {
+    return blobResponse(archive, c.req.raw, {
       sha256: attachment.sha256,
       size: attachment.size ?? attachment.blob?.size ?? null,
       filename: attachment.filename ?? `attachment-${attachment.id}`,
@@ -145,7 +145,7 @@ export function createApp(archive: Archive, opts: AppOptions = {}): Hono {
       if (request?.removedAt) return c.text('Gone: the request was removed from the site', 410);
       if (request && withholdsSnapshots(request)) return c.text('Gone: the thread has a message or attachment the site now hides, which a snapshot may show', 410);
     }
-    return blobResponse(archive, {
+    return blobResponse(archive, c.req.raw, {
       sha256,
       size: null,
       filename: `${row.url_title ?? 'capture'}-${c.req.param('id')}.${pdf ? 'pdf' : 'png'}`,

@@ -124,9 +124,17 @@ export const openApiDocument = {
     '/attachment/{id}/download': {
       get: {
         summary: 'The original bytes exactly as fetched, under the original filename (always as a download)',
-        parameters: [idParameter('id', 'Attachment id or sha256', '^([0-9]+|[0-9a-f]{64})$')],
+        parameters: [
+          idParameter('id', 'Attachment id or sha256', '^([0-9]+|[0-9a-f]{64})$'),
+          { name: 'Range', in: 'header', description: 'One byte range (bytes=first-last, bytes=first- or bytes=-suffix) to resume a download; several ranges get the whole file', schema: { type: 'string' } },
+          { name: 'If-Range', in: 'header', description: 'The ETag the range belongs to; any other gets the whole file', schema: { type: 'string' } },
+          { name: 'If-None-Match', in: 'header', description: 'ETags already held', schema: { type: 'string' } },
+        ],
         responses: {
-          '200': { description: 'The original; X-Content-Sha256 names its sha256', content: { 'application/octet-stream': { schema: { type: 'string', contentMediaType: 'application/octet-stream' } } } },
+          '200': { description: 'The original; X-Content-Sha256 names its sha256, the ETag is its quoted sha256', content: { 'application/octet-stream': { schema: { type: 'string', contentMediaType: 'application/octet-stream' } } } },
+          '206': { description: 'The byte range asked for; Content-Range places it in the original', content: { 'application/octet-stream': { schema: { type: 'string', contentMediaType: 'application/octet-stream' } } } },
+          '304': { description: 'If-None-Match named this content: nothing sent' },
+          '416': { description: 'The range starts past the end; Content-Range gives the size' },
           '404': { description: 'Not archived or not downloaded' },
           '410': { description: 'No longer public: its request was removed from the site, or the site hides or removed the attachment or its message' },
         },

@@ -140,6 +140,66 @@ describe('attachment page and download', () => {
     expect(bytes.equals(seeded.pdf.bytes)).toBe(true);
   });
 
+  it('answers a matching If-None-Match with 304 and no body', async () => {
+    const path = `/attachment/${seeded.pdf.attachmentId}/download`;
+    for (const tag of [`"${seeded.pdf.sha256}"`, `W/"${seeded.pdf.sha256}"`, `"other", "${seeded.pdf.sha256}"`, '*']) {
+      const res = await get(path, { headers: { 'If-None-Match': tag } });
+      expect(res.status, tag).toBe(304);
+      expect(res.headers.get('etag')).toBe(`"${seeded.pdf.sha256}"`);
+      expect((await res.arrayBuffer()).byteLength).toBe(0);
+    }
+    expect((await get(path, { headers: { 'If-None-Match': '"other"' } })).status).toBe(200);
+  });
+
+  it('serves a single byte range with 206, so a download resumes where it stopped', async () => {
+    const path = `/attachment/${seeded.pdf.attachmentId}/download`;
+    const size = seeded.pdf.bytes.length;
+    const whole = await get(path);
+    expect(whole.headers.get('accept-ranges')).toBe('bytes');
+    await whole.arrayBuffer();
+
+    const head = await get(path, { headers: { Range: 'bytes=0-99' } });
+    expect(head.status).toBe(206);
+    expect(head.headers.get('content-range')).toBe(`bytes 0-99/${size}`);
+    expect(head.headers.get('content-length')).toBe('100');
+    const first = Buffer.from(await head.arrayBuffer());
+    const tail = await get(path, { headers: { Range: 'bytes=100-', 'If-Range': `"${seeded.pdf.sha256}"` } });
+    expect(tail.status).toBe(206);
+    expect(tail.headers.get('content-range')).toBe(`bytes 100-${size - 1}/${size}`);
+    const resumed = Buffer.concat([first, Buffer.from(await tail.arrayBuffer())]);
+    expect(createHash('sha256').update(resumed).digest('hex')).toBe(seeded.pdf.sha256);
+
+    const suffix = await get(path, { headers: { Range: 'bytes=-10' } });
+    expect(suffix.headers.get('content-range')).toBe(`bytes ${size - 10}-${size - 1}/${size}`);
+    expect(Buffer.from(await suffix.arrayBuffer()).equals(seeded.pdf.bytes.subarray(size - 10))).toBe(true);
+    const pastEnd = await get(path, { headers: { Range: `bytes=10-${size + 1000}` } });
+    expect(pastEnd.headers.get('content-range')).toBe(`bytes 10-${size - 1}/${size}`);
+    await pastEnd.arrayBuffer();
+  });
+
+  it('answers 416 to a range past the end, and the whole file to several ranges or an If-Range for other content', async () => {
+    const path = `/attachment/${seeded.pdf.attachmentId}/download`;
+    const size = seeded.pdf.bytes.length;
+    for (const range of [`bytes=${size}-`, 'bytes=99999999999999999999-', 'bytes=-0']) {
+      const res = await get(path, { headers: { Range: range } });
+      expect(res.status, range).toBe(416);
+      expect(res.headers.get('content-range'), range).toBe(`bytes */${size}`);
+    }
+    const cases: Record<string, string>[] = [{ Range: 'bytes=0-1,5-6' }, { Range: 'bytes=0-9', 'If-Range': '"not-this-content"' }, { Range: 'pages=1' }];
+    for (const headers of cases) {
+      const res = await get(path, { headers });
+      expect(res.status, JSON.stringify(headers)).toBe(200);
+      expect(Buffer.from(await res.arrayBuffer()).equals(seeded.pdf.bytes)).toBe(true);
+    }
+  });
+
+  it('answers HEAD with the length and no body', async () => {
+    const res = await get(`/attachment/${seeded.pdf.attachmentId}/download`, { method: 'HEAD' });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-length')).toBe(String(seeded.pdf.bytes.length));
+    expect((await res.arrayBuffer()).byteLength).toBe(0);
+  });
+
   it('finds an attachment by its sha256', async () => {
     const res = await get(`/api/attachment/${seeded.pdf.sha256}`);
     expect(res.status).toBe(200);
