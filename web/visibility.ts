@@ -1,9 +1,7 @@
 import type { AttachmentDetail, AttachmentSummary, RequestDetail } from '../storage/index.js';
 
-/**
- * The archive keeps what the site later hid or removed, for its operator; the web UI and API show only what the
- * site itself still shows. A hidden message there is its author and date, with no text and no attachments.
- */
+// The archive keeps what the site later hid or removed, for its operator; the web UI and API show only what the
+// site itself still shows. A hidden message there is its author and date, with no text and no attachments.
 
 /** Why the site no longer serves an attachment (as the 410 body's error and reason), or null while it does. */
 export function attachmentGone(a: AttachmentDetail): { error: string; removedAt: Date | null; reason: string | null } | null {
