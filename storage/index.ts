@@ -7,7 +7,7 @@ export * as schema from './db/schema.js';
 // openArchive loads it when an archive is configured for S3. Tests that need the class import it from blobs.
 export { FileBlobStore } from './blobs/files.js';
 export { contentDisposition, storageKey, type BlobInput } from './blobs/stream.js';
-export type { BlobStat, BlobStore, PutResult } from './blobs/types.js';
+export type { BlobStat, BlobStore, ByteRange, PutResult } from './blobs/types.js';
 export type { S3BlobStore, S3Config } from './blobs/s3.js';
 export {
   AmbiguousRequestError,

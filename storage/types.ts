@@ -271,7 +271,7 @@ export interface AttachmentDetail extends AttachmentSummary {
     removedAt: Date | null;
     removalReason: string | null;
   };
-  message: { kind: EventDetail['kind']; messageId: number; eventId: number | null; time: Date | null; author: string | null } | null;
+  message: { kind: EventDetail['kind']; messageId: number; eventId: number | null; time: Date | null; author: string | null; hidden: boolean } | null;
 }
 
 export interface ExportRow {

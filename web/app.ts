@@ -8,13 +8,14 @@ import { blobResponse } from './download.js';
 import { exportStream, type ExportFormat } from './export.js';
 import { notFoundPage, page } from './layout.js';
 import { openApiDocument } from './openapi.js';
-import { BadQueryError, filtersFromParams, MAX_API_LIMIT, pagedQueryFromParams, PAGE_SIZE } from './query.js';
-import { rejectTraversal, requireToken, securityHeaders } from './security.js';
+import { BadQueryError, filtersFromParams, MAX_API_LIMIT, pagedQueryFromParams, PAGE_SIZE, positiveParam, textParam } from './query.js';
+import { readOnly, rejectTraversal, requireToken, securityHeaders } from './security.js';
 import { STYLESHEET } from './style.js';
 import { attachmentPage } from './views/attachment.js';
 import { authorityPage, runsPage } from './views/lists.js';
 import { removedPage, requestPage } from './views/request.js';
 import { searchPage } from './views/search.js';
+import { attachmentGone, publicRequest, withholdsSnapshots } from './visibility.js';
 
 export interface AppOptions {
   /** When set, every route requires this read token. */
@@ -57,6 +58,7 @@ function attachmentJson(a: AttachmentDetail) {
 export function createApp(archive: Archive, opts: AppOptions = {}): Hono {
   const app = new Hono();
   app.use('*', securityHeaders);
+  app.use('*', readOnly);
   app.use('*', rejectTraversal);
   if (opts.token) app.use('*', requireToken(opts.token));
 
@@ -84,7 +86,7 @@ export function createApp(archive: Archive, opts: AppOptions = {}): Hono {
     const params = paramsOf(c);
     let paged;
     try {
-      paged = pagedQueryFromParams(params, { maxLimit: PAGE_SIZE });
+      paged = pagedQueryFromParams(params, { maxLimit: PAGE_SIZE, offset: false });
     } catch (error) {
       if (error instanceof BadQueryError) return c.html(searchPage(params, null, { page: 1, limit: PAGE_SIZE }, error.message), 400);
       throw error;
@@ -99,14 +101,18 @@ export function createApp(archive: Archive, opts: AppOptions = {}): Hono {
     const request = await getRequest(c.req.param('slug'));
     if (!request) return c.html(notFoundPage('No archived request has this name or id.'), 404);
     if (request.removedAt) return c.html(removedPage(request), 410);
-    return c.html(requestPage(request));
+    return c.html(requestPage(publicRequest(request)));
   });
 
   app.get(`/attachment/:id{${ATTACHMENT}}`, async (c) => {
     const attachment = await getAttachment(c.req.param('id'));
     if (!attachment) return c.html(notFoundPage('No archived attachment has this id.'), 404);
-    if (attachment.request.removedAt) return c.html(page('Removed', html`<h1>This attachment's request is no longer public</h1>`), 410);
-    const query = c.req.query('q')?.trim() || undefined;
+    const gone = attachmentGone(attachment);
+    if (gone) {
+      const back = attachment.request.removedAt ? '' : html`<p><a href="/request/${encodeURIComponent(attachment.request.urlTitle)}">Back to the request</a></p>`;
+      return c.html(page('No longer public', html`<h1>This attachment is no longer public</h1><p class="notice">${gone.reason ?? gone.error}.</p>${back}`), 410);
+    }
+    const query = textParam('q', c.req.query('q'))?.trim() || undefined;
     const pages = attachment.sha256 ? await pageTexts(archive, attachment.sha256, query) : [];
     return c.html(attachmentPage(attachment, pages, query));
   });
@@ -114,8 +120,9 @@ export function createApp(archive: Archive, opts: AppOptions = {}): Hono {
   app.get(`/attachment/:id{${ATTACHMENT}}/download`, async (c) => {
     const attachment = await getAttachment(c.req.param('id'));
     if (!attachment?.sha256) return c.text('Not found', 404);
-    if (attachment.request.removedAt) return c.text('Gone: the request was removed from the site', 410);
-    return blobResponse(archive, {
+    const gone = attachmentGone(attachment);
+    if (gone) return c.text(`Gone: ${gone.reason ?? gone.error}`, 410);
+    return blobResponse(archive, c.req.raw, {
       sha256: attachment.sha256,
       size: attachment.size ?? attachment.blob?.size ?? null,
       filename: attachment.filename ?? `attachment-${attachment.id}`,
@@ -124,16 +131,21 @@ export function createApp(archive: Archive, opts: AppOptions = {}): Hono {
   });
 
   app.get(`/capture/:id{${NUMBER}}/:file{snapshot\\.(pdf|png)}`, async (c) => {
+    // As bigint: the id column is 32-bit, and a larger number must find nothing rather than fail the query.
     const result = (await archive.db.execute(
-      sql`select c.snapshot_pdf_sha256 as pdf, c.snapshot_png_sha256 as png, r.url_title, r.removed_at
-          from captures c left join requests r on r.id = c.request_id where c.id = ${Number(c.req.param('id'))}`,
-    )) as unknown as { rows: { pdf: string | null; png: string | null; url_title: string | null; removed_at: unknown }[] };
+      sql`select c.snapshot_pdf_sha256 as pdf, c.snapshot_png_sha256 as png, r.url_title, r.remote_id, r.site_id
+          from captures c left join requests r on r.id = c.request_id where c.id = ${Number(c.req.param('id'))}::bigint`,
+    )) as unknown as { rows: { pdf: string | null; png: string | null; url_title: string | null; remote_id: number | null; site_id: number | null }[] };
     const row = result.rows[0];
     const pdf = c.req.param('file').endsWith('.pdf');
     const sha256 = pdf ? row?.pdf : row?.png;
     if (!row || !sha256) return c.text('Not found', 404);
-    if (row.removed_at) return c.text('Gone: the request was removed from the site', 410);
-    return blobResponse(archive, {
+    if (row.remote_id !== null && row.site_id !== null) {
+      const request = await archive.getRequest(String(row.remote_id), { siteId: row.site_id, includeRemoved: true });
+      if (request?.removedAt) return c.text('Gone: the request was removed from the site', 410);
+      if (request && withholdsSnapshots(request)) return c.text('Gone: the thread has a message or attachment the site now hides, which a snapshot may show', 410);
+    }
+    return blobResponse(archive, c.req.raw, {
       sha256,
       size: null,
       filename: `${row.url_title ?? 'capture'}-${c.req.param('id')}.${pdf ? 'pdf' : 'png'}`,
@@ -180,20 +192,22 @@ export function createApp(archive: Archive, opts: AppOptions = {}): Hono {
     const request = await getRequest(c.req.param('slug'));
     if (!request) return c.json({ error: 'not found' }, 404);
     if (request.removedAt) return removedJson(c, request.removedAt, request.removalReason);
-    return c.json(request);
+    return c.json(publicRequest(request));
   });
 
   app.get(`/api/attachment/:id{${ATTACHMENT}}`, async (c) => {
     const attachment = await getAttachment(c.req.param('id'));
     if (!attachment) return c.json({ error: 'not found' }, 404);
-    if (attachment.request.removedAt) return removedJson(c, attachment.request.removedAt, attachment.request.removalReason);
+    const gone = attachmentGone(attachment);
+    if (gone) return c.json(gone, 410);
     return c.json(attachmentJson(attachment));
   });
 
   app.get(`/api/attachment/:id{${ATTACHMENT}}/text`, async (c) => {
     const attachment = await getAttachment(c.req.param('id'));
     if (!attachment) return c.json({ error: 'not found' }, 404);
-    if (attachment.request.removedAt) return removedJson(c, attachment.request.removedAt, attachment.request.removalReason);
+    const gone = attachmentGone(attachment);
+    if (gone) return c.json(gone, 410);
     const pages = attachment.sha256 ? await pageTexts(archive, attachment.sha256, undefined) : [];
     return c.json({ id: attachment.id, sha256: attachment.sha256, pages: pages.map((p) => ({ number: p.number, text: p.parts.map((part) => part.text).join('') })) });
   });
@@ -215,10 +229,7 @@ export function createApp(archive: Archive, opts: AppOptions = {}): Hono {
   });
 
   app.get('/api/runs', async (c) => {
-    const limitText = c.req.query('limit');
-    const limit = limitText === undefined ? 100 : Number(limitText);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) return c.json({ error: 'limit takes a whole number from 1 to 1000' }, 400);
-    return c.json({ runs: await archive.runs.list(limit) });
+    return c.json({ runs: await archive.runs.list(positiveParam('limit', c.req.query('limit'), 100, 1000)) });
   });
 
   return app;

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import type { Archive } from '../storage/index.js';
+import type { Archive, ByteRange } from '../storage/index.js';
 
 // Types a browser would run or render as a document of this origin if it ever displayed them; such
 // originals are labelled as opaque bytes (the attachment disposition already makes browsers save them).
@@ -20,19 +20,71 @@ export function safeContentType(declared: string | null | undefined): string {
   return type;
 }
 
-/** Streams an original from the blob store: never read whole into memory. */
+/** Whether an If-None-Match header names this ETag (weak comparison, as RFC 9110 asks for GET). */
+function etagMatches(ifNoneMatch: string | null, etag: string): boolean {
+  if (ifNoneMatch === null) return false;
+  return ifNoneMatch.split(',').some((tag) => {
+    const value = tag.trim();
+    return value === '*' || value.replace(/^W\//, '') === etag;
+  });
+}
+
+/**
+ * The one byte range a request asks for within `size`, or null to send the whole body: no Range, a malformed one,
+ * several ranges (RFC 9110 lets a server ignore Range, and a resumed download asks for one), or an If-Range naming
+ * other content.
+ */
+function requestedRange(request: Request, etag: string, size: number): ByteRange | 'unsatisfiable' | null {
+  const header = request.headers.get('range');
+  if (header === null) return null;
+  const ifRange = request.headers.get('if-range');
+  if (ifRange !== null && ifRange !== etag) return null;
+  const match = /^bytes=([0-9]*)-([0-9]*)$/.exec(header.trim());
+  if (!match || (match[1] === '' && match[2] === '')) return null;
+  const [, first = '', last = ''] = match;
+  if (first === '') {
+    const suffix = Number(last);
+    return suffix === 0 || size === 0 ? 'unsatisfiable' : { start: Math.max(0, size - suffix), end: size - 1 };
+  }
+  const start = Number(first);
+  if (last !== '' && Number(last) < start) return null;
+  if (start >= size) return 'unsatisfiable';
+  return { start, end: last === '' ? size - 1 : Math.min(Number(last), size - 1) };
+}
+
+/**
+ * Streams an original from the blob store, never read whole into memory. It answers If-None-Match with 304, and a
+ * single byte range with 206 (only that range read from the store), so an interrupted download resumes.
+ */
 export async function blobResponse(
   archive: Archive,
+  request: Request,
   blob: { sha256: string; size: number | null; filename: string; contentType: string | null; disposition?: 'attachment' | 'inline' },
 ): Promise<Response> {
-  const stream = await archive.blobs.get(blob.sha256);
+  const etag = `"${blob.sha256}"`;
   const headers = new Headers({
-    'Content-Type': safeContentType(blob.contentType),
-    'Content-Disposition': contentDisposition(blob.filename, blob.disposition),
-    'X-Content-Sha256': blob.sha256,
-    ETag: `"${blob.sha256}"`,
+    ETag: etag,
     'Cache-Control': 'private, max-age=3600, immutable',
+    'X-Content-Sha256': blob.sha256,
   });
-  if (blob.size !== null) headers.set('Content-Length', String(blob.size));
-  return new Response(Readable.toWeb(stream) as ReadableStream<Uint8Array>, { status: 200, headers });
+  if (etagMatches(request.headers.get('if-none-match'), etag)) return new Response(null, { status: 304, headers });
+  headers.set('Content-Type', safeContentType(blob.contentType));
+  headers.set('Content-Disposition', contentDisposition(blob.filename, blob.disposition));
+  headers.set('Accept-Ranges', 'bytes');
+  const size = blob.size ?? (await archive.blobs.stat(blob.sha256))?.size ?? null;
+  const range = size === null ? null : requestedRange(request, etag, size);
+  if (range === 'unsatisfiable') {
+    headers.set('Content-Range', `bytes */${size}`);
+    return new Response(null, { status: 416, headers });
+  }
+  if (range) {
+    headers.set('Content-Range', `bytes ${range.start}-${range.end}/${size}`);
+    headers.set('Content-Length', String(range.end - range.start + 1));
+  } else if (size !== null) {
+    headers.set('Content-Length', String(size));
+  }
+  const status = range ? 206 : 200;
+  if (request.method === 'HEAD') return new Response(null, { status, headers });
+  const stream = await archive.blobs.get(blob.sha256, range ?? undefined);
+  return new Response(Readable.toWeb(stream) as ReadableStream<Uint8Array>, { status, headers });
 }

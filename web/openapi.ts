@@ -1,3 +1,5 @@
+import { MAX_API_LIMIT, MAX_OFFSET, PAGE_SIZE } from './query.js';
+
 /** The JSON API described as OpenAPI 3.1, served at /api/openapi.json. */
 
 const filterParameters = [
@@ -7,13 +9,15 @@ const filterParameters = [
   { name: 'requester', in: 'query', description: 'Requester url_name', schema: { type: 'string' } },
   { name: 'from', in: 'query', description: 'Requests made on or after this date', schema: { type: 'string', format: 'date' } },
   { name: 'to', in: 'query', description: 'Requests made on or before this date', schema: { type: 'string', format: 'date' } },
-  { name: 'type', in: 'query', description: 'Document file type, e.g. pdf, docx, xlsx: only document hits of that type', schema: { type: 'string' } },
+  { name: 'type', in: 'query', description:
+      'File type of a released document, e.g. pdf, docx, xlsx. With q: only document hits of that type. Without q: request hits, for the requests that have a document of that type',
+    schema: { type: 'string' } },
   { name: 'sort', in: 'query', description: 'relevance (default with words) or date (newest first)', schema: { type: 'string', enum: ['relevance', 'date'] } },
 ];
 
 const pagingParameters = [
-  { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 200, default: 20 } },
-  { name: 'offset', in: 'query', schema: { type: 'integer', minimum: 0, default: 0 } },
+  { name: 'limit', in: 'query', description: 'In plain decimal digits', schema: { type: 'integer', minimum: 1, maximum: MAX_API_LIMIT, default: PAGE_SIZE } },
+  { name: 'offset', in: 'query', description: 'In plain decimal digits', schema: { type: 'integer', minimum: 0, maximum: MAX_OFFSET, default: 0 } },
 ];
 
 const idParameter = (name: string, description: string, pattern: string) => ({
@@ -26,6 +30,12 @@ const idParameter = (name: string, description: string, pattern: string) => ({
 
 const json = (schema: object, description: string) => ({ description, content: { 'application/json': { schema } } });
 const errorResponse = (description: string) => json({ $ref: '#/components/schemas/Error' }, description);
+// Any path can answer these, each as an Error object.
+const commonErrors = {
+  '401': errorResponse('A read token is required and was missing or wrong (only when the server has one); WWW-Authenticate names the scheme'),
+  '405': errorResponse('Not GET or HEAD: the API is read-only; Allow lists the methods'),
+  '500': errorResponse('The archive could not answer'),
+};
 
 export const openApiDocument = {
   openapi: '3.1.0',
@@ -44,18 +54,20 @@ export const openApiDocument = {
         parameters: [...filterParameters, ...pagingParameters],
         responses: {
           '200': json({ $ref: '#/components/schemas/SearchResult' }, 'One page of hits'),
-          '400': errorResponse('A malformed parameter'),
+          '400': errorResponse('A malformed parameter: the error says what the parameter accepts'),
+          ...commonErrors,
         },
       },
     },
     '/api/request/{idOrSlug}': {
       get: {
         summary: 'A request thread: metadata, messages, attachments with sha256, captures and change history',
-        parameters: [idParameter('idOrSlug', 'Numeric id (archive or site) or url_title', '^[A-Za-z0-9_-]+$')],
+        parameters: [idParameter('idOrSlug', "The site's numeric request id (as in /request/<id> on the site) or the request's url_title, current or earlier", '^[A-Za-z0-9_-]+$')],
         responses: {
           '200': json({ type: 'object', description: 'RequestDetail' }, 'The thread'),
           '404': errorResponse('Not archived'),
           '410': errorResponse('Removed from the site; the reason is given'),
+          ...commonErrors,
         },
       },
     },
@@ -66,7 +78,8 @@ export const openApiDocument = {
         responses: {
           '200': json({ type: 'object', description: 'AttachmentDetail, with downloadUrl and textUrl' }, 'The attachment'),
           '404': errorResponse('Not archived'),
-          '410': errorResponse('Its request was removed from the site'),
+          '410': errorResponse('No longer public: its request was removed from the site, or the site hides or removed the attachment or its message; the reason is given'),
+          ...commonErrors,
         },
       },
     },
@@ -80,7 +93,8 @@ export const openApiDocument = {
             'Pages in order',
           ),
           '404': errorResponse('Not archived'),
-          '410': errorResponse('Its request was removed from the site'),
+          '410': errorResponse('No longer public: its request was removed from the site, or the site hides or removed the attachment or its message; the reason is given'),
+          ...commonErrors,
         },
       },
     },
@@ -88,24 +102,41 @@ export const openApiDocument = {
       get: {
         summary: "An authority's archived requests, newest first, with counts by status",
         parameters: [idParameter('urlName', 'Authority url_name', '^[A-Za-z0-9_-]+$'), ...pagingParameters],
-        responses: { '200': json({ type: 'object' }, 'Requests and status counts'), '404': errorResponse('No such authority') },
+        responses: {
+          '200': json({ type: 'object' }, 'Requests and status counts'),
+          '400': errorResponse('A malformed limit or offset'),
+          '404': errorResponse('No such authority'),
+          ...commonErrors,
+        },
       },
     },
     '/api/runs': {
       get: {
         summary: 'Archival runs, most recent first, with their counters',
         parameters: [{ name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } }],
-        responses: { '200': json({ type: 'object', properties: { runs: { type: 'array', items: { type: 'object' } } } }, 'Runs') },
+        responses: {
+          '200': json({ type: 'object', properties: { runs: { type: 'array', items: { type: 'object' } } } }, 'Runs'),
+          '400': errorResponse('A malformed limit'),
+          ...commonErrors,
+        },
       },
     },
     '/attachment/{id}/download': {
       get: {
         summary: 'The original bytes exactly as fetched, under the original filename (always as a download)',
-        parameters: [idParameter('id', 'Attachment id or sha256', '^([0-9]+|[0-9a-f]{64})$')],
+        parameters: [
+          idParameter('id', 'Attachment id or sha256', '^([0-9]+|[0-9a-f]{64})$'),
+          { name: 'Range', in: 'header', description: 'One byte range (bytes=first-last, bytes=first- or bytes=-suffix) to resume a download; several ranges get the whole file', schema: { type: 'string' } },
+          { name: 'If-Range', in: 'header', description: 'The ETag the range belongs to; any other gets the whole file', schema: { type: 'string' } },
+          { name: 'If-None-Match', in: 'header', description: 'ETags already held', schema: { type: 'string' } },
+        ],
         responses: {
-          '200': { description: 'The original; X-Content-Sha256 names its sha256', content: { 'application/octet-stream': { schema: { type: 'string', contentMediaType: 'application/octet-stream' } } } },
+          '200': { description: 'The original; X-Content-Sha256 names its sha256, the ETag is its quoted sha256', content: { 'application/octet-stream': { schema: { type: 'string', contentMediaType: 'application/octet-stream' } } } },
+          '206': { description: 'The byte range asked for; Content-Range places it in the original', content: { 'application/octet-stream': { schema: { type: 'string', contentMediaType: 'application/octet-stream' } } } },
+          '304': { description: 'If-None-Match named this content: nothing sent' },
+          '416': { description: 'The range starts past the end; Content-Range gives the size' },
           '404': { description: 'Not archived or not downloaded' },
-          '410': { description: 'Its request was removed from the site' },
+          '410': { description: 'No longer public: its request was removed from the site, or the site hides or removed the attachment or its message' },
         },
       },
     },

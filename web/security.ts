@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 
 /**
@@ -18,13 +18,25 @@ export const securityHeaders: MiddlewareHandler = async (c, next) => {
   c.res.headers.set('Cross-Origin-Resource-Policy', 'same-origin');
 };
 
+/** An error in the shape its caller reads: `{"error": ...}` under /api/, plain text elsewhere. */
+function refuse(c: Context, status: 401 | 404 | 405, message: string): Response {
+  return c.req.path.startsWith('/api/') ? c.json({ error: message }, status) : c.text(message, status);
+}
+
+/** Everything here is read-only: any other method is refused before routing, whatever the path. */
+export const readOnly: MiddlewareHandler = async (c, next) => {
+  if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
+  c.header('Allow', 'GET, HEAD');
+  return refuse(c, 405, `Method ${c.req.method} is not allowed: the archive is read-only (GET, HEAD)`);
+};
+
 /**
  * A dot-dot segment in any form (raw, percent-encoded, doubly encoded, backslashed) answers 404 before
  * routing: no route takes a path, but a parameter that looks like one is never worth interpreting.
  */
 export const rejectTraversal: MiddlewareHandler = async (c, next) => {
   const rawPath = c.req.raw.url.replace(/^[a-z]+:\/\/[^/]*/i, '').split('?')[0] ?? '';
-  if (looksLikeTraversal(rawPath)) return c.text('Not found', 404);
+  if (looksLikeTraversal(rawPath)) return refuse(c, 404, 'Not found');
   await next();
 };
 
@@ -76,6 +88,6 @@ export function requireToken(token: string): MiddlewareHandler {
       return;
     }
     c.header('WWW-Authenticate', 'Bearer realm="wdtk-archive"');
-    return c.text('A read token is required: send Authorization: Bearer <token>, or open the link with ?token=<token>.', 401);
+    return refuse(c, 401, 'A read token is required: send Authorization: Bearer <token>, or open the link with ?token=<token>.');
   };
 }

@@ -13,7 +13,7 @@ import {
   toReadable,
   type BlobInput,
 } from './stream.js';
-import type { BlobStat, BlobStore, PutResult } from './types.js';
+import type { BlobStat, BlobStore, ByteRange, PutResult } from './types.js';
 import { WriterThreads } from './writer-threads.js';
 
 function checkSha(sha256: string): void {
@@ -96,13 +96,14 @@ export class FileBlobStore implements BlobStore {
     }
   }
 
-  async get(sha256: string): Promise<Readable> {
+  async get(sha256: string, range?: ByteRange): Promise<Readable> {
     checkSha(sha256);
     const handle = await open(this.pathOf(sha256), 'r').catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT') throw new BlobNotFoundError(sha256);
       throw error;
     });
-    return handle.createReadStream();
+    // fs read streams take start and end inclusive, as a ByteRange has them.
+    return handle.createReadStream(range);
   }
 
   async stat(sha256: string): Promise<BlobStat | null> {

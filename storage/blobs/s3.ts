@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import * as Minio from 'minio';
 import { BlobNotFoundError, InvalidSha256Error } from '../errors.js';
 import { contentDisposition, HashingStream, SHA256_PATTERN, storageKey, toReadable, type BlobInput } from './stream.js';
-import type { BlobStat, BlobStore, PutResult } from './types.js';
+import type { BlobStat, BlobStore, ByteRange, PutResult } from './types.js';
 
 export interface S3Config {
   endPoint: string;
@@ -111,9 +111,10 @@ export class S3BlobStore implements BlobStore {
     return { sha256, size: bytes.length, created: true, storageKey: key, head };
   }
 
-  async get(sha256: string): Promise<Readable> {
+  async get(sha256: string, range?: ByteRange): Promise<Readable> {
     checkSha(sha256);
     try {
+      if (range) return await this.client.getPartialObject(this.bucket, storageKey(sha256), range.start, range.end - range.start + 1);
       return await this.client.getObject(this.bucket, storageKey(sha256));
     } catch (error) {
       if (isNotFound(error)) throw new BlobNotFoundError(sha256);

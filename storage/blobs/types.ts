@@ -11,6 +11,12 @@ export interface PutResult {
   head: Buffer;
 }
 
+/** Bytes start..end of an object, both inclusive (as in an HTTP Range), within its size. */
+export interface ByteRange {
+  start: number;
+  end: number;
+}
+
 export interface BlobStat {
   size: number;
   sha256Meta: string | null;
@@ -21,8 +27,8 @@ export interface BlobStat {
 export interface BlobStore {
   readonly kind: 'files' | 's3';
   put(input: BlobInput): Promise<PutResult>;
-  /** Throws BlobNotFoundError when the object is absent. */
-  get(sha256: string): Promise<Readable>;
+  /** The whole object, or only `range` of it read from the store. Throws BlobNotFoundError when the object is absent. */
+  get(sha256: string, range?: ByteRange): Promise<Readable>;
   /** sha256Meta: the sha256 recorded with the object (S3 metadata; files: the name); modifiedAt: when it was written. */
   stat(sha256: string): Promise<BlobStat | null>;
   delete(sha256: string): Promise<void>;

@@ -5,6 +5,8 @@ import { AmbiguousRequestError } from '../errors.js';
 import type { AttachmentDetail, AttachmentSummary, CaptureSummary, EventDetail, RequestDetail } from '../types.js';
 
 const SHA256 = /^[0-9a-f]{64}$/;
+// Ids are 32-bit columns: a larger number matches nothing, and as a query parameter Postgres would reject it.
+const MAX_ID = 2_147_483_647;
 
 /**
  * Request ids for a user-facing reference: digits are the site's remote id, anything else a url_title
@@ -20,7 +22,7 @@ export async function resolveRequestIds(db: Db, slugOrId: string, siteId?: numbe
       .from(requests)
       .where(and(site, where))
       .orderBy(asc(requests.siteId), sql`${requests.removedAt} is not null`, desc(requests.remoteId));
-  if (/^\d+$/.test(ref)) return select(eq(requests.remoteId, Number(ref)));
+  if (/^\d+$/.test(ref)) return Number(ref) <= MAX_ID ? select(eq(requests.remoteId, Number(ref))) : [];
   const current = await select(eq(requests.urlTitle, ref));
   if (current.length) return current;
   return select(
@@ -139,14 +141,15 @@ export async function getRequest(
 }
 
 /**
- * An attachment by our id, or the first attachment (live requests first) whose content has this sha256.
- * Attachments of removed requests are returned with request.removedAt set: the caller decides (410).
+ * An attachment by our id, or by the sha256 of its content: then the first one the site still shows (of a live
+ * request, neither it nor its message hidden or removed), else the first at all. What is no longer public comes
+ * back flagged (request.removedAt, hidden, removedAt, message.hidden): the caller decides (410).
  */
 export async function getAttachment(db: Db, idOrSha: string): Promise<AttachmentDetail | null> {
   const ref = idOrSha.trim().toLowerCase();
   let where: SQL;
   if (SHA256.test(ref)) where = eq(attachments.sha256, ref);
-  else if (/^\d+$/.test(ref) && Number(ref) <= 2_147_483_647) where = eq(attachments.id, Number(ref));
+  else if (/^\d+$/.test(ref) && Number(ref) <= MAX_ID) where = eq(attachments.id, Number(ref));
   else return null;
   const [row] = await db
     .select({
@@ -163,7 +166,7 @@ export async function getAttachment(db: Db, idOrSha: string): Promise<Attachment
       },
       authority: { urlName: authorities.urlName, name: authorities.name },
       capture: captures,
-      message: { kind: events.kind, messageId: events.messageId, eventId: events.eventId, time: events.time, author: events.author },
+      message: { kind: events.kind, messageId: events.messageId, eventId: events.eventId, time: events.time, author: events.author, hidden: events.hidden },
     })
     .from(attachments)
     .innerJoin(requests, eq(requests.id, attachments.requestId))
@@ -175,7 +178,11 @@ export async function getAttachment(db: Db, idOrSha: string): Promise<Attachment
       and(eq(events.requestId, attachments.requestId), eq(events.kind, 'incoming'), eq(events.messageId, attachments.incomingMessageId)),
     )
     .where(where)
-    .orderBy(sql`${requests.removedAt} is not null`, sql`${attachments.removedAt} is not null`, asc(attachments.id))
+    .orderBy(
+      sql`${requests.removedAt} is not null`,
+      sql`(${attachments.hidden} or ${attachments.removedAt} is not null or coalesce(${events.hidden}, false))`,
+      asc(attachments.id),
+    )
     .limit(1);
   if (!row) return null;
   const c = row.capture;

@@ -242,6 +242,7 @@ describe('reconcile', () => {
     expect((await archive.search({ text: 'refuse collection' })).total).toBe(0);
     expect((await archive.search({})).total).toBe(0);
     expect(await archive.getRequest('101')).toBeNull();
+    expect(await archive.getRequest('2147483648', { includeRemoved: true })).toBeNull();
     const kept = await archive.getRequest('101', { includeRemoved: true });
     expect(kept).toMatchObject({ removalReason: 'gone: 410' });
     expect(kept?.removedAt).toBeInstanceOf(Date);

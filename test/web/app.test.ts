@@ -88,6 +88,15 @@ describe('request page', () => {
     expect((await get(`/request/${THREAD.remoteId}`)).status).toBe(200);
   });
 
+  it('links its JSON by the site id, which opens the same request', async () => {
+    const body = await (await get(`/request/${THREAD.urlTitle}`)).text();
+    const href = /<a href="(\/api\/request\/[^"]+)">JSON<\/a>/.exec(body)?.[1];
+    expect(href).toBe(`/api/request/${THREAD.remoteId}`);
+    const res = await get(href as string);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ urlTitle: THREAD.urlTitle, remoteId: THREAD.remoteId });
+  });
+
   it('answers 410 with the reason for a removed request', async () => {
     const res = await get(`/request/${REMOVED.urlTitle}`);
     expect(res.status).toBe(410);
@@ -99,6 +108,12 @@ describe('request page', () => {
 
   it('answers 404 for an unknown request', async () => {
     expect((await get('/request/no_such_request')).status).toBe(404);
+  });
+
+  it('answers 404 for ids past the 32-bit range of the columns', async () => {
+    for (const path of ['/request/2147483648', '/api/request/999999999999', '/capture/999999999999/snapshot.pdf', '/attachment/999999999999']) {
+      expect((await get(path)).status, path).toBe(404);
+    }
   });
 });
 
@@ -123,6 +138,66 @@ describe('attachment page and download', () => {
     const bytes = Buffer.from(await res.arrayBuffer());
     expect(createHash('sha256').update(bytes).digest('hex')).toBe(seeded.pdf.sha256);
     expect(bytes.equals(seeded.pdf.bytes)).toBe(true);
+  });
+
+  it('answers a matching If-None-Match with 304 and no body', async () => {
+    const path = `/attachment/${seeded.pdf.attachmentId}/download`;
+    for (const tag of [`"${seeded.pdf.sha256}"`, `W/"${seeded.pdf.sha256}"`, `"other", "${seeded.pdf.sha256}"`, '*']) {
+      const res = await get(path, { headers: { 'If-None-Match': tag } });
+      expect(res.status, tag).toBe(304);
+      expect(res.headers.get('etag')).toBe(`"${seeded.pdf.sha256}"`);
+      expect((await res.arrayBuffer()).byteLength).toBe(0);
+    }
+    expect((await get(path, { headers: { 'If-None-Match': '"other"' } })).status).toBe(200);
+  });
+
+  it('serves a single byte range with 206, so a download resumes where it stopped', async () => {
+    const path = `/attachment/${seeded.pdf.attachmentId}/download`;
+    const size = seeded.pdf.bytes.length;
+    const whole = await get(path);
+    expect(whole.headers.get('accept-ranges')).toBe('bytes');
+    await whole.arrayBuffer();
+
+    const head = await get(path, { headers: { Range: 'bytes=0-99' } });
+    expect(head.status).toBe(206);
+    expect(head.headers.get('content-range')).toBe(`bytes 0-99/${size}`);
+    expect(head.headers.get('content-length')).toBe('100');
+    const first = Buffer.from(await head.arrayBuffer());
+    const tail = await get(path, { headers: { Range: 'bytes=100-', 'If-Range': `"${seeded.pdf.sha256}"` } });
+    expect(tail.status).toBe(206);
+    expect(tail.headers.get('content-range')).toBe(`bytes 100-${size - 1}/${size}`);
+    const resumed = Buffer.concat([first, Buffer.from(await tail.arrayBuffer())]);
+    expect(createHash('sha256').update(resumed).digest('hex')).toBe(seeded.pdf.sha256);
+
+    const suffix = await get(path, { headers: { Range: 'bytes=-10' } });
+    expect(suffix.headers.get('content-range')).toBe(`bytes ${size - 10}-${size - 1}/${size}`);
+    expect(Buffer.from(await suffix.arrayBuffer()).equals(seeded.pdf.bytes.subarray(size - 10))).toBe(true);
+    const pastEnd = await get(path, { headers: { Range: `bytes=10-${size + 1000}` } });
+    expect(pastEnd.headers.get('content-range')).toBe(`bytes 10-${size - 1}/${size}`);
+    await pastEnd.arrayBuffer();
+  });
+
+  it('answers 416 to a range past the end, and the whole file to several ranges or an If-Range for other content', async () => {
+    const path = `/attachment/${seeded.pdf.attachmentId}/download`;
+    const size = seeded.pdf.bytes.length;
+    for (const range of [`bytes=${size}-`, 'bytes=99999999999999999999-', 'bytes=-0']) {
+      const res = await get(path, { headers: { Range: range } });
+      expect(res.status, range).toBe(416);
+      expect(res.headers.get('content-range'), range).toBe(`bytes */${size}`);
+    }
+    const cases: Record<string, string>[] = [{ Range: 'bytes=0-1,5-6' }, { Range: 'bytes=0-9', 'If-Range': '"not-this-content"' }, { Range: 'pages=1' }];
+    for (const headers of cases) {
+      const res = await get(path, { headers });
+      expect(res.status, JSON.stringify(headers)).toBe(200);
+      expect(Buffer.from(await res.arrayBuffer()).equals(seeded.pdf.bytes)).toBe(true);
+    }
+  });
+
+  it('answers HEAD with the length and no body', async () => {
+    const res = await get(`/attachment/${seeded.pdf.attachmentId}/download`, { method: 'HEAD' });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-length')).toBe(String(seeded.pdf.bytes.length));
+    expect((await res.arrayBuffer()).byteLength).toBe(0);
   });
 
   it('finds an attachment by its sha256', async () => {
@@ -186,6 +261,16 @@ describe('JSON API', () => {
     expect(body.statusCounts).toContainEqual(expect.objectContaining({ key: 'successful', count: 1 }));
   });
 
+  it('filters by type as the OpenAPI document says: document hits with words, request hits without', async () => {
+    const doc = (await (await get('/api/openapi.json')).json()) as { paths: { '/api/search': { get: { parameters: { name: string; description: string }[] } } } };
+    const described = doc.paths['/api/search'].get.parameters.find((p) => p.name === 'type')?.description;
+    expect(described).toContain('With q: only document hits of that type. Without q: request hits');
+    const kinds = async (query: string) => ((await (await get(`/api/search?${query}`)).json()) as { hits: { kind: string }[] }).hits.map((h) => h.kind);
+    expect(await kinds('type=pdf&q=backlog')).toEqual(['document']);
+    expect(await kinds('type=pdf')).toEqual(['request']);
+    expect(await kinds('type=docx')).toEqual([]);
+  });
+
   it('serves an OpenAPI 3.1 document listing every API path', async () => {
     const res = await get('/api/openapi.json');
     expect(res.headers.get('content-type')).toContain('application/json');
@@ -193,6 +278,13 @@ describe('JSON API', () => {
     expect(doc.openapi).toBe('3.1.0');
     for (const path of ['/api/search', '/api/request/{idOrSlug}', '/api/attachment/{idOrSha256}', '/api/authority/{urlName}', '/api/runs']) {
       expect(doc.paths).toHaveProperty([path]);
+    }
+    for (const [path, item] of Object.entries(doc.paths).filter(([path]) => path.startsWith('/api/'))) {
+      const responses = (item as { get: { responses: Record<string, { content?: Record<string, { schema: unknown }> }> } }).get.responses;
+      for (const status of ['401', '405', '500']) expect(responses, `${path} ${status}`).toHaveProperty([status]);
+      for (const [status, response] of Object.entries(responses).filter(([status]) => Number(status) >= 400)) {
+        expect(response.content?.['application/json']?.schema, `${path} ${status}`).toEqual({ $ref: '#/components/schemas/Error' });
+      }
     }
   });
 });
@@ -245,5 +337,64 @@ describe('WARC export', () => {
     expect(types.filter((t) => t === 'response')).toHaveLength(3);
     expect(types.filter((t) => t === 'request')).toHaveLength(3);
     expect(types.filter((t) => t === 'metadata')).toHaveLength(3);
+  });
+});
+
+describe('query parameters', () => {
+  it('refuse a NUL character in any text with a 400 that says so', async () => {
+    for (const path of ['/api/search?q=a%00b', '/api/search?authority=a%00', '/api/search?status=%00']) {
+      const res = await get(path);
+      expect(res.status, path).toBe(400);
+      expect(await res.json(), path).toMatchObject({ error: expect.stringContaining('NUL character') });
+    }
+    for (const path of ['/search?q=a%00', `/attachment/${seeded.pdf.attachmentId}?q=a%00b`, '/export.csv?q=a%00', `/authority/${THREAD.authority.urlName}?page=1%00`]) {
+      const res = await get(path);
+      expect(res.status, path).toBe(400);
+      expect(res.headers.get('content-type'), path).toContain('text/html');
+    }
+  });
+
+  it('take numbers in plain decimal digits within bounds, and refuse anything else with a 400 saying what is accepted', async () => {
+    const refused = ['offset=99999999999999999999', 'offset=1e21', 'offset=9007199254740993', 'offset=1e3', 'offset=-1', 'limit=0x10', 'limit=%205', 'limit=0', 'page=2.0'];
+    for (const param of refused) {
+      const res = await get(`/api/search?${param}`);
+      expect(res.status, param).toBe(400);
+      expect(await res.json(), param).toMatchObject({ error: expect.stringMatching(/takes a whole number from \d+ to \d+ in plain digits/) });
+    }
+    const runs = await get('/api/runs?limit=0x10');
+    expect(runs.status).toBe(400);
+    expect(await runs.json()).toMatchObject({ error: expect.stringContaining('plain digits') });
+    const accepted = (await (await get('/api/search?q=housing&offset=1&limit=2')).json()) as { offset: number; limit: number };
+    expect(accepted).toMatchObject({ offset: 1, limit: 2 });
+  });
+
+  it('refuse a date that is not on the calendar instead of moving it', async () => {
+    for (const param of ['from=2024-02-30', 'to=2023-02-29', 'from=2024-04-31', 'from=2024-13-01']) {
+      const res = await get(`/api/search?${param}`);
+      expect(res.status, param).toBe(400);
+      expect(await res.json(), param).toMatchObject({ error: expect.stringContaining('is not a real date') });
+    }
+    expect((await get('/api/search?from=2024-02-29&to=2024-12-31')).status).toBe(200);
+  });
+});
+
+describe('search page paging', () => {
+  it('keeps the page size in its links, and its next page follows on from this one', async () => {
+    const first = await (await get('/search?q=housing&limit=1')).text();
+    expect(first).toContain('page 1 of');
+    const next = /<a rel="next" href="([^"]+)"/.exec(first)?.[1]?.replaceAll('&amp;', '&');
+    expect(next).toBe('/search?q=housing&limit=1&page=2');
+    const second = await (await get(next as string)).text();
+    expect(second).toContain('page 2 of');
+    expect(second).toMatch(/<ol class="hits"><li class="hit [a-z]+">/);
+    expect(second.match(/<li class="hit /g)).toHaveLength(1);
+    expect(/<a rel="prev" href="([^"]+)"/.exec(second)?.[1]).toBe('/search?q=housing&amp;limit=1&amp;page=1');
+    expect(second).toContain('href="/export.csv?q=housing"');
+  });
+
+  it('refuses an offset, which its page count would contradict, and says to use page', async () => {
+    const res = await get('/search?offset=100');
+    expect(res.status).toBe(400);
+    expect(await res.text()).toContain('page=N');
   });
 });

@@ -22,12 +22,12 @@ afterAll(async () => {
 });
 
 /** A raw HTTP GET that sends the path byte for byte (fetch would resolve dot segments first). */
-function rawGet(base: string, path: string): Promise<number> {
+function rawGet(base: string, path: string): Promise<{ status: number; type: string }> {
   const url = new URL(base);
   return new Promise((resolve, reject) => {
     const req = httpRequest({ host: url.hostname, port: url.port, path, method: 'GET' }, (res) => {
       res.resume();
-      resolve(res.statusCode ?? 0);
+      resolve({ status: res.statusCode ?? 0, type: res.headers['content-type'] ?? '' });
     });
     req.on('error', reject);
     req.end();
@@ -90,14 +90,34 @@ describe('queries and paths', () => {
         '/api/request/%2e%2e%2fsecret',
         '/api/attachment/..%2F1',
         '/api/authority/%2E%2E%2F',
+        '/api/..%2f',
         '/static/..%2f..%2fpackage.json',
         '/capture/1/..%2fsnapshot.pdf',
       ];
-      for (const path of paths) expect(await rawGet(server.url, path), path).toBe(404);
-      expect(await rawGet(server.url, `/request/${THREAD.urlTitle}`)).toBe(200);
+      for (const path of paths) {
+        const res = await rawGet(server.url, path);
+        expect(res.status, path).toBe(404);
+        expect(res.type, path).toContain(path.startsWith('/api/') ? 'application/json' : 'text/');
+      }
+      expect((await rawGet(server.url, `/request/${THREAD.urlTitle}`)).status).toBe(200);
     } finally {
       await server.close();
     }
+  });
+});
+
+describe('methods', () => {
+  it('answers anything but GET and HEAD with 405 and Allow, as JSON under /api/', async () => {
+    for (const method of ['POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']) {
+      for (const path of ['/', '/api/search', `/api/request/${THREAD.urlTitle}`, `/attachment/${seeded.pdf.attachmentId}/download`, '/nothing/here']) {
+        const res = await app.request(path, { method });
+        expect(res.status, `${method} ${path}`).toBe(405);
+        expect(res.headers.get('allow'), `${method} ${path}`).toBe('GET, HEAD');
+        if (path.startsWith('/api/')) expect(await res.json(), `${method} ${path}`).toMatchObject({ error: expect.stringContaining('read-only') });
+      }
+    }
+    const head = await app.request('/api/search', { method: 'HEAD' });
+    expect(head.status).toBe(200);
   });
 });
 
@@ -130,6 +150,14 @@ describe('read token', () => {
       expect(await res.text(), path).not.toContain(THREAD.title);
       expect((await app.request(path, { headers: { Authorization: 'Bearer wrong-token' } })).status, path).toBe(401);
     }
+  });
+
+  it('is asked for under /api/ as a JSON error, with WWW-Authenticate', async () => {
+    const res = await guarded().request('/api/search');
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toBe('Bearer realm="wdtk-archive"');
+    expect(await res.json()).toEqual({ error: expect.stringContaining('read token is required') });
+    expect((await guarded().request('/runs')).headers.get('content-type')).toContain('text/plain');
   });
 
   it('is accepted as a bearer token', async () => {

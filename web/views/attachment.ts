@@ -44,7 +44,6 @@ export function attachmentPage(a: AttachmentDetail, pages: PageText[], query: st
   <dt>sha256</dt><dd class="hash">${a.sha256 ?? '—'}</dd>
   <dt>Data</dt><dd><a href="/api/attachment/${a.id}">JSON</a> · <a href="#provenance">provenance</a></dd>
 </dl>
-${a.hidden || a.removedAt ? html`<p class="notice">The site no longer shows this attachment${a.removedAt ? html` (removed ${formatDateTime(a.removedAt)})` : ''}.</p>` : ''}
 <h2 id="text">Text</h2>
 <form class="search no-print" action="/attachment/${a.id}" method="get">
   <input type="search" name="q" value="${query ?? ''}" aria-label="Find in this document">

@@ -1,6 +1,7 @@
 import { html } from 'hono/html';
 import type { AttachmentSummary, CaptureSummary, EventDetail, HistoryEntry, RequestDetail } from '../../storage/index.js';
 import { formatDate, formatDateTime, formatSize, page, type Html } from '../layout.js';
+import { isWithheld } from '../visibility.js';
 
 export interface TextBlock {
   quoted: boolean;
@@ -44,15 +45,16 @@ function messageBody(text: string | null): Html {
   )}`;
 }
 
+/** A row per attachment; one the site no longer shows is named, with no link to its page, text or bytes. */
 export function attachmentRow(a: AttachmentSummary): Html {
   const name = a.filename ?? `attachment ${a.id}`;
-  const held = a.sha256 !== null;
+  const served = !isWithheld(a);
   return html`<tr>
-  <td><a href="/attachment/${a.id}">${name}</a>${a.hidden ? html` <span class="badge removed">hidden</span>` : ''}${a.removedAt ? html` <span class="badge removed">removed</span>` : ''}</td>
+  <td>${served ? html`<a href="/attachment/${a.id}">${name}</a>` : name}${a.hidden ? html` <span class="badge removed">hidden</span>` : ''}${a.removedAt ? html` <span class="badge removed">removed</span>` : ''}</td>
   <td>${a.type ?? a.contentType ?? '—'}</td>
   <td>${formatSize(a.size)}</td>
   <td class="hash">${a.sha256 ?? 'not downloaded'}</td>
-  <td>${held ? html`<a href="/attachment/${a.id}/download">download</a> · <a href="/attachment/${a.id}#text">text</a>` : '—'}</td>
+  <td>${served && a.sha256 !== null ? html`<a href="/attachment/${a.id}/download">download</a> · <a href="/attachment/${a.id}#text">text</a>` : '—'}</td>
 </tr>`;
 }
 
@@ -101,7 +103,7 @@ export function requestPage(request: RequestDetail): Html {
   <dt>Last updated on the site</dt><dd>${formatDateTime(request.remoteUpdatedAt)}</dd>
   <dt>First archived</dt><dd>${formatDateTime(request.firstArchivedAt)}</dd>
   <dt>Last checked</dt><dd>${formatDateTime(request.lastCheckedAt)}</dd>
-  <dt>Request id</dt><dd>${request.remoteId} (<a href="/api/request/${request.id}">JSON</a>)</dd>
+  <dt>Request id</dt><dd>${request.remoteId} (<a href="/api/request/${request.remoteId}">JSON</a>)</dd>
   ${snapshot
     ? html`<dt>Page snapshot</dt><dd>as fetched ${formatDateTime(snapshot.fetchedAt)}: ${snapshot.snapshotPdfSha256 ? html`<a href="/capture/${snapshot.id}/snapshot.pdf">PDF</a> ` : ''}${snapshot.snapshotPngSha256 ? html`<a href="/capture/${snapshot.id}/snapshot.png">PNG</a>` : ''}</dd>`
     : ''}

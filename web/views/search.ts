@@ -69,7 +69,8 @@ function textQuery(params: Params): string {
 
 export function searchPage(params: Params, result: SearchResult | null, paging: { page: number; limit: number }, error?: string): Html {
   const title = params.q ? `Search: ${params.q}` : 'Search the archive';
-  const filters = withParams(params, { page: undefined });
+  // Exports take the whole result set; the JSON link is this very page.
+  const filters = withParams(params, { page: undefined, limit: undefined });
   // An estimated total is only a lower bound: no last page can be computed from it, only whether this one is full.
   const lastPage = result && !result.totalIsEstimate ? Math.max(1, Math.ceil(result.total / paging.limit)) : null;
   const hasNext = result !== null && (lastPage === null ? result.hits.length === paging.limit : paging.page < lastPage);
@@ -90,7 +91,7 @@ ${result
     <p class="muted">${result.totalIsEstimate
       ? html`${count(result.total)}+ results, page ${paging.page}.`
       : html`${count(result.total)} result${result.total === 1 ? '' : 's'}${result.total > 0 ? html`, page ${paging.page} of ${count(lastPage ?? 1)}` : ''}.`}
-      <span class="exports">Same results as <a href="/api/search${filters}">JSON</a>, export all as <a href="/export.csv${filters}">CSV</a> or <a href="/export.jsonl${filters}">JSON Lines</a>.</span></p>
+      <span class="exports">Same results as <a href="/api/search${withParams(params, {})}">JSON</a>, export all as <a href="/export.csv${filters}">CSV</a> or <a href="/export.jsonl${filters}">JSON Lines</a>.</span></p>
     <ol class="hits">${result.hits.map((hit) => hitItem(hit, params))}</ol>
     <nav class="pages" aria-label="Result pages">
       ${paging.page > 1 ? html`<a rel="prev" href="/search${withParams(params, { page: String(paging.page - 1) })}">← Previous</a>` : ''}
