@@ -28,6 +28,8 @@ export interface WorkerOptions {
 export interface JobOutcome {
   sha256: string;
   ok: boolean;
+  /** A failed attempt that put the document back in the queue for another. */
+  requeued?: boolean;
   type?: string;
   pages?: number;
   error?: string;
@@ -35,7 +37,10 @@ export interface JobOutcome {
 
 export interface WorkerSummary {
   completed: number;
+  /** Documents whose extraction failed for good (their last attempt, or one that cannot succeed). */
   failed: number;
+  /** Documents whose attempt failed and that went back to the queue, for a later worker to try again. */
+  requeued: number;
   /** Why the worker stopped before the queue was empty: the archive could not take what it extracted. */
   stopped?: string;
 }
@@ -49,7 +54,8 @@ export async function runExtractionWorker(archive: Archive, opts: WorkerOptions 
   const log = opts.log ?? pino({ level: 'silent' });
   const pollMs = opts.pollMs ?? 2000;
   const keepWatching = () => !opts.signal?.aborted && (typeof opts.watch === 'function' ? opts.watch() : opts.watch === true);
-  const summary: WorkerSummary = { completed: 0, failed: 0 };
+  const summary: WorkerSummary = { completed: 0, failed: 0, requeued: 0 };
+  const lastOutcome = new Map<string, 'completed' | 'failed' | 'requeued'>();
   await archive.jobs.releaseDeadLocalClaims();
   const workDir = await mkdtemp(path.join(tmpdir(), 'wdtk-extract-'));
   // A claim not renewed within the lease is taken for a dead worker's, and handed to another.
@@ -70,8 +76,8 @@ export async function runExtractionWorker(archive: Archive, opts: WorkerOptions 
         }
         inHand.add(job.id);
         const outcome = await extractOne(archive, job, workDir, log).finally(() => inHand.delete(job.id));
-        if (outcome.ok) summary.completed++;
-        else summary.failed++;
+        // By document, not attempt: one that fails and is taken again by this worker counts once, as it ends.
+        lastOutcome.set(job.sha256, outcome.ok ? 'completed' : outcome.requeued ? 'requeued' : 'failed');
         opts.onJob?.(outcome);
       }
     } catch (error) {
@@ -87,6 +93,7 @@ export async function runExtractionWorker(archive: Archive, opts: WorkerOptions 
     clearInterval(renewal);
     await rm(workDir, { recursive: true, force: true });
   }
+  for (const outcome of lastOutcome.values()) summary[outcome]++;
   return summary;
 }
 
@@ -116,8 +123,12 @@ async function extractOne(archive: Archive, job: { id: number; sha256: string },
     log.warn({ sha256: job.sha256, err: message }, 'text extraction failed');
     // Its size will not change: another attempt would fail the same way.
     const retry = !(error instanceof ExtractError && error.code === 'too_large');
-    await archive.jobs.fail(job.id, message, { retry }).catch((failError: unknown) => log.error({ sha256: job.sha256, err: failError }, 'could not record the failure'));
-    return { sha256: job.sha256, ok: false, error: message };
+    const status = await archive.jobs.fail(job.id, message, { retry }).catch((failError: unknown) => {
+      log.error({ sha256: job.sha256, err: failError }, 'could not record the failure');
+      // Its claim lapses and the lease hands it to a worker again.
+      return 'pending' as const;
+    });
+    return { sha256: job.sha256, ok: false, error: message, ...(status === 'pending' ? { requeued: true } : {}) };
   } finally {
     await rm(file, { force: true });
   }

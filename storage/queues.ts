@@ -332,8 +332,9 @@ export function jobsApi(db: Db, leaseSeconds: number) {
       });
     },
     /** Back to pending for another attempt, or failed for good after JOB_MAX_ATTEMPTS or with `retry: false`. */
-    async fail(id: number, error: string, { retry = true }: { retry?: boolean } = {}): Promise<void> {
-      await db.transaction(async (tx) => {
+    /** Records a failed attempt: 'pending' when the job goes back to the queue for another, 'failed' when it is over. */
+    async fail(id: number, error: string, { retry = true }: { retry?: boolean } = {}): Promise<'pending' | 'failed'> {
+      return db.transaction(async (tx) => {
         const [job] = await tx
           .update(jobs)
           .set({
@@ -346,6 +347,27 @@ export function jobsApi(db: Db, leaseSeconds: number) {
           .where(eq(jobs.id, id))
           .returning({ sha256: jobs.sha256, status: jobs.status });
         if (job?.status === 'failed') await tx.update(blobs).set({ extractionStatus: 'failed' }).where(eq(blobs.sha256, job.sha256));
+        return job?.status === 'pending' ? 'pending' : 'failed';
+      });
+    },
+    /**
+     * Puts every failed job back in the queue with its attempts cleared: after the extractor was upgraded or OCR
+     * installed, or after failures that were not the documents' (a worker that could not start). Returns how many.
+     */
+    async retryFailed(): Promise<number> {
+      return db.transaction(async (tx) => {
+        const requeued = await tx
+          .update(jobs)
+          .set({ status: 'pending', attempts: 0, error: null, finishedAt: null })
+          .where(eq(jobs.status, 'failed'))
+          .returning({ sha256: jobs.sha256 });
+        if (requeued.length) {
+          await tx
+            .update(blobs)
+            .set({ extractionStatus: 'pending' })
+            .where(inArray(blobs.sha256, requeued.map((job) => job.sha256)));
+        }
+        return requeued.length;
       });
     },
     async pending(): Promise<number> {

@@ -61,11 +61,11 @@ describe('a crawl whose archive stops taking writes', () => {
 
     await s3.pause();
     const stopped = await runExtractionWorker(test.archive, { concurrency: 2 });
-    expect(stopped).toEqual({ completed: 0, failed: 0, stopped: expect.stringMatching(/^the archive cannot take extracted text \(.+\); the documents left wait in the queue/) });
+    expect(stopped).toEqual({ completed: 0, failed: 0, requeued: 0, stopped: expect.stringMatching(/^the archive cannot take extracted text \(.+\); the documents left wait in the queue/) });
     expect(await jobs()).toEqual(Array.from({ length: 3 }, () => ({ status: 'pending', attempts: 0 })));
 
     await s3.resume();
-    expect(await runExtractionWorker(test.archive, { concurrency: 2 })).toEqual({ completed: 3, failed: 0 });
+    expect(await runExtractionWorker(test.archive, { concurrency: 2 })).toEqual({ completed: 3, failed: 0, requeued: 0 });
     expect(await jobs()).toEqual(Array.from({ length: 3 }, () => ({ status: 'done', attempts: 1 })));
   });
 
