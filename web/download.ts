@@ -1,4 +1,6 @@
 import { Readable } from 'node:stream';
+import fresh from 'fresh';
+import parseRange from 'range-parser';
 import type { Archive, ByteRange } from '../storage/index.js';
 
 // Types a browser would run or render as a document of this origin if it ever displayed them; such
@@ -20,36 +22,21 @@ export function safeContentType(declared: string | null | undefined): string {
   return type;
 }
 
-/** Whether an If-None-Match header names this ETag (weak comparison, as RFC 9110 asks for GET). */
-function etagMatches(ifNoneMatch: string | null, etag: string): boolean {
-  if (ifNoneMatch === null) return false;
-  return ifNoneMatch.split(',').some((tag) => {
-    const value = tag.trim();
-    return value === '*' || value.replace(/^W\//, '') === etag;
-  });
-}
-
 /**
  * The one byte range a request asks for within `size`, or null to send the whole body: no Range, a malformed one,
- * several ranges (RFC 9110 lets a server ignore Range, and a resumed download asks for one), or an If-Range naming
- * other content.
+ * several ranges (RFC 9110 lets a server ignore Range, and a resumed download asks for one), another unit, or an
+ * If-Range naming other content.
  */
 function requestedRange(request: Request, etag: string, size: number): ByteRange | 'unsatisfiable' | null {
   const header = request.headers.get('range');
   if (header === null) return null;
   const ifRange = request.headers.get('if-range');
   if (ifRange !== null && ifRange !== etag) return null;
-  const match = /^bytes=([0-9]*)-([0-9]*)$/.exec(header.trim());
-  if (!match || (match[1] === '' && match[2] === '')) return null;
-  const [, first = '', last = ''] = match;
-  if (first === '') {
-    const suffix = Number(last);
-    return suffix === 0 || size === 0 ? 'unsatisfiable' : { start: Math.max(0, size - suffix), end: size - 1 };
-  }
-  const start = Number(first);
-  if (last !== '' && Number(last) < start) return null;
-  if (start >= size) return 'unsatisfiable';
-  return { start, end: last === '' ? size - 1 : Math.min(Number(last), size - 1) };
+  const ranges = parseRange(size, header, { combine: true });
+  if (ranges === -1) return 'unsatisfiable';
+  if (ranges === -2 || ranges.type !== 'bytes' || ranges.length !== 1) return null;
+  const [range] = ranges;
+  return range ? { start: range.start, end: range.end } : null;
 }
 
 /**
@@ -67,7 +54,9 @@ export async function blobResponse(
     'Cache-Control': 'private, max-age=3600, immutable',
     'X-Content-Sha256': blob.sha256,
   });
-  if (etagMatches(request.headers.get('if-none-match'), etag)) return new Response(null, { status: 304, headers });
+  if (fresh({ 'if-none-match': request.headers.get('if-none-match') ?? undefined, 'cache-control': request.headers.get('cache-control') ?? undefined }, { etag })) {
+    return new Response(null, { status: 304, headers });
+  }
   headers.set('Content-Type', safeContentType(blob.contentType));
   headers.set('Content-Disposition', contentDisposition(blob.filename, blob.disposition));
   headers.set('Accept-Ranges', 'bytes');
