@@ -9,7 +9,7 @@ export function addSearchFilters(command: Command): Command {
     .option('--status <status>', 'only requests with this status (e.g. successful, rejected, waiting_response)')
     .option('--requester <url_name>', 'only requests by this user')
     .option('--from <date>', 'requests made on or after YYYY-MM-DD', isoDate('--from'))
-    .option('--to <date>', 'requests made on or before YYYY-MM-DD', isoDate('--to'))
+    .option('--to <date>', 'requests made on or before YYYY-MM-DD', isoDate('--to', 'endOfDay'))
     .option('--type <type>', 'only documents of this type (pdf, docx, xlsx, eml...)')
     .option('--sort <order>', 'relevance or date', 'relevance')
     .option('--include-removed', 'include requests the site has removed');

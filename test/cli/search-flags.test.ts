@@ -1,0 +1,40 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Archive } from '../../storage/index.js';
+import { openChildArchive, startCli, type ChildArchive } from '../helpers/cli.js';
+import { SITE, storeDoc, thread } from '../storage/fixtures.js';
+
+/** Two threads a day apart: one with a PDF, made mid-morning on 1 March 2023, and one the site has since removed. */
+async function fill(archive: Archive): Promise<void> {
+  const siteId = await archive.ensureSite(SITE);
+  const pdf = await storeDoc(archive, 'bin collection contract');
+  const bins = thread();
+  bins.events[1]!.attachments.push({ remoteId: 10, part: 2, filename: 'contract.pdf', hidden: false, content: { sha256: pdf.sha256, size: pdf.size, fetchedAt: new Date() } });
+  await archive.reconcileRequest(siteId, bins, {});
+  await archive.reconcileRequest(siteId, thread({
+    remoteId: 102, urlTitle: 'parking_fines', title: 'Parking fines issued', remoteCreatedAt: new Date('2023-03-02T15:00:00Z'), events: [],
+  }), {});
+  await archive.markRemoved(siteId, 102, 'hidden by the site', {});
+}
+
+describe('search and export filters on the command line', () => {
+  let target: ChildArchive;
+  const cli = async (...args: string[]) => startCli([...target.args, '--site', SITE, ...args], target.env).done;
+  const remoteIds = (stdout: string) => (JSON.parse(stdout) as { hits: { remoteId: number }[] }).hits.map((hit) => hit.remoteId);
+
+  beforeAll(async () => {
+    target = await openChildArchive();
+    await target.inspect(fill);
+  });
+  afterAll(() => target?.cleanup());
+
+  it('--to counts the whole of its day, so --from D --to D finds the requests made on D, in search and export', async () => {
+    const oneDay = await cli('--json', 'search', '--from', '2023-03-01', '--to', '2023-03-01');
+    expect(oneDay.code, oneDay.stderr).toBe(0);
+    expect(remoteIds(oneDay.stdout)).toEqual([101]);
+    const dayBefore = await cli('--json', 'search', '--to', '2023-02-28');
+    expect(remoteIds(dayBefore.stdout)).toEqual([]);
+    const exported = await cli('export', '--format', 'jsonl', '--from', '2023-03-01', '--to', '2023-03-01');
+    expect(exported.code, exported.stderr).toBe(0);
+    expect(exported.stdout.trim().split('\n').map((line) => (JSON.parse(line) as { remoteId: number }).remoteId)).toEqual([101]);
+  });
+});
