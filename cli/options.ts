@@ -32,14 +32,15 @@ export function siteUrl(value: string): string {
 }
 
 /**
- * Accepts YYYY-MM-DD (what users type) and returns the first millisecond of that day in UTC, or with `endOfDay` its
- * last: "on or before D" then takes in everything made during D, as the web UI's `to` does.
+ * Accepts YYYY-MM-DD (what users type), a day on the calendar, and returns the first millisecond of that day in UTC,
+ * or with `endOfDay` its last: "on or before D" then takes in everything made during D, as the web UI's `to` does.
  */
 export function isoDate(flag: string, edge: 'startOfDay' | 'endOfDay' = 'startOfDay'): (value: string) => Date {
   return (value) => {
     if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) throw new UsageError(`${flag} takes a date as YYYY-MM-DD, not "${value}"`);
     const date = new Date(`${value}T${edge === 'endOfDay' ? '23:59:59.999' : '00:00:00.000'}Z`);
-    if (Number.isNaN(date.getTime())) throw new UsageError(`${flag}: "${value}" is not a real date`);
+    // Date rolls an impossible day over (2025-02-30 is 2 March), so the day must read back as given.
+    if (Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== value) throw new UsageError(`${flag}: "${value}" is not a real date`);
     return date;
   };
 }

@@ -37,4 +37,16 @@ describe('search and export filters on the command line', () => {
     expect(exported.code, exported.stderr).toBe(0);
     expect(exported.stdout.trim().split('\n').map((line) => (JSON.parse(line) as { remoteId: number }).remoteId)).toEqual([101]);
   });
+
+  const refused = async (args: string[], message: string) => {
+    const result = await cli(...args);
+    expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 2, stderr: `wdtk-archive: ${message}\n` });
+  };
+
+  it('refuses a date that is not on the calendar, rather than run with the day it would roll over to', async () => {
+    await refused(['search', '--from', '2025-02-30'], '--from: "2025-02-30" is not a real date');
+    await refused(['export', '--format', 'jsonl', '--to', '2026-02-29'], '--to: "2026-02-29" is not a real date');
+    await refused(['crawl', '--backfill', '--from', '2025-04-31', '--to', '2025-05-01'], '--from: "2025-04-31" is not a real date');
+    await refused(['search', '--to', '2025-13-01'], '--to: "2025-13-01" is not a real date');
+  });
 });
