@@ -1,18 +1,22 @@
 import { UsageError } from './errors.js';
 
-/** Parses a positive integer flag value, or fails as bad usage naming the flag. */
-export function positiveInt(flag: string): (value: string) => number {
+/**
+ * A whole number in plain decimal digits from min to max. Number() alone would take 0x10, 1e3 and " 7", and a value
+ * past what the command can use reaches the database or the network as an error of theirs.
+ */
+export function wholeNumber(flag: string, min: number, max: number): (value: string) => number {
   return (value) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} takes a whole number of 1 or more, not "${value}"`);
+    const n = /^[0-9]{1,16}$/.test(value) ? Number(value) : Number.NaN;
+    if (!(n >= min && n <= max)) throw new UsageError(`${flag} takes a whole number from ${min} to ${max} in plain digits, not "${value}"`);
     return n;
   };
 }
 
-export function nonNegativeInt(flag: string): (value: string) => number {
+/** A number above 0 and up to max in plain decimal digits, with a fraction if need be: 0.5, 2, 100. */
+export function positiveDecimal(flag: string, max: number): (value: string) => number {
   return (value) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 0) throw new UsageError(`${flag} takes a whole number of 0 or more, not "${value}"`);
+    const n = /^[0-9]{1,16}(\.[0-9]{1,16})?$/.test(value) ? Number(value) : Number.NaN;
+    if (!(n > 0 && n <= max)) throw new UsageError(`${flag} takes a number above 0 and up to ${max} in plain digits, such as 0.5, not "${value}"`);
     return n;
   };
 }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { SearchQuery } from '../storage/index.js';
-import { isoDate, positiveInt } from './options.js';
+import { isoDate, wholeNumber } from './options.js';
 
 /** The search filters shared by `search` and `export`. */
 export function addSearchFilters(command: Command): Command {
@@ -28,7 +28,10 @@ export interface SearchFlags {
   offset?: number;
 }
 
-export const limitOption = ['--limit <n>', 'hits per page', positiveInt('--limit'), 20] as const;
+/** A search reads at most this many hits at once (storage caps a page there). */
+const MAX_LIMIT = 1000;
+
+export const limitOption = ['--limit <n>', `hits per page, up to ${MAX_LIMIT}`, wholeNumber('--limit', 1, MAX_LIMIT), 20] as const;
 
 export function toSearchQuery(text: string | undefined, flags: SearchFlags): SearchQuery {
   return {

@@ -3,7 +3,7 @@ import type { SearchHit, SearchResult } from '../../storage/index.js';
 import { globalsOf, printJson, withArchive } from '../context.js';
 import { UsageError } from '../errors.js';
 import { formatSnippet, formatTotal } from '../format.js';
-import { nonNegativeInt } from '../options.js';
+import { wholeNumber } from '../options.js';
 import { addSearchFilters, limitOption, toSearchQuery, type SearchFlags } from '../query-options.js';
 
 export function registerSearch(program: Command): void {
@@ -14,7 +14,7 @@ export function registerSearch(program: Command): void {
       .argument('[query]', 'words to find; omit to list by filters alone'),
   )
     .option(...limitOption)
-    .option('--offset <n>', 'skip this many hits', nonNegativeInt('--offset'), 0)
+    .option('--offset <n>', 'skip this many hits', wholeNumber('--offset', 0, 1_000_000_000), 0)
     .action(async (text: string | undefined, flags: SearchFlags, command: Command) => {
       if (flags.sort !== 'relevance' && flags.sort !== 'date') throw new UsageError('--sort takes relevance or date');
       const globals = globalsOf(command);

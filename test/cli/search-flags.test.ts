@@ -49,4 +49,30 @@ describe('search and export filters on the command line', () => {
     await refused(['crawl', '--backfill', '--from', '2025-04-31', '--to', '2025-05-01'], '--from: "2025-04-31" is not a real date');
     await refused(['search', '--to', '2025-13-01'], '--to: "2025-13-01" is not a real date');
   });
+
+  it('refuses a number option in any form but plain decimal digits, or past its bound, and says what it takes', async () => {
+    const whole = (flag: string, min: number, max: number, value: string) => `${flag} takes a whole number from ${min} to ${max} in plain digits, not "${value}"`;
+    await refused(['search', '--offset', '1e20'], whole('--offset', 0, 1_000_000_000, '1e20'));
+    await refused(['search', '--limit', '0x3'], whole('--limit', 1, 1000, '0x3'));
+    await refused(['search', '--limit', '1e2'], whole('--limit', 1, 1000, '1e2'));
+    await refused(['search', '--limit', '1001'], whole('--limit', 1, 1000, '1001'));
+    await refused(['crawl', '--recheck', '1e2'], whole('--recheck', 1, 1_000_000_000, '1e2'));
+    await refused(['crawl', '--max-requests', '0x10'], whole('--max-requests', 1, 1_000_000_000, '0x10'));
+    await refused(['schedule', '--cron', '15 2 * * *', '--max-requests', ' 7'], whole('--max-requests', 1, 1_000_000_000, ' 7'));
+    await refused(['runs', '--limit', '2.0'], whole('--limit', 1, 1_000_000, '2.0'));
+    await refused(['work', '--poll', '1e1'], whole('--poll', 1, 86_400, '1e1'));
+    await refused(['work', '--concurrency', '65'], whole('--concurrency', 1, 64, '65'));
+    await refused(['serve', '--port', '65536'], whole('--port', 0, 65_535, '65536'));
+    await refused(['simulate', '--port', '8e3'], whole('--port', 0, 65_535, '8e3'));
+    await refused(['simulate', '--requests', '1e2'], whole('--requests', 1, 100_000, '1e2'));
+    await refused(['simulate', '--seed', '4294967296'], whole('--seed', 0, 4_294_967_295, '4294967296'));
+    await refused(['simulate', '--latency', '-5'], whole('--latency', 0, 60_000, '-5'));
+    const rate = (value: string) => `--rate takes a number above 0 and up to 1000 in plain digits, such as 0.5, not "${value}"`;
+    await refused(['crawl', '--rate', '1e2'], rate('1e2'));
+    await refused(['crawl', '--rate', '0x10'], rate('0x10'));
+    await refused(['crawl', '--rate', '0'], rate('0'));
+    await refused(['crawl', '--rate', '1001'], rate('1001'));
+    // Taken, so the crawl goes on to check its scope: there is none.
+    await refused(['crawl', '--rate', '0.5', '--max-requests', '007'], 'nothing to crawl: give --request, --body, --user, --recent, --backfill, --all, --ids or --recheck');
+  });
 });
