@@ -114,6 +114,9 @@ export interface SearchQuery {
   siteId?: number;
 }
 
+/** The filters of a query that name something: an authority, a requester, a status, a document type. */
+export type NamingFilter = 'authority' | 'requester' | 'status' | 'type';
+
 export interface Facet {
   key: string;
   label: string;

@@ -1,6 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { rowsOf, type Db } from '../db/connect.js';
-import type { ExportRow, Facet, SearchHit, SearchQuery, SearchResult } from '../types.js';
+import type { ExportRow, Facet, NamingFilter, SearchHit, SearchQuery, SearchResult } from '../types.js';
 
 // ts_headline marks matches with private-use characters, which no document uses; the snippet is then
 // HTML-escaped and only these two become <mark> tags.
@@ -248,6 +248,25 @@ async function searchInTransaction(db: Db, q: SearchQuery, opts: { exactLimit?: 
     return hit;
   });
   return { total: totalIsEstimate ? exactLimit : (row?.seen ?? 0), totalIsEstimate, hits, facets };
+}
+
+/**
+ * The query's filters that name nothing the archive holds: no authority or user with that url_name, no request with
+ * that status, no document of that type. Such a filter selects nothing, and a typo in one would read as "no hits".
+ */
+export async function unknownFilters(db: Db, q: SearchQuery): Promise<NamingFilter[]> {
+  const site = (alias: string) => (q.siteId === undefined ? sql`` : sql` and ${sql.raw(alias)}.site_id = ${q.siteId}`);
+  const checks: [NamingFilter, SQL][] = [];
+  if (q.authority) checks.push(['authority', sql`exists (select 1 from authorities au where au.url_name = ${q.authority}${site('au')})`]);
+  if (q.requester) checks.push(['requester', sql`exists (select 1 from users u where u.url_name = ${q.requester}${site('u')})`]);
+  if (q.status) checks.push(['status', sql`exists (select 1 from requests r where r.status = ${q.status}${site('r')})`]);
+  if (q.type) checks.push(['type', sql`exists (select 1 from blobs b where b.sniffed_type = ${q.type})`]);
+  if (!checks.length) return [];
+  const [held] = await rowsOf<Partial<Record<NamingFilter, boolean>>>(
+    db,
+    sql`select ${sql.join(checks.map(([name, exists]) => sql`${exists} as ${sql.identifier(name)}`), sql`, `)}`,
+  );
+  return checks.filter(([name]) => !held?.[name]).map(([name]) => name);
 }
 
 interface ExportDbRow {

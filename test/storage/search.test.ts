@@ -135,6 +135,14 @@ describe('search', () => {
     expect((await archive.search({ text: 'complaints', includeRemoved: true })).hits.map((h) => h.remoteId)).toEqual([4]);
   });
 
+  test('a filter naming no authority, user, status or document type the archive holds is reported as such', async () => {
+    expect(await archive.unknownFilters({ authority: 'york_council', requester: 'bob', status: 'successful', type: 'docx' })).toEqual([]);
+    expect(await archive.unknownFilters({ authority: 'york', requester: 'bobby', status: 'sucessful', type: 'xlsx' })).toEqual(['authority', 'requester', 'status', 'type']);
+    // A status no request has yet is not held either: the caller tells it from a typo.
+    expect(await archive.unknownFilters({ text: 'pothole', status: 'rejected' })).toEqual(['status']);
+    expect(await archive.unknownFilters({ text: 'pothole' })).toEqual([]);
+  });
+
   test('export streams every hit in keyset pages', async () => {
     const rows: ExportRow[] = [];
     for await (const row of archive.exportRows({ text: 'pothole' })) rows.push(row);
