@@ -38,6 +38,39 @@ describe('search and export filters on the command line', () => {
     expect(exported.stdout.trim().split('\n').map((line) => (JSON.parse(line) as { remoteId: number }).remoteId)).toEqual([101]);
   });
 
+  it('takes --status, --type, --body and --requester in any case, as the site lower-cases them', async () => {
+    for (const filter of [['--status', 'Successful'], ['--type', 'PDF'], ['--body', 'Leeds_City_Council'], ['--requester', 'ALICE_SMITH']]) {
+      const found = await cli('--json', 'search', ...filter);
+      expect({ filter, code: found.code, stderr: found.stderr, hits: remoteIds(found.stdout) }).toEqual({ filter, code: 0, stderr: '', hits: [101] });
+    }
+  });
+
+  it('refuses a status the site does not have, with the list, in search and export alike; export refuses a bad --sort as search does', async () => {
+    const statuses = 'waiting_classification, waiting_response, waiting_response_overdue, waiting_response_very_overdue, not_held, rejected, ' +
+      'partially_successful, successful, waiting_clarification, gone_postal, internal_review, error_message, requires_admin, ' +
+      'attention_requested, user_withdrawn, vexatious, not_foi';
+    await refused(['search', '--status', 'sucessful'], `--status takes one of ${statuses}, not "sucessful"`);
+    await refused(['export', '--format', 'csv', '--status', 'Sucessful'], `--status takes one of ${statuses}, not "sucessful"`);
+    await refused(['export', '--format', 'jsonl', '--sort', 'bogus'], '--sort takes relevance or date, not "bogus"');
+    await refused(['search', '--sort', 'bogus'], '--sort takes relevance or date, not "bogus"');
+    // A status of the site's that no request in the archive has: a true "no hits".
+    const none = await cli('search', '--status', 'vexatious');
+    expect({ code: none.code, stdout: none.stdout, stderr: none.stderr }).toEqual({ code: 0, stdout: 'no hits\n', stderr: '' });
+  });
+
+  it('says on stderr when --body, --requester or --type names nothing in the archive, rather than a bare "no hits"', async () => {
+    const body = await cli('search', '--body', 'dwp');
+    expect({ code: body.code, stdout: body.stdout, stderr: body.stderr }).toEqual({
+      code: 0, stdout: 'no hits\n', stderr: 'wdtk-archive: note: --body dwp: no authority with that url_name in the archive\n',
+    });
+    const exported = await cli('export', '--format', 'jsonl', '--requester', 'alice_smyth', '--type', 'xlsx');
+    expect({ code: exported.code, stdout: exported.stdout, stderr: exported.stderr }).toEqual({
+      code: 0, stdout: '',
+      stderr: 'wdtk-archive: note: --requester alice_smyth: no user with that url_name in the archive\n' +
+        'wdtk-archive: note: --type xlsx: no document of that type in the archive\n',
+    });
+  });
+
   const refused = async (args: string[], message: string) => {
     const result = await cli(...args);
     expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 2, stderr: `wdtk-archive: ${message}\n` });
