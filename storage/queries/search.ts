@@ -129,6 +129,8 @@ interface HitRow {
   created: string | null;
   filename: string | null;
   headline: string;
+  removed_at: string | null;
+  removal_reason: string | null;
 }
 
 interface FacetRow {
@@ -171,7 +173,7 @@ async function searchInTransaction(db: Db, q: SearchQuery, opts: { exactLimit?: 
   const pageOfHits = sql`(select coalesce(json_agg(h), '[]'::json) from (
          select p.request_id, p.attachment_id, p.sha256, p.page, p.rank, p.type, r.remote_id, r.url_title, r.title,
                 a.url_name as authority_url_name, a.name as authority_name, r.status, p.created, att.filename,
-                ${headline} as headline
+                ${headline} as headline, r.removed_at, r.removal_reason
          from p join requests r on r.id = p.request_id join authorities a on a.id = r.authority_id
          left join attachments att on att.id = p.attachment_id
          left join document_pages dp on dp.sha256 = p.sha256 and dp.page = p.page
@@ -244,6 +246,10 @@ async function searchInTransaction(db: Db, q: SearchQuery, opts: { exactLimit?: 
     };
     if (h.attachment_id !== null && h.sha256) {
       hit.attachment = { id: h.attachment_id, filename: h.filename, sha256: h.sha256, page: h.page, type: h.type };
+    }
+    if (h.removed_at !== null) {
+      hit.removedAt = new Date(h.removed_at).toISOString();
+      hit.removalReason = h.removal_reason;
     }
     return hit;
   });
