@@ -41,6 +41,7 @@ function formatHit(hit: SearchHit, position: number): string[] {
   return [
     `${position}. ${hit.title}  [${hit.urlTitle}]`,
     `   ${hit.authority.name} · ${hit.status}${hit.date ? ` · ${hit.date.slice(0, 10)}` : ''}${where}`,
+    ...(hit.removedAt ? [`   REMOVED from the site ${hit.removedAt.slice(0, 10)}: ${hit.removalReason ?? 'no reason recorded'}`] : []),
     ...(snippet ? [`   ${snippet}`] : []),
   ];
 }

@@ -71,6 +71,17 @@ describe('search and export filters on the command line', () => {
     });
   });
 
+  it('--include-removed marks each removed hit, with when and why, in text and in JSON', async () => {
+    const text = await cli('search', 'parking', '--include-removed');
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/^1\. Parking fines issued  \[parking_fines\]\n.*\n   REMOVED from the site \d{4}-\d\d-\d\d: hidden by the site\n/m);
+    const json = await cli('--json', 'search', '--include-removed', '--sort', 'date');
+    const hits = (JSON.parse(json.stdout) as { hits: { remoteId: number; removedAt?: string; removalReason?: string | null }[] }).hits;
+    expect(hits.map((hit) => [hit.remoteId, hit.removalReason ?? null])).toEqual([[102, 'hidden by the site'], [101, null]]);
+    expect(hits[0]!.removedAt).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect((await cli('search', 'bin')).stdout).not.toContain('REMOVED');
+  });
+
   const refused = async (args: string[], message: string) => {
     const result = await cli(...args);
     expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 2, stderr: `wdtk-archive: ${message}\n` });
