@@ -40,6 +40,19 @@ describe('crawl, schedule and runs on the command line', () => {
     expect(sim.log.some((entry) => entry.path.startsWith('/request/some_request'))).toBe(false);
   });
 
+  it('schedule refuses, as bad usage and before any run, a cron expression that never fires and a time zone that does not exist', async () => {
+    const schedule = (...args: string[]) => startCli([...target.args, '--site', sim.url, 'schedule', '--request', '1', ...args], target.env).done;
+    const never = await schedule('--cron', '0 0 31 2 *');
+    expect({ code: never.code, stderr: never.stderr }).toEqual({ code: 2, stderr: 'wdtk-archive: --cron "0 0 31 2 *" never fires: no date matches it\n' });
+    const past = await schedule('--cron', '0 0 0 1 1 * 2020');
+    expect({ code: past.code, stderr: past.stderr }).toEqual({ code: 2, stderr: 'wdtk-archive: --cron "0 0 0 1 1 * 2020" never fires: no date matches it\n' });
+    const zone = await schedule('--cron', '15 2 * * *', '--timezone', 'Mars/Olympus');
+    expect({ code: zone.code, stderr: zone.stderr }).toEqual({ code: 2, stderr: 'wdtk-archive: --timezone "Mars/Olympus" is not a time zone: give an IANA name such as Europe/London\n' });
+    const garbled = await schedule('--cron', 'every night');
+    expect(garbled.code).toBe(2);
+    expect(garbled.stderr).toMatch(/^wdtk-archive: invalid cron expression "every night": /);
+  });
+
   it('a run that spends its --max-requests exits 0, says it will resume, and the next crawl finishes it', async () => {
     const own = await openChildArchive();
     archives.push(own);
