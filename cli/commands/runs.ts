@@ -15,6 +15,7 @@ function describeScope(scope: Record<string, unknown>): string {
     if (values?.length) parts.push(`${key} ${values.join(',')}`);
   }
   if (scope['ids']) parts.push('ids');
+  if (scope['recheck']) parts.push(`recheck ${String(scope['recheck'])}`);
   return parts.join(' ') || '-';
 }
 

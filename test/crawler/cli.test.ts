@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { normalizeScope } from '../../crawler/index.js';
 import { startSimulator, type Simulator } from '../../fixtures/site/index.js';
 import { openChildArchive, startCli, type ChildArchive } from './helpers.js';
 
@@ -51,6 +52,20 @@ describe('crawl, schedule and runs on the command line', () => {
     const garbled = await schedule('--cron', 'every night');
     expect(garbled.code).toBe(2);
     expect(garbled.stderr).toMatch(/^wdtk-archive: invalid cron expression "every night": /);
+  });
+
+  it('runs names each run\'s scope, its --recheck included', async () => {
+    const own = await openChildArchive();
+    archives.push(own);
+    await own.inspect(async (archive) => {
+      for (const scope of [{ recheck: 3 }, { recent: true, recheck: 5 }, { bodies: ['dwp'], recheck: 0 }]) {
+        await archive.runs.finish(await archive.runs.start(normalizeScope(scope)), 'ok', {});
+      }
+    });
+    const listed = await startCli([...own.args, 'runs'], own.env).done;
+    expect(listed.code, listed.stderr).toBe(0);
+    const scopes = [...listed.stdout.matchAll(/^#\d+ ok +\S+ -> \S+ {2}(.*)$/gm)].map((line) => line[1]);
+    expect(scopes).toEqual(['bodies dwp', 'recent recheck 5', 'recheck 3']);
   });
 
   it('a run that spends its --max-requests exits 0, says it will resume, and the next crawl finishes it', async () => {
