@@ -21,7 +21,10 @@ export function positiveDecimal(flag: string, max: number): (value: string) => n
   };
 }
 
-/** An http(s) URL: the site's address, which every other URL the crawler asks for is built on. */
+/**
+ * An http(s) URL: the site's address, which every other URL the crawler asks for is built on. An Alaveteli site lives
+ * at the root of its host, and those URLs are built from the root, so a path, query or fragment would be dropped.
+ */
 export function siteUrl(value: string): string {
   let url: URL | undefined;
   try {
@@ -31,6 +34,10 @@ export function siteUrl(value: string): string {
   }
   if (url?.protocol !== 'http:' && url?.protocol !== 'https:') {
     throw new UsageError(`--site takes the site's http(s) address, such as https://www.whatdotheyknow.com, not "${value}"`);
+  }
+  // "?" and "#" with nothing after them leave search and hash empty, so the text is checked too.
+  if (url.pathname !== '/' || /[?#]/.test(value)) {
+    throw new UsageError(`--site takes the root address of an Alaveteli site, such as https://www.whatdotheyknow.com, with no path, query or fragment, not "${value}"`);
   }
   return value;
 }

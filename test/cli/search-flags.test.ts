@@ -119,4 +119,21 @@ describe('search and export filters on the command line', () => {
     // Taken, so the crawl goes on to check its scope: there is none.
     await refused(['crawl', '--rate', '0.5', '--max-requests', '007'], 'nothing to crawl: give --request, --body, --user, --recent, --backfill, --all, --ids or --recheck');
   });
+
+  it('refuses a --site (or WDTK_SITE) with a path, query or fragment: an Alaveteli site lives at the root of its host', async () => {
+    const root = (value: string) => `--site takes the root address of an Alaveteli site, such as https://www.whatdotheyknow.com, with no path, query or fragment, not "${value}"`;
+    const crawl = async (site: string | null, env: NodeJS.ProcessEnv = {}) =>
+      startCli([...target.args, ...(site === null ? [] : ['--site', site]), 'crawl', '--request', '1'], { ...target.env, ...env }).done;
+    for (const site of ['http://127.0.0.1:9/foo', 'http://127.0.0.1:9/foo/', 'https://127.0.0.1:9/?locale=cy', 'http://127.0.0.1:9/#top']) {
+      const result = await crawl(site);
+      expect({ code: result.code, stderr: result.stderr }, site).toEqual({ code: 2, stderr: `wdtk-archive: ${root(site)}\n` });
+    }
+    const fromEnv = await crawl(null, { WDTK_SITE: 'http://127.0.0.1:9/alaveteli' });
+    expect({ code: fromEnv.code, stderr: fromEnv.stderr }).toEqual({ code: 2, stderr: `wdtk-archive: ${root('http://127.0.0.1:9/alaveteli')}\n` });
+    // The root, with or without its slash, is taken: the crawl goes on to check its scope, which is empty.
+    for (const site of ['http://127.0.0.1:9', 'http://127.0.0.1:9/']) {
+      const result = await startCli([...target.args, '--site', site, 'crawl'], target.env).done;
+      expect({ code: result.code, stderr: result.stderr }, site).toEqual({ code: 2, stderr: 'wdtk-archive: nothing to crawl: give --request, --body, --user, --recent, --backfill, --all, --ids or --recheck\n' });
+    }
+  });
 });
