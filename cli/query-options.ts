@@ -3,7 +3,7 @@ import type { Archive, NamingFilter, SearchQuery } from '../storage/index.js';
 import { UsageError } from './errors.js';
 import { isoDate, wholeNumber } from './options.js';
 
-// Alaveteli lower-cases every url_name, status and the archive every sniffed type: a capital in a filter is a typo.
+// Alaveteli's url_names and statuses, and the archive's sniffed types, are all lower case: a capital in one is a slip.
 const lowerCase = (value: string) => value.toLowerCase();
 
 const SORTS = ['relevance', 'date'];
