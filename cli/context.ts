@@ -25,10 +25,6 @@ export const ENVIRONMENT = {
   WEB_TOKEN: 'when set, every web and API route requires this token',
 } as const;
 
-export function defaultSite(env: NodeJS.ProcessEnv = process.env): string {
-  return env.WDTK_SITE ?? DEFAULT_SITE;
-}
-
 /**
  * How a crawl or an extraction worker opens the archive. They write far more than they read back: their time did not
  * move between 8 and 32 MB of embedded buffer cache (bench/README.md, parts 23 and 28), and 8 MB keeps a crawl's

@@ -1,23 +1,30 @@
 import { UsageError } from './errors.js';
 
-/** Parses a positive integer flag value, or fails as bad usage naming the flag. */
-export function positiveInt(flag: string): (value: string) => number {
+/**
+ * A whole number in plain decimal digits from min to max. Number() alone would take 0x10, 1e3 and " 7", and a value
+ * past what the command can use reaches the database or the network as an error of theirs.
+ */
+export function wholeNumber(flag: string, min: number, max: number): (value: string) => number {
   return (value) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} takes a whole number of 1 or more, not "${value}"`);
+    const n = /^[0-9]{1,16}$/.test(value) ? Number(value) : Number.NaN;
+    if (!(n >= min && n <= max)) throw new UsageError(`${flag} takes a whole number from ${min} to ${max} in plain digits, not "${value}"`);
     return n;
   };
 }
 
-export function nonNegativeInt(flag: string): (value: string) => number {
+/** A number above 0 and up to max in plain decimal digits, with a fraction if need be: 0.5, 2, 100. */
+export function positiveDecimal(flag: string, max: number): (value: string) => number {
   return (value) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 0) throw new UsageError(`${flag} takes a whole number of 0 or more, not "${value}"`);
+    const n = /^[0-9]{1,16}(\.[0-9]{1,16})?$/.test(value) ? Number(value) : Number.NaN;
+    if (!(n > 0 && n <= max)) throw new UsageError(`${flag} takes a number above 0 and up to ${max} in plain digits, such as 0.5, not "${value}"`);
     return n;
   };
 }
 
-/** An http(s) URL: the site's address, which every other URL the crawler asks for is built on. */
+/**
+ * An http(s) URL: the site's address, which every other URL the crawler asks for is built on. An Alaveteli site lives
+ * at the root of its host, and those URLs are built from the root, so a path, query or fragment would be dropped.
+ */
 export function siteUrl(value: string): string {
   let url: URL | undefined;
   try {
@@ -28,15 +35,23 @@ export function siteUrl(value: string): string {
   if (url?.protocol !== 'http:' && url?.protocol !== 'https:') {
     throw new UsageError(`--site takes the site's http(s) address, such as https://www.whatdotheyknow.com, not "${value}"`);
   }
+  // "?" and "#" with nothing after them leave search and hash empty, so the text is checked too.
+  if (url.pathname !== '/' || /[?#]/.test(value)) {
+    throw new UsageError(`--site takes the root address of an Alaveteli site, such as https://www.whatdotheyknow.com, with no path, query or fragment, not "${value}"`);
+  }
   return value;
 }
 
-/** Accepts YYYY-MM-DD (what users type) and returns a UTC midnight Date. */
-export function isoDate(flag: string): (value: string) => Date {
+/**
+ * Accepts YYYY-MM-DD (what users type), a day on the calendar, and returns the first millisecond of that day in UTC,
+ * or with `endOfDay` its last: "on or before D" then takes in everything made during D, as the web UI's `to` does.
+ */
+export function isoDate(flag: string, edge: 'startOfDay' | 'endOfDay' = 'startOfDay'): (value: string) => Date {
   return (value) => {
     if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) throw new UsageError(`${flag} takes a date as YYYY-MM-DD, not "${value}"`);
-    const date = new Date(`${value}T00:00:00Z`);
-    if (Number.isNaN(date.getTime())) throw new UsageError(`${flag}: "${value}" is not a real date`);
+    const date = new Date(`${value}T${edge === 'endOfDay' ? '23:59:59.999' : '00:00:00.000'}Z`);
+    // Date rolls an impossible day over (2025-02-30 is 2 March), so the day must read back as given.
+    if (Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== value) throw new UsageError(`${flag}: "${value}" is not a real date`);
     return date;
   };
 }

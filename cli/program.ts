@@ -1,6 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { UsageError } from './errors.js';
-import { defaultSite } from './context.js';
+import { DEFAULT_SITE } from './context.js';
 import { siteUrl } from './options.js';
 import { commands } from './commands/index.js';
 import { version } from './version.js';
@@ -10,7 +10,7 @@ export function buildProgram(): Command {
     .description('A polite, resumable archiver for WhatDoTheyKnow and other Alaveteli sites.')
     .version(version, '-V, --version')
     .addOption(new Option('--archive <dir>', 'archive directory (PGlite index and blob files)').env('ARCHIVE_DIR'))
-    .addOption(new Option('--site <url>', 'base URL of the Alaveteli site').default(defaultSite()).argParser(siteUrl))
+    .addOption(new Option('--site <url>', 'base URL of the Alaveteli site').env('WDTK_SITE').default(DEFAULT_SITE).argParser(siteUrl))
     .option('--json', 'print data as JSON')
     .option('--verbose', 'print stack traces and debug logs')
     .showHelpAfterError('(run with --help for usage)')

@@ -1,17 +1,29 @@
 import type { Command } from 'commander';
-import type { SearchQuery } from '../storage/index.js';
-import { isoDate, positiveInt } from './options.js';
+import type { Archive, NamingFilter, SearchQuery } from '../storage/index.js';
+import { UsageError } from './errors.js';
+import { isoDate, wholeNumber } from './options.js';
+
+// Alaveteli's url_names and statuses, and the archive's sniffed types, are all lower case: a capital in one is a slip.
+const lowerCase = (value: string) => value.toLowerCase();
+
+const SORTS = ['relevance', 'date'];
+
+function sortOrder(value: string): string {
+  const sort = value.toLowerCase();
+  if (!SORTS.includes(sort)) throw new UsageError(`--sort takes ${SORTS.join(' or ')}, not "${value}"`);
+  return sort;
+}
 
 /** The search filters shared by `search` and `export`. */
 export function addSearchFilters(command: Command): Command {
   return command
-    .option('--body <url_name>', 'only requests to this authority')
-    .option('--status <status>', 'only requests with this status (e.g. successful, rejected, waiting_response)')
-    .option('--requester <url_name>', 'only requests by this user')
+    .option('--body <url_name>', 'only requests to this authority', lowerCase)
+    .option('--status <status>', 'only requests with this status (e.g. successful, rejected, waiting_response)', lowerCase)
+    .option('--requester <url_name>', 'only requests by this user', lowerCase)
     .option('--from <date>', 'requests made on or after YYYY-MM-DD', isoDate('--from'))
-    .option('--to <date>', 'requests made on or before YYYY-MM-DD', isoDate('--to'))
-    .option('--type <type>', 'only documents of this type (pdf, docx, xlsx, eml...)')
-    .option('--sort <order>', 'relevance or date', 'relevance')
+    .option('--to <date>', 'requests made on or before YYYY-MM-DD', isoDate('--to', 'endOfDay'))
+    .option('--type <type>', 'only documents of this type (pdf, docx, xlsx, eml...)', lowerCase)
+    .option('--sort <order>', SORTS.join(' or '), sortOrder, 'relevance')
     .option('--include-removed', 'include requests the site has removed');
 }
 
@@ -28,7 +40,10 @@ export interface SearchFlags {
   offset?: number;
 }
 
-export const limitOption = ['--limit <n>', 'hits per page', positiveInt('--limit'), 20] as const;
+/** A search reads at most this many hits at once (storage caps a page there). */
+const MAX_LIMIT = 1000;
+
+export const limitOption = ['--limit <n>', `hits per page, up to ${MAX_LIMIT}`, wholeNumber('--limit', 1, MAX_LIMIT), 20] as const;
 
 export function toSearchQuery(text: string | undefined, flags: SearchFlags): SearchQuery {
   return {
@@ -44,4 +59,25 @@ export function toSearchQuery(text: string | undefined, flags: SearchFlags): Sea
     offset: flags.offset,
     includeRemoved: flags.includeRemoved,
   };
+}
+
+const NOT_HELD: Record<Exclude<NamingFilter, 'status'>, (q: SearchQuery) => string> = {
+  authority: (q) => `--body ${q.authority}: no authority with that url_name in the archive`,
+  requester: (q) => `--requester ${q.requester}: no user with that url_name in the archive`,
+  type: (q) => `--type ${q.type}: no document of that type in the archive`,
+};
+
+/**
+ * Refuses a status the site does not have (unless the archive holds requests with it: another Alaveteli site may add
+ * its own), and says on stderr which other filters name nothing in the archive, so a typo does not read as "no hits".
+ */
+export async function checkFilters(archive: Archive, query: SearchQuery): Promise<void> {
+  const unknown = await archive.unknownFilters(query);
+  if (unknown.includes('status')) {
+    // Loaded only here: the parsers (cheerio) are not needed to search.
+    const { statusLabels } = await import('../parsers/index.js');
+    const statuses = Object.keys(statusLabels);
+    if (!statuses.includes(query.status!)) throw new UsageError(`--status takes one of ${statuses.join(', ')}, not "${query.status}"`);
+  }
+  for (const filter of unknown) if (filter !== 'status') process.stderr.write(`wdtk-archive: note: ${NOT_HELD[filter](query)}\n`);
 }

@@ -33,6 +33,13 @@ export function startSchedule(opts: ScheduleOptions): Schedule {
   let job: Cron;
   let halt!: (reason: string) => void;
   const halted = new Promise<string>((resolve) => (halt = resolve));
+  if (opts.timezone !== undefined) {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: opts.timezone });
+    } catch {
+      throw new ScheduleError(`--timezone "${opts.timezone}" is not a time zone: give an IANA name such as Europe/London`);
+    }
+  }
   try {
     job = new Cron(
       opts.cron,
@@ -61,7 +68,13 @@ export function startSchedule(opts: ScheduleOptions): Schedule {
   } catch (error) {
     throw new ScheduleError(`invalid cron expression "${opts.cron}": ${error instanceof Error ? error.message : String(error)}`);
   }
-  opts.log.info({ cron: opts.cron, next: job.nextRun()?.toISOString() }, 'schedule started');
+  const first = job.nextRun();
+  if (first === null) {
+    // Nothing would ever be pending: the process would sit with no timer and no run, and end without a word.
+    job.stop();
+    throw new ScheduleError(`--cron "${opts.cron}" never fires: no date matches it`);
+  }
+  opts.log.info({ cron: opts.cron, next: first.toISOString() }, 'schedule started');
   return {
     halted,
     nextRun: () => job.nextRun(),

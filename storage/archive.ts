@@ -12,7 +12,7 @@ import { LockLostError, OriginalsInUseError, type OriginalsUse } from './errors.
 import { lockArchiveDir } from './lock.js';
 import { LEFTOVER_GRACE_MS, purge, verify } from './maintenance.js';
 import { getAttachment, getRequest } from './queries/reads.js';
-import { exportRows, search } from './queries/search.js';
+import { exportRows, search, unknownFilters } from './queries/search.js';
 import { frontierApi, JOB_LEASE_SECONDS, jobsApi, releaseAllJobClaims, runsApi } from './queues.js';
 import { asBlobMissing, reconcileRequest } from './reconcile.js';
 import type {
@@ -22,6 +22,7 @@ import type {
   ExportRow,
   KeptDownload,
   LatestCapture,
+  NamingFilter,
   ReconcileInput,
   ReconcileOutcome,
   RequestDetail,
@@ -91,6 +92,8 @@ export interface Archive {
   /** Holds the originals for removal: throws OriginalsInUseError while a crawl or a snapshot stores any. */
   purge(slugOrId: string, opts?: { siteId?: number }): Promise<{ requests: number; blobsDeleted: number; blobsKept: number }>;
   search(q: SearchQuery): Promise<SearchResult>;
+  /** The query's authority, requester, status and type filters that name nothing the archive holds. */
+  unknownFilters(q: SearchQuery): Promise<NamingFilter[]>;
   getRequest(slugOrId: string, opts?: { includeRemoved?: boolean; siteId?: number }): Promise<RequestDetail | null>;
   getAttachment(idOrSha: string): Promise<AttachmentDetail | null>;
   exportRows(q: SearchQuery): AsyncIterable<ExportRow>;
@@ -461,6 +464,7 @@ function createArchive(
 
     purge: (slugOrId, opts) => removingOriginals(`purging ${slugOrId}`, () => purge(db, store, slugOrId, opts)),
     search: (q) => search(db, q, opts.searchExactLimit === undefined ? {} : { exactLimit: opts.searchExactLimit }),
+    unknownFilters: (q) => unknownFilters(db, q),
     getRequest: (slugOrId, opts) => getRequest(db, slugOrId, opts),
     getAttachment: (idOrSha) => getAttachment(db, idOrSha),
     exportRows: (q) => exportRows(db, q),

@@ -114,6 +114,9 @@ export interface SearchQuery {
   siteId?: number;
 }
 
+/** The filters of a query that name something: an authority, a requester, a status, a document type. */
+export type NamingFilter = 'authority' | 'requester' | 'status' | 'type';
+
 export interface Facet {
   key: string;
   label: string;
@@ -139,6 +142,10 @@ export interface SearchHit {
   /** the same snippet as plain-text parts, for terminals and JSON consumers */
   snippetParts: { text: string; match: boolean }[];
   attachment?: { id: number; filename: string | null; sha256: string; page: number; type: string | null };
+  /** set only on a request the site has removed, which only `includeRemoved` finds: when it was noticed, ISO 8601 */
+  removedAt?: string;
+  /** with `removedAt`: the reason recorded (the site's notice), if any */
+  removalReason?: string | null;
 }
 
 export interface SearchResult {

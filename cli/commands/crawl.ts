@@ -5,7 +5,7 @@ import type { CrawlOptions, CrawlScope, CrawlSummary } from '../../crawler/index
 import type { Archive } from '../../storage/index.js';
 import { FOR_WRITING, globalsOf, printJson, withArchive, type GlobalOptions } from '../context.js';
 import { CliError, UsageError } from '../errors.js';
-import { collect, isoDate, positiveInt } from '../options.js';
+import { collect, isoDate, positiveDecimal, wholeNumber } from '../options.js';
 
 export interface CrawlFlags {
   request?: string[];
@@ -25,14 +25,6 @@ export interface CrawlFlags {
   snapshots?: boolean;
 }
 
-function positiveNumber(flag: string): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} takes a number above 0, not "${value}"`);
-    return n;
-  };
-}
-
 /** The crawl flags, shared by `crawl` and `schedule`. */
 export function addCrawlOptions(command: Command): Command {
   return command
@@ -45,9 +37,9 @@ export function addCrawlOptions(command: Command): Command {
     .option('--to <date>', 'backfill end, YYYY-MM-DD (inclusive)', isoDate('--to'))
     .option('--all', 'every authority in /body/all-authorities.csv, and a re-check of every known request')
     .option('--ids', "also walk numeric request ids up to the highest known (finds unlisted requests; only with the site's approval)")
-    .option('--recheck <n>', 'also re-check the n known requests checked longest ago (notices status changes and removals no listing shows)', positiveInt('--recheck'))
-    .option('--rate <rps>', 'requests per second (default 0.5: one every 2 s)', positiveNumber('--rate'))
-    .option('--max-requests <n>', 'stop the run after this many requests; the next crawl resumes it', positiveInt('--max-requests'))
+    .option('--recheck <n>', 'also re-check the n known requests checked longest ago (notices status changes and removals no listing shows)', wholeNumber('--recheck', 1, 1_000_000_000))
+    .option('--rate <rps>', 'requests per second (default 0.5: one every 2 s)', positiveDecimal('--rate', 1000))
+    .option('--max-requests <n>', 'stop the run after this many requests; the next crawl resumes it', wholeNumber('--max-requests', 1, 1_000_000_000))
     .addOption(new Option('--contact <email|url>', 'how the site can reach you; put in the User-Agent, required for any public site').env('WDTK_CONTACT'))
     .option('--no-extract', 'leave text extraction to `wdtk-archive work` processes')
     .option('--snapshots', 'render a PDF and PNG snapshot of each thread page captured (needs chromium)');

@@ -3,7 +3,7 @@ import { finished, pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
 import { globalsOf, withArchive } from '../context.js';
 import { UsageError } from '../errors.js';
-import { addSearchFilters, toSearchQuery, type SearchFlags } from '../query-options.js';
+import { addSearchFilters, checkFilters, toSearchQuery, type SearchFlags } from '../query-options.js';
 
 const FORMATS = ['jsonl', 'csv', 'warc'] as const;
 
@@ -19,9 +19,11 @@ export function registerExport(program: Command): void {
     .action(async (text: string | undefined, flags: SearchFlags & { format: string; output?: string }, command: Command) => {
       if (!(FORMATS as readonly string[]).includes(flags.format)) throw new UsageError(`--format takes ${FORMATS.join(', ')}, not "${flags.format}"`);
       const { exportStream, writeWarc } = await import('../../web/index.js');
-      const out = flags.output ? createWriteStream(flags.output) : process.stdout;
       const query = toSearchQuery(text, flags);
       await withArchive(globalsOf(command), async (archive) => {
+        await checkFilters(archive, query);
+        // Opened once the filters are taken: a refused one leaves no empty file behind.
+        const out = flags.output ? createWriteStream(flags.output) : process.stdout;
         if (flags.format === 'warc') {
           const { records } = await writeWarc(archive, query, out);
           if (flags.output) {

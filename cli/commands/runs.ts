@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { globalsOf, printJson, withArchive } from '../context.js';
-import { positiveInt } from '../options.js';
+import { wholeNumber } from '../options.js';
 
 const SHOWN_COUNTERS = ['requests', 'json', 'pages', 'attachments', 'newRequests', 'changedRequests', 'removedRequests', 'errors'] as const;
 
@@ -15,6 +15,7 @@ function describeScope(scope: Record<string, unknown>): string {
     if (values?.length) parts.push(`${key} ${values.join(',')}`);
   }
   if (scope['ids']) parts.push('ids');
+  if (scope['recheck']) parts.push(`recheck ${String(scope['recheck'])}`);
   return parts.join(' ') || '-';
 }
 
@@ -22,7 +23,7 @@ export function registerRuns(program: Command): void {
   program
     .command('runs')
     .description('past crawl runs, newest first, with their counters')
-    .option('--limit <n>', 'how many runs', positiveInt('--limit'), 20)
+    .option('--limit <n>', 'how many runs', wholeNumber('--limit', 1, 1_000_000), 20)
     .action(async (opts: { limit: number }, command: Command) => {
       const globals = globalsOf(command);
       await withArchive(globals, async (archive) => {

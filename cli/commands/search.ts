@@ -1,10 +1,9 @@
 import type { Command } from 'commander';
 import type { SearchHit, SearchResult } from '../../storage/index.js';
 import { globalsOf, printJson, withArchive } from '../context.js';
-import { UsageError } from '../errors.js';
 import { formatSnippet, formatTotal } from '../format.js';
-import { nonNegativeInt } from '../options.js';
-import { addSearchFilters, limitOption, toSearchQuery, type SearchFlags } from '../query-options.js';
+import { wholeNumber } from '../options.js';
+import { addSearchFilters, checkFilters, limitOption, toSearchQuery, type SearchFlags } from '../query-options.js';
 
 export function registerSearch(program: Command): void {
   addSearchFilters(
@@ -14,11 +13,14 @@ export function registerSearch(program: Command): void {
       .argument('[query]', 'words to find; omit to list by filters alone'),
   )
     .option(...limitOption)
-    .option('--offset <n>', 'skip this many hits', nonNegativeInt('--offset'), 0)
+    .option('--offset <n>', 'skip this many hits', wholeNumber('--offset', 0, 1_000_000_000), 0)
     .action(async (text: string | undefined, flags: SearchFlags, command: Command) => {
-      if (flags.sort !== 'relevance' && flags.sort !== 'date') throw new UsageError('--sort takes relevance or date');
       const globals = globalsOf(command);
-      const result = await withArchive(globals, (archive) => archive.search(toSearchQuery(text, flags)));
+      const query = toSearchQuery(text, flags);
+      const result = await withArchive(globals, async (archive) => {
+        await checkFilters(archive, query);
+        return archive.search(query);
+      });
       if (globals.json) printJson(result);
       else process.stdout.write(formatResult(result, flags.offset ?? 0));
     });
@@ -39,6 +41,7 @@ function formatHit(hit: SearchHit, position: number): string[] {
   return [
     `${position}. ${hit.title}  [${hit.urlTitle}]`,
     `   ${hit.authority.name} · ${hit.status}${hit.date ? ` · ${hit.date.slice(0, 10)}` : ''}${where}`,
+    ...(hit.removedAt ? [`   REMOVED from the site ${hit.removedAt.slice(0, 10)}: ${hit.removalReason ?? 'no reason recorded'}`] : []),
     ...(snippet ? [`   ${snippet}`] : []),
   ];
 }

@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
 import { globalsOf, printJson, untilInterrupted, withArchive } from '../context.js';
-import { nonNegativeInt } from '../options.js';
+import { wholeNumber } from '../options.js';
 
 export function registerServe(program: Command): void {
   program
     .command('serve')
     .description('serve the web UI and JSON API (set WEB_TOKEN to require a read token) until interrupted')
-    .option('--port <n>', 'port to listen on (0 picks a free one)', nonNegativeInt('--port'), 8080)
+    .option('--port <n>', 'port to listen on (0 picks a free one)', wholeNumber('--port', 0, 65_535), 8080)
     .option('--host <address>', 'address to listen on; 0.0.0.0 exposes it to the network', '127.0.0.1')
     .action(async (opts: { port: number; host: string }, command: Command) => {
       const { serve } = await import('../../web/index.js');

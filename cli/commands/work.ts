@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { FOR_WRITING, globalsOf, printJson, withArchive } from '../context.js';
 import { CliError } from '../errors.js';
-import { positiveInt } from '../options.js';
+import { wholeNumber } from '../options.js';
 import { abortOnSignals } from './crawl.js';
 
 export function registerWork(program: Command): void {
@@ -9,8 +9,8 @@ export function registerWork(program: Command): void {
     .command('work')
     .description('extract text from queued documents until the queue is empty (run several, on several machines, to go faster)')
     .option('--watch', 'keep waiting for new jobs instead of exiting when the queue is empty')
-    .option('--poll <seconds>', 'how often an idle --watch worker looks for jobs', positiveInt('--poll'), 5)
-    .option('--concurrency <n>', 'documents extracted at once, each in its own thread (default 2)', positiveInt('--concurrency'))
+    .option('--poll <seconds>', 'how often an idle --watch worker looks for jobs (up to a day)', wholeNumber('--poll', 1, 86_400), 5)
+    .option('--concurrency <n>', 'documents extracted at once, each in its own thread (default 2, up to 64)', wholeNumber('--concurrency', 1, 64))
     .option('--retry-failed', 'first put every document whose extraction failed back in the queue (after an upgrade, or installing tesseract)')
     .action(async (opts: { watch?: boolean; poll: number; concurrency?: number; retryFailed?: boolean }, command: Command) => {
       const globals = globalsOf(command);

@@ -1,6 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { rowsOf, type Db } from '../db/connect.js';
-import type { ExportRow, Facet, SearchHit, SearchQuery, SearchResult } from '../types.js';
+import type { ExportRow, Facet, NamingFilter, SearchHit, SearchQuery, SearchResult } from '../types.js';
 
 // ts_headline marks matches with private-use characters, which no document uses; the snippet is then
 // HTML-escaped and only these two become <mark> tags.
@@ -129,6 +129,8 @@ interface HitRow {
   created: string | null;
   filename: string | null;
   headline: string;
+  removed_at: string | null;
+  removal_reason: string | null;
 }
 
 interface FacetRow {
@@ -171,7 +173,7 @@ async function searchInTransaction(db: Db, q: SearchQuery, opts: { exactLimit?: 
   const pageOfHits = sql`(select coalesce(json_agg(h), '[]'::json) from (
          select p.request_id, p.attachment_id, p.sha256, p.page, p.rank, p.type, r.remote_id, r.url_title, r.title,
                 a.url_name as authority_url_name, a.name as authority_name, r.status, p.created, att.filename,
-                ${headline} as headline
+                ${headline} as headline, r.removed_at, r.removal_reason
          from p join requests r on r.id = p.request_id join authorities a on a.id = r.authority_id
          left join attachments att on att.id = p.attachment_id
          left join document_pages dp on dp.sha256 = p.sha256 and dp.page = p.page
@@ -245,9 +247,32 @@ async function searchInTransaction(db: Db, q: SearchQuery, opts: { exactLimit?: 
     if (h.attachment_id !== null && h.sha256) {
       hit.attachment = { id: h.attachment_id, filename: h.filename, sha256: h.sha256, page: h.page, type: h.type };
     }
+    if (h.removed_at !== null) {
+      hit.removedAt = new Date(h.removed_at).toISOString();
+      hit.removalReason = h.removal_reason;
+    }
     return hit;
   });
   return { total: totalIsEstimate ? exactLimit : (row?.seen ?? 0), totalIsEstimate, hits, facets };
+}
+
+/**
+ * The query's filters that name nothing the archive holds: no authority or user with that url_name, no request with
+ * that status, no document of that type. Such a filter selects nothing, and a typo in one would read as "no hits".
+ */
+export async function unknownFilters(db: Db, q: SearchQuery): Promise<NamingFilter[]> {
+  const site = (alias: string) => (q.siteId === undefined ? sql`` : sql` and ${sql.raw(alias)}.site_id = ${q.siteId}`);
+  const checks: [NamingFilter, SQL][] = [];
+  if (q.authority) checks.push(['authority', sql`exists (select 1 from authorities au where au.url_name = ${q.authority}${site('au')})`]);
+  if (q.requester) checks.push(['requester', sql`exists (select 1 from users u where u.url_name = ${q.requester}${site('u')})`]);
+  if (q.status) checks.push(['status', sql`exists (select 1 from requests r where r.status = ${q.status}${site('r')})`]);
+  if (q.type) checks.push(['type', sql`exists (select 1 from blobs b where b.sniffed_type = ${q.type})`]);
+  if (!checks.length) return [];
+  const [held] = await rowsOf<Partial<Record<NamingFilter, boolean>>>(
+    db,
+    sql`select ${sql.join(checks.map(([name, exists]) => sql`${exists} as ${sql.identifier(name)}`), sql`, `)}`,
+  );
+  return checks.filter(([name]) => !held?.[name]).map(([name]) => name);
 }
 
 interface ExportDbRow {

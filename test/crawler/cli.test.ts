@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { normalizeScope } from '../../crawler/index.js';
 import { startSimulator, type Simulator } from '../../fixtures/site/index.js';
 import { openChildArchive, startCli, type ChildArchive } from './helpers.js';
 
@@ -38,6 +39,33 @@ describe('crawl, schedule and runs on the command line', () => {
     expect(elsewhere.code).toBe(2);
     expect(elsewhere.stderr).toBe(`wdtk-archive: --request https://www.whatdotheyknow.com/request/some_request is on another site than ${sim.url} (--site)\n`);
     expect(sim.log.some((entry) => entry.path.startsWith('/request/some_request'))).toBe(false);
+  });
+
+  it('schedule refuses, as bad usage and before any run, a cron expression that never fires and a time zone that does not exist', async () => {
+    const schedule = (...args: string[]) => startCli([...target.args, '--site', sim.url, 'schedule', '--request', '1', ...args], target.env).done;
+    const never = await schedule('--cron', '0 0 31 2 *');
+    expect({ code: never.code, stderr: never.stderr }).toEqual({ code: 2, stderr: 'wdtk-archive: --cron "0 0 31 2 *" never fires: no date matches it\n' });
+    const past = await schedule('--cron', '0 0 0 1 1 * 2020');
+    expect({ code: past.code, stderr: past.stderr }).toEqual({ code: 2, stderr: 'wdtk-archive: --cron "0 0 0 1 1 * 2020" never fires: no date matches it\n' });
+    const zone = await schedule('--cron', '15 2 * * *', '--timezone', 'Mars/Olympus');
+    expect({ code: zone.code, stderr: zone.stderr }).toEqual({ code: 2, stderr: 'wdtk-archive: --timezone "Mars/Olympus" is not a time zone: give an IANA name such as Europe/London\n' });
+    const garbled = await schedule('--cron', 'every night');
+    expect(garbled.code).toBe(2);
+    expect(garbled.stderr).toMatch(/^wdtk-archive: invalid cron expression "every night": /);
+  });
+
+  it('runs names each run\'s scope, its --recheck included', async () => {
+    const own = await openChildArchive();
+    archives.push(own);
+    await own.inspect(async (archive) => {
+      for (const scope of [{ recheck: 3 }, { recent: true, recheck: 5 }, { bodies: ['dwp'], recheck: 0 }]) {
+        await archive.runs.finish(await archive.runs.start(normalizeScope(scope)), 'ok', {});
+      }
+    });
+    const listed = await startCli([...own.args, 'runs'], own.env).done;
+    expect(listed.code, listed.stderr).toBe(0);
+    const scopes = [...listed.stdout.matchAll(/^#\d+ ok +\S+ -> \S+ {2}(.*)$/gm)].map((line) => line[1]);
+    expect(scopes).toEqual(['bodies dwp', 'recent recheck 5', 'recheck 3']);
   });
 
   it('a run that spends its --max-requests exits 0, says it will resume, and the next crawl finishes it', async () => {

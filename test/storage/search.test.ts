@@ -132,7 +132,20 @@ describe('search', () => {
 
   test('removed requests are excluded unless asked for', async () => {
     expect((await archive.search({ text: 'complaints' })).total).toBe(0);
-    expect((await archive.search({ text: 'complaints', includeRemoved: true })).hits.map((h) => h.remoteId)).toEqual([4]);
+    const [removed] = (await archive.search({ text: 'complaints', includeRemoved: true })).hits;
+    expect(removed).toMatchObject({ remoteId: 4, removalReason: 'removed by the site', removedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
+    // Beside a removed one, a hit on a request still on the site carries no removal.
+    const both = await archive.search({ text: 'pothole', includeRemoved: true, sort: 'date' });
+    expect(both.hits.map((h) => [h.remoteId, h.removedAt !== undefined])).toEqual([[4, true], [3, false], [2, false], [2, false]]);
+    expect(Object.keys(both.hits[1]!)).not.toContain('removedAt');
+  });
+
+  test('a filter naming no authority, user, status or document type the archive holds is reported as such', async () => {
+    expect(await archive.unknownFilters({ authority: 'york_council', requester: 'bob', status: 'successful', type: 'docx' })).toEqual([]);
+    expect(await archive.unknownFilters({ authority: 'york', requester: 'bobby', status: 'sucessful', type: 'xlsx' })).toEqual(['authority', 'requester', 'status', 'type']);
+    // A status no request has yet is not held either: the caller tells it from a typo.
+    expect(await archive.unknownFilters({ text: 'pothole', status: 'rejected' })).toEqual(['status']);
+    expect(await archive.unknownFilters({ text: 'pothole' })).toEqual([]);
   });
 
   test('export streams every hit in keyset pages', async () => {

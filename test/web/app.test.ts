@@ -106,6 +106,17 @@ describe('request page', () => {
     expect(await api.json()).toMatchObject({ reason: REMOVED.reason });
   });
 
+  it('never lists a removed request in a search, in the page or the API, whatever the parameters say', async () => {
+    for (const query of ['q=withdrawn', 'q=withdrawn&include_removed=1&includeRemoved=true', 'status=waiting_response&sort=date']) {
+      const api = (await (await get(`/api/search?${query}`)).json()) as { hits: { urlTitle: string; removedAt?: string }[] };
+      expect(api.hits.map((hit) => hit.urlTitle), query).not.toContain(REMOVED.urlTitle);
+      expect(api.hits.filter((hit) => 'removedAt' in hit), query).toEqual([]);
+      const page = await get(`/search?${query}`);
+      expect(page.status, query).toBe(200);
+      expect(await page.text(), query).not.toContain(REMOVED.urlTitle);
+    }
+  });
+
   it('answers 404 for an unknown request', async () => {
     expect((await get('/request/no_such_request')).status).toBe(404);
   });
