@@ -49,10 +49,11 @@ function onSite(request: string, site: string): boolean {
 /** Checks and normalises a scope, so the same crawl asked twice compares equal; with `site`, request URLs must be on it. */
 export function normalizeScope(input: ScopeInput, site?: string): CrawlScope {
   const scope: CrawlScope = {
-    // Sets, kept sorted: `--body a --body b` is the same crawl as `--body b --body a`, and resumes it.
+    // Sets, kept sorted: `--body a --body b` is the same crawl as `--body b --body a`, and resumes it. The site's
+    // url_names are lower case (it answers another spelling with a 301 to that), so `--body DWP` is `--body dwp`.
     requests: [...new Set(input.requests ?? [])].sort(),
-    bodies: [...new Set(input.bodies ?? [])].sort(),
-    users: [...new Set(input.users ?? [])].sort(),
+    bodies: [...new Set((input.bodies ?? []).map((name) => name.toLowerCase()))].sort(),
+    users: [...new Set((input.users ?? []).map((name) => name.toLowerCase()))].sort(),
     recent: input.recent ?? false,
     backfill: input.backfill ? { from: isoDay(input.backfill.from), to: isoDay(input.backfill.to) } : null,
     all: input.all ?? false,

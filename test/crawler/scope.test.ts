@@ -18,3 +18,13 @@ describe('a --request URL against --site', () => {
     expect(() => normalizeScope({ requests: ['http://127.0.0.1:8001/request/a'] }, 'http://127.0.0.1:8000')).toThrow(CrawlScopeError);
   });
 });
+
+describe('--body and --user names', () => {
+  it('are one crawl whatever their order and case, as the site takes them', () => {
+    const a = normalizeScope({ bodies: ['DWP', 'leeds_city_council'], users: ['Alice_Smith'] });
+    const b = normalizeScope({ bodies: ['leeds_city_council', 'dwp', 'Dwp'], users: ['alice_smith'] });
+    expect(a).toEqual(b);
+    expect(a.bodies).toEqual(['dwp', 'leeds_city_council']);
+    expect(a.users).toEqual(['alice_smith']);
+  });
+});
