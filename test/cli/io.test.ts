@@ -59,21 +59,26 @@ async function fill(archive: Archive): Promise<Record<FileKey, number>> {
   return Object.fromEntries(keys.map((key, index) => [key, request!.attachments.find((a) => a.part === index + 2)!.id])) as Record<FileKey, number>;
 }
 
+let target: ChildArchive;
+let ids: Record<FileKey, number>;
+const cli = (args: string[]): Promise<CliResult> => startCli([...target.args, ...args], target.env).done;
+
+beforeAll(async () => {
+  target = await openChildArchive();
+  ids = await target.inspect(fill);
+});
+afterAll(async () => {
+  await target?.cleanup();
+});
+
+/** The path of a stored original, to alter it as a failing disk or a tamperer would. */
+const storedFile = (bytes: Buffer) => target.inspect(async (archive) => path.join((archive.blobs as FileBlobStore).root, ...storageKey(sha256(bytes)).split('/')));
+
 describe('get writes into a directory a journalist already keeps', () => {
-  let target: ChildArchive;
-  let ids: Record<FileKey, number>;
   let dir: string;
-  const cli = (args: string[]): Promise<CliResult> => startCli([...target.args, ...args], target.env).done;
   const get = (key: FileKey, outDir = dir) => cli(['get', String(ids[key]), '-o', outDir]);
   const provenanceId = async (file: string) => (JSON.parse(await readFile(`${file}.provenance.json`, 'utf8')) as { attachment: { id: number } }).attachment.id;
 
-  beforeAll(async () => {
-    target = await openChildArchive();
-    ids = await target.inspect(fill);
-  });
-  afterAll(async () => {
-    await target?.cleanup();
-  });
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'wdtk-cli-get-'));
   });
@@ -110,8 +115,7 @@ describe('get writes into a directory a journalist already keeps', () => {
   it.skipIf(Boolean(process.env['S3_ENDPOINT']))('a failed get leaves the copy already there, and no temporary file', async () => {
     const own = await mkdtemp(path.join(dir, 'tampered-'));
     expect((await get('letter', own)).code).toBe(0);
-    const root = await target.inspect(async (archive) => (archive.blobs as FileBlobStore).root);
-    const blobFile = path.join(root, ...storageKey(sha256(FILES.letter.bytes)).split('/'));
+    const blobFile = await storedFile(FILES.letter.bytes);
     await writeFile(blobFile, 'altered in the store');
     try {
       const failed = await get('letter', own);
@@ -142,5 +146,43 @@ describe('get writes into a directory a journalist already keeps', () => {
     const got = await get('bidi');
     expect(got.code).toBe(0);
     expect(got.stdout.split('\n')[0]).toBe(path.join(dir, 'invoicegnp.exe'));
+  });
+});
+
+describe('export -o', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'wdtk-cli-export-'));
+  });
+  afterAll(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('creates the directories it is to write in, as get does', async () => {
+    const file = path.join(dir, 'not', 'yet', 'rows.csv');
+    const exported = await cli(['export', '--format', 'csv', '-o', file]);
+    expect(exported).toMatchObject({ code: 0, stderr: '' });
+    expect((await readFile(file, 'utf8')).split('\n')[0]).toMatch(/^kind,request_id,/);
+  });
+
+  it.skipIf(Boolean(process.env['S3_ENDPOINT']))('fails on an original altered in the store, in one line naming its capture, and leaves the file that was there', async () => {
+    const file = path.join(dir, 'captures.warc');
+    await writeFile(file, 'the export of last week');
+    const blobFile = await storedFile(FILES.otherLetter.bytes);
+    await writeFile(blobFile, FILES.otherLetter.bytes.subarray(0, 10));
+    try {
+      const failed = await cli(['export', '--format', 'warc', '-o', file]);
+      expect(failed.code).toBe(1);
+      expect(failed.stderr).toMatch(
+        new RegExp(`^wdtk-archive: capture \\d+ \\(\\S+/attach/3/letter\\.pdf\\): its stored body \\(10 bytes, sha256 ${sha256(FILES.otherLetter.bytes.subarray(0, 10))}\\) is not the one recorded \\(${FILES.otherLetter.bytes.length} bytes, sha256 ${sha256(FILES.otherLetter.bytes)}\\); not exported\n$`),
+      );
+    } finally {
+      await writeFile(blobFile, FILES.otherLetter.bytes);
+    }
+    expect(await readFile(file, 'utf8')).toBe('the export of last week');
+    expect(await readdir(dir)).not.toContainEqual(expect.stringMatching(/\.tmp$/));
+    const exported = await cli(['export', '--format', 'warc', '-o', file]);
+    expect(exported.code).toBe(0);
+    expect((await readFile(file)).subarray(0, 8).toString()).toBe('WARC/1.1');
   });
 });
