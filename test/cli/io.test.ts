@@ -186,3 +186,16 @@ describe('export -o', () => {
     expect((await readFile(file)).subarray(0, 8).toString()).toBe('WARC/1.1');
   });
 });
+
+describe('standard output whose reader stops early, as `| head -1` leaves it', () => {
+  /** Runs the CLI with the reading end of its standard output already closed, before anything is written to it. */
+  const withClosedOutput = (args: string[]): Promise<CliResult> => {
+    const run = startCli([...target.args, ...args], target.env);
+    run.child.stdout!.destroy();
+    return run.done;
+  };
+
+  it.each([[['runs']], [['search', 'letter']], [['export', '--format', 'jsonl']], [['export', '--format', 'warc']]])('%j ends quietly, with exit 0', async (args) => {
+    expect(await withClosedOutput(args)).toMatchObject({ code: 0, stderr: '' });
+  });
+});
