@@ -199,3 +199,47 @@ describe('standard output whose reader stops early, as `| head -1` leaves it', (
     expect(await withClosedOutput(args)).toMatchObject({ code: 0, stderr: '' });
   });
 });
+
+describe('an --archive that names no archive', () => {
+  const noServer = { DATABASE_URL: '', S3_ENDPOINT: '' };
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'wdtk-cli-noarchive-'));
+  });
+  afterAll(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it.each([['search', 'x'], ['show', '1'], ['get', '1'], ['export', '--format', 'csv'], ['verify'], ['runs'], ['serve', '--port', '0'], ['snapshot', '1'], ['purge', 'x']])(
+    '%s fails in one line and creates nothing',
+    async (...args) => {
+      const mistyped = path.join(dir, 'archvie-data');
+      const run = startCli(['--archive', mistyped, ...args], noServer);
+      // serve would otherwise stay up, serving an empty archive.
+      const timer = setTimeout(() => run.child.kill(), 20_000);
+      const failed = await run.done.finally(() => clearTimeout(timer));
+      expect(failed).toMatchObject({ code: 1, stdout: '' });
+      expect(failed.stderr).toBe(`wdtk-archive: no archive at ${mistyped} (no such directory): pass --archive or set ARCHIVE_DIR, or start one with \`wdtk-archive crawl\`\n`);
+      expect(await readdir(dir)).toEqual([]);
+    },
+  );
+
+  it('a directory without the archive database is no archive either; db migrate makes one there', async () => {
+    const empty = await mkdtemp(path.join(dir, 'empty-'));
+    const failed = await startCli(['--archive', empty, 'verify'], noServer).done;
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(/\(it holds no archive database\)/);
+    expect(await readdir(empty)).toEqual([]);
+    const migrated = await startCli(['--archive', empty, 'db', 'migrate'], noServer).done;
+    expect(migrated.code, migrated.stderr).toBe(0);
+    expect((await startCli(['--archive', empty, 'verify'], noServer).done).stdout).toBe('checked 0 originals: 0 ok, 0 missing, 0 changed, 0 unreadable\n');
+  });
+
+  it('export -o leaves the file it was to replace', async () => {
+    const file = path.join(dir, 'rows.csv');
+    await writeFile(file, 'rows exported last week');
+    const failed = await startCli(['--archive', path.join(dir, 'nowhere'), 'export', '--format', 'csv', '-o', file], noServer).done;
+    expect(failed.code).toBe(1);
+    expect(await readFile(file, 'utf8')).toBe('rows exported last week');
+  });
+});
