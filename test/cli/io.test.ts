@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -241,5 +241,23 @@ describe('an --archive that names no archive', () => {
     const failed = await startCli(['--archive', path.join(dir, 'nowhere'), 'export', '--format', 'csv', '-o', file], noServer).done;
     expect(failed.code).toBe(1);
     expect(await readFile(file, 'utf8')).toBe('rows exported last week');
+  });
+});
+
+describe('verify', () => {
+  it.skipIf(Boolean(process.env['S3_ENDPOINT']))('lists an original it cannot read and checks the rest, exit 1', async () => {
+    const blobFile = await storedFile(FILES.cjk.bytes);
+    await rm(blobFile);
+    await mkdir(blobFile);
+    try {
+      const verified = await cli(['verify']);
+      expect(verified.code).toBe(1);
+      const count = Object.keys(FILES).length - 1;
+      expect(verified.stdout).toBe(`checked ${count} originals: ${count - 1} ok, 0 missing, 0 changed, 1 unreadable\nunreadable ${sha256(FILES.cjk.bytes)} (EISDIR: illegal operation on a directory, read)\n`);
+      expect(verified.stderr).toBe('wdtk-archive: 1 original failed verification\n');
+    } finally {
+      await rm(blobFile, { recursive: true });
+      await writeFile(blobFile, FILES.cjk.bytes);
+    }
   });
 });
