@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
+import { CliError } from './errors.js';
 import type { Archive, OpenArchiveOptions } from '../storage/index.js';
 
 /** Global options shared by every command (DESIGN.md, "Command line"). */
@@ -25,18 +27,35 @@ export const ENVIRONMENT = {
   WEB_TOKEN: 'when set, every web and API route requires this token',
 } as const;
 
+/** How a command opens the archive. */
+export interface ArchiveUse extends OpenArchiveOptions {
+  /**
+   * Create the embedded archive where there is none (crawl, work, db migrate). Other commands only read or change what
+   * is there, and fail instead: on a mistyped --archive, a new empty archive would make them report success on nothing.
+   * A database server (DATABASE_URL) is used as it is.
+   * @default false
+   */
+  create?: boolean;
+}
+
 /**
- * How a crawl or an extraction worker opens the archive. They write far more than they read back: their time did not
- * move between 8 and 32 MB of embedded buffer cache (bench/README.md, parts 23 and 28), and 8 MB keeps a crawl's
- * process about 8 MiB smaller. Commands that search keep the default.
+ * How a crawl or an extraction worker opens the archive: one is created if missing. They write far more than they read
+ * back: their time did not move between 8 and 32 MB of embedded buffer cache (bench/README.md, parts 23 and 28), and
+ * 8 MB keeps a crawl's process about 8 MiB smaller. Commands that search keep the default.
  */
-export const FOR_WRITING: OpenArchiveOptions = { embeddedSharedBuffersMb: 8 };
+export const FOR_WRITING: ArchiveUse = { create: true, embeddedSharedBuffersMb: 8 };
 
 /** Opens the archive named by --archive / ARCHIVE_DIR / DATABASE_URL / S3_*, runs `use`, always closes. */
-export async function withArchive<T>(globals: GlobalOptions, use: (archive: Archive) => Promise<T>, options: OpenArchiveOptions = {}): Promise<T> {
+export async function withArchive<T>(globals: GlobalOptions, use: (archive: Archive) => Promise<T>, options: ArchiveUse = {}): Promise<T> {
   // Loaded on use: the storage stack (PGlite, drivers) is heavy and `--help` should not wait for it.
-  const { configFromEnv, openArchive } = await import('../storage/index.js');
-  const archive = await openArchive(configFromEnv(process.env, { archiveDir: globals.archive }), options);
+  const { configFromEnv, holdsEmbeddedArchive, openArchive } = await import('../storage/index.js');
+  const config = configFromEnv(process.env, { archiveDir: globals.archive });
+  const { create = false, ...open } = options;
+  if (!create && !config.databaseUrl && !holdsEmbeddedArchive(config.archiveDir)) {
+    const why = existsSync(config.archiveDir) ? 'it holds no archive database' : 'no such directory';
+    throw new CliError(`no archive at ${config.archiveDir} (${why}): pass --archive or set ARCHIVE_DIR, or start one with \`wdtk-archive crawl\``);
+  }
+  const archive = await openArchive(config, open);
   try {
     return await use(archive);
   } finally {

@@ -25,6 +25,27 @@ function applyExitOverride(command: Command): void {
   for (const sub of command.commands) applyExitOverride(sub);
 }
 
+/** The error standard output gave once its reader went away, if it has; see quietOnClosedOutput. */
+let closedOutput: NodeJS.ErrnoException | null = null;
+
+/**
+ * A reader that stops early (`export … | head -1`) closes the pipe, and each later write fails with EPIPE: no failure
+ * of ours, as `git log | head` is none of git's. Without a listener the error would end the process with a stack
+ * trace. With this one, what is left to print goes nowhere, and a command stopped by it ends quietly with exit 0.
+ */
+export function quietOnClosedOutput(stdout: NodeJS.WriteStream): void {
+  stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    closedOutput = error;
+  });
+}
+
+/** Whether `error` only says that standard output has nowhere left to write. */
+function isClosedOutput(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  return closedOutput !== null && (code === 'EPIPE' || code === 'ERR_STREAM_DESTROYED' || code === 'ERR_STREAM_PREMATURE_CLOSE');
+}
+
 /** Runs the CLI and returns the exit code: 0 success, 1 failure, 2 bad usage. */
 export async function runCli(argv: string[]): Promise<number> {
   const program = buildProgram();
@@ -42,6 +63,7 @@ async function reportError(error: unknown, verbose: boolean): Promise<number> {
     if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
     return error.exitCode === 0 ? 0 : 2;
   }
+  if (isClosedOutput(error)) return 0;
   // Loaded on failure only: the storage module is not needed to start the CLI.
   const { describeFailure } = await import('../storage/index.js');
   process.stderr.write(`wdtk-archive: ${describeFailure(error)}\n`);

@@ -5,7 +5,7 @@ import type pg from 'pg';
 import { FileBlobStore } from './blobs/files.js';
 import type { BlobInput } from './blobs/stream.js';
 import type { BlobStore } from './blobs/types.js';
-import { openEmbeddedDatabase, pgliteHandle, postgresHandle, rowsOf, type Db, type DbHandle } from './db/connect.js';
+import { holdsDatabase, openEmbeddedDatabase, pgliteHandle, postgresHandle, rowsOf, type Db, type DbHandle } from './db/connect.js';
 import type { EmbeddedDatabase } from './db/embedded.js';
 import { blobs, captures, requests, requestHistory, sites, attachments } from './db/schema.js';
 import { LockLostError, OriginalsInUseError, type OriginalsUse } from './errors.js';
@@ -183,6 +183,13 @@ async function openBlobStore(config: ArchiveConfig): Promise<BlobStore> {
   return store;
 }
 
+const embeddedDataDir = (archiveDir: string) => path.join(archiveDir, 'pg');
+
+/** Whether `archiveDir` holds the database of an embedded archive; openArchive creates one where it does not. */
+export function holdsEmbeddedArchive(archiveDir: string): boolean {
+  return holdsDatabase(embeddedDataDir(archiveDir));
+}
+
 export async function openArchive(config: ArchiveConfig, opts: OpenArchiveOptions = {}): Promise<Archive> {
   let releaseDir: (() => Promise<void>) | null = null;
   let handle: DbHandle;
@@ -192,7 +199,7 @@ export async function openArchive(config: ArchiveConfig, opts: OpenArchiveOption
     releaseDir = await lockArchiveDir(config.archiveDir);
     try {
       const start = opts.embeddedSharedBuffersMb === undefined ? {} : { sharedBuffersMb: opts.embeddedSharedBuffersMb };
-      handle = await pgliteHandle(await openEmbeddedDatabase(path.join(config.archiveDir, 'pg'), start), true);
+      handle = await pgliteHandle(await openEmbeddedDatabase(embeddedDataDir(config.archiveDir), start), true);
     } catch (error) {
       await releaseDir();
       throw error;

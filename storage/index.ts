@@ -1,4 +1,4 @@
-export { openArchive, type Archive, type LockLost, type OpenArchiveOptions, type ReleaseLock } from './archive.js';
+export { holdsEmbeddedArchive, openArchive, type Archive, type LockLost, type OpenArchiveOptions, type ReleaseLock } from './archive.js';
 export { configFromEnv } from './config.js';
 export { openEmbeddedDatabase, writeDataDirTemplate, type Db } from './db/connect.js';
 export type { EmbeddedDatabase } from './db/embedded.js';

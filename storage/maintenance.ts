@@ -3,9 +3,9 @@ import type { BlobStore } from './blobs/types.js';
 import { sha256OfStream } from './blobs/stream.js';
 import { rowsOf, type Db } from './db/connect.js';
 import { attachments, blobs, captures, documentPages, jobs, requestHistory, requests, sites } from './db/schema.js';
-import { BlobNotFoundError, RequestNotFoundError } from './errors.js';
+import { BlobNotFoundError, describeFailure, isStorageUnavailable, RequestNotFoundError } from './errors.js';
 import { resolveOneRequest } from './queries/reads.js';
-import type { VerifyOptions, VerifyReport } from './types.js';
+import type { VerifyOptions, VerifyProblem, VerifyReport } from './types.js';
 
 /**
  * Erases a request: its events, attachments, history, the captures of its URLs, and every blob no
@@ -98,7 +98,7 @@ export const LEFTOVER_GRACE_MS = 10 * 60_000;
  * objects no row names, and with `removeUnindexed` deletes those older than the grace period.
  */
 export async function verify(db: Db, store: BlobStore, opts: VerifyOptions = {}): Promise<VerifyReport> {
-  const report: VerifyReport = { checked: 0, ok: 0, missing: [], changed: [], unindexed: [], removed: [] };
+  const report: VerifyReport = { checked: 0, ok: 0, problems: [], unindexed: [], removed: [] };
   let after = '';
   for (;;) {
     const page = await db
@@ -109,16 +109,9 @@ export async function verify(db: Db, store: BlobStore, opts: VerifyOptions = {})
       .limit(200);
     if (!page.length) break;
     for (const { sha256 } of page) {
-      let actual: string | null;
-      try {
-        actual = (await sha256OfStream(await store.get(sha256))).sha256;
-      } catch (error) {
-        if (!(error instanceof BlobNotFoundError) && (error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-        actual = null;
-      }
+      const problem = await checkOriginal(store, sha256);
       report.checked++;
-      if (actual === null) report.missing.push(sha256);
-      else if (actual !== sha256) report.changed.push({ sha256, actual });
+      if (problem) report.problems.push(problem);
       else {
         report.ok++;
         await db.update(blobs).set({ verifiedAt: sql`now()` }).where(eq(blobs.sha256, sha256));
@@ -130,6 +123,21 @@ export async function verify(db: Db, store: BlobStore, opts: VerifyOptions = {})
   report.unindexed = await unindexedObjects(db, store);
   if (opts.removeUnindexed) report.removed = await removeUnindexed(db, store, report.unindexed, opts.unindexedGraceMs ?? LEFTOVER_GRACE_MS);
   return report;
+}
+
+/** What is wrong with one stored original, or null when it re-hashes to its name. */
+async function checkOriginal(store: BlobStore, sha256: string): Promise<VerifyProblem | null> {
+  let actual: string;
+  try {
+    actual = (await sha256OfStream(await store.get(sha256))).sha256;
+  } catch (error) {
+    if (error instanceof BlobNotFoundError || (error as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'missing', sha256 };
+    // A store that is down or refusing would fail every object that follows: that stops the check. Anything else
+    // (a directory where the file should be, say) is this object's, and the others are still worth checking.
+    if (isStorageUnavailable(error)) throw error;
+    return { kind: 'unreadable', sha256, reason: describeFailure(error) };
+  }
+  return actual === sha256 ? null : { kind: 'changed', sha256, actual };
 }
 
 async function unindexedObjects(db: Db, store: BlobStore): Promise<string[]> {

@@ -319,11 +319,17 @@ export interface RunRow {
   host: string | null;
 }
 
+/** An original that failed verification: its object gone, its bytes changed, or its object there but unreadable. */
+export type VerifyProblem =
+  | { kind: 'missing'; sha256: string }
+  | { kind: 'changed'; sha256: string; actual: string }
+  | { kind: 'unreadable'; sha256: string; reason: string };
+
 export interface VerifyReport {
   checked: number;
   ok: number;
-  missing: string[];
-  changed: { sha256: string; actual: string }[];
+  /** In the order the originals were checked (by sha256). */
+  problems: VerifyProblem[];
   /**
    * Objects in the store that no blob row names: stored by a run killed before it indexed them (the object always
    * goes first), or left by a purge killed between its rows and its objects. Nothing points at them.

@@ -5,6 +5,7 @@ import { createApp } from './app.js';
 export { createApp, type AppOptions } from './app.js';
 export { CONTENT_SECURITY_POLICY } from './security.js';
 export { CSV_COLUMNS, exportStream, type ExportFormat } from './export.js';
+export { StoredBodyMismatchError } from './errors.js';
 export { writeWarc, type WarcOptions } from './warc.js';
 export { openApiDocument } from './openapi.js';
 

@@ -1,10 +1,11 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { STATUS_CODES } from 'node:http';
 import { asc, eq, inArray, or } from 'drizzle-orm';
 import { WARCRecord } from 'warcio';
 import { WARCSerializer } from 'warcio/node';
-import { schema, type Archive, type SearchQuery } from '../storage/index.js';
+import { BlobNotFoundError, schema, type Archive, type SearchQuery } from '../storage/index.js';
+import { StoredBodyMismatchError } from './errors.js';
 
 const { attachments, captures } = schema;
 
@@ -54,6 +55,36 @@ async function writeRecord(out: NodeJS.WritableStream, record: WARCRecord, gzip:
 
 async function* empty(): AsyncIterable<Uint8Array> {}
 
+/**
+ * The stored body of a capture, checked against the sha256 and size recorded for it while it streams. warcio reads a
+ * whole payload to compute the record's digests before it writes any of the record, so a body that fails the check
+ * throws before its response record reaches the output.
+ */
+async function* checkedBody(archive: Archive, capture: CaptureRow, sha256: string): AsyncIterable<Uint8Array> {
+  let body: AsyncIterable<Buffer>;
+  try {
+    body = await archive.blobs.get(sha256);
+  } catch (error) {
+    if (error instanceof BlobNotFoundError) throw new StoredBodyMismatchError(capture.id, capture.url, `its stored body ${sha256} is missing`, { cause: error });
+    throw error;
+  }
+  const hash = createHash('sha256');
+  let size = 0;
+  for await (const chunk of body) {
+    hash.update(chunk);
+    size += chunk.length;
+    yield chunk;
+  }
+  const actual = hash.digest('hex');
+  if (actual !== sha256 || (capture.size !== null && size !== capture.size)) {
+    throw new StoredBodyMismatchError(
+      capture.id,
+      capture.url,
+      `its stored body (${size} bytes, sha256 ${actual}) is not the one recorded (${capture.size ?? '?'} bytes, sha256 ${sha256})`,
+    );
+  }
+}
+
 /** The captures behind a request: the pages and JSON it was parsed from, and its attachments' fetches. */
 async function capturesOf(archive: Archive, requestId: number): Promise<CaptureRow[]> {
   const attachmentCaptures = archive.db
@@ -71,7 +102,8 @@ async function capturesOf(archive: Archive, requestId: number): Promise<CaptureR
  * Writes the captures of every request in a result set as WARC/1.1: a warcinfo record, then per capture
  * a request, a response (status line, headers and the stored payload, streamed from the blob store) and
  * a metadata record. Digests are warcio's `sha256:<hex>`, so a response's WARC-Payload-Digest is the
- * archive's sha256 of the original.
+ * archive's sha256 of the original. A stored body that no longer matches it fails the export with
+ * StoredBodyMismatchError.
  */
 export async function writeWarc(
   archive: Archive,
@@ -128,27 +160,22 @@ async function writeCapture(archive: Archive, capture: CaptureRow, out: NodeJS.W
     gzip,
   );
 
-  const payload = capture.sha256 ? await archive.blobs.get(capture.sha256) : null;
-  try {
-    await writeRecord(
-      out,
-      WARCRecord.create(
-        {
-          url: capture.url,
-          date,
-          type: 'response',
-          warcVersion: 'WARC/1.1',
-          statusline: `HTTP/1.1 ${capture.status} ${STATUS_CODES[capture.status] ?? ''}`.trimEnd(),
-          httpHeaders: responseHeaders(capture),
-          warcHeaders: { 'WARC-Record-ID': responseId },
-        },
-        payload ?? empty(),
-      ),
-      gzip,
-    );
-  } finally {
-    payload?.destroy();
-  }
+  await writeRecord(
+    out,
+    WARCRecord.create(
+      {
+        url: capture.url,
+        date,
+        type: 'response',
+        warcVersion: 'WARC/1.1',
+        statusline: `HTTP/1.1 ${capture.status} ${STATUS_CODES[capture.status] ?? ''}`.trimEnd(),
+        httpHeaders: responseHeaders(capture),
+        warcHeaders: { 'WARC-Record-ID': responseId },
+      },
+      capture.sha256 ? checkedBody(archive, capture, capture.sha256) : empty(),
+    ),
+    gzip,
+  );
 
   const metadata = {
     captureId: capture.id,

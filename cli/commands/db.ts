@@ -6,9 +6,13 @@ export function registerDb(program: Command): void {
   db.command('migrate')
     .description('apply pending schema migrations (also done on every start)')
     .action(async (_opts: unknown, command: Command) => {
-      await withArchive(globalsOf(command), async (archive) => {
-        await archive.migrate();
-        process.stdout.write(`migrations applied (${archive.mode.db})\n`);
-      });
+      await withArchive(
+        globalsOf(command),
+        async (archive) => {
+          await archive.migrate();
+          process.stdout.write(`migrations applied (${archive.mode.db})\n`);
+        },
+        { create: true },
+      );
     });
 }

@@ -76,7 +76,7 @@ export async function openEmbeddedDatabase(dataDir: string | undefined, start: E
   }
 }
 
-function holdsDatabase(dataDir: string | undefined): boolean {
+export function holdsDatabase(dataDir: string | undefined): boolean {
   return dataDir !== undefined && existsSync(path.join(dataDir, 'PG_VERSION'));
 }
 

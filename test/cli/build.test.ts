@@ -84,7 +84,7 @@ describe('the compiled build (scripts/build.mjs), as the Docker image runs it', 
     // initdb gives each database an identifier of its own; an unpacked template keeps the template's.
     const archiveDir = await mkdtemp(path.join(tmpdir(), 'wdtk-build-template-'));
     try {
-      const created = await startCli(['--archive', archiveDir, 'runs'], { DATABASE_URL: '', S3_ENDPOINT: '' }, entry).done;
+      const created = await startCli(['--archive', archiveDir, 'db', 'migrate'], { DATABASE_URL: '', S3_ENDPOINT: '' }, entry).done;
       expect(created.code, created.stderr).toBe(0);
       const archived = await openEmbeddedDatabase(path.join(archiveDir, 'pg'));
       expect(await systemIdentifier(archived).finally(() => archived.close())).toBe(templateId);

@@ -193,7 +193,7 @@ describe('the wdtk-archive command line on a filled archive', () => {
   it('verify passes, then reports a missing original and exits 1', async () => {
     const ok = await run(target, ['verify']);
     expect(ok.code).toBe(0);
-    expect(ok.stdout).toMatch(/checked \d+ originals: \d+ ok, 0 missing, 0 changed\n$/);
+    expect(ok.stdout).toMatch(/checked \d+ originals: \d+ ok, 0 missing, 0 changed, 0 unreadable\n$/);
 
     // An object stored without its row, as a run killed between the two leaves it: reported, not a failure.
     const left = await target.inspect((archive) => archive.blobs.put(Buffer.from('stored by a killed run')));

@@ -283,8 +283,7 @@ export async function integrityProblems(archive: Archive, runs?: LoggedRuns): Pr
   }
 
   const report = await archive.verify();
-  for (const sha of report.missing) problems.push(`blob ${sha} has no stored object`);
-  for (const changed of report.changed) problems.push(`blob ${changed.sha256} changed`);
+  for (const problem of report.problems) problems.push(`blob ${problem.sha256} is ${problem.kind}`);
   for (const sha of report.unindexed) problems.push(`stored object ${sha} has no blob row`);
   return problems;
 }

@@ -395,12 +395,33 @@ describe('purge and verify', () => {
     const report = await archive.verify({ onProgress: (n) => progress.push(n) });
     expect(report.checked).toBe(3);
     expect(report.ok).toBe(1);
-    expect(report.missing).toEqual([missing.sha256]);
-    expect(report.changed).toEqual([{ sha256: changed.sha256, actual: (await import('node:crypto')).createHash('sha256').update(tampered).digest('hex') }]);
+    const actual = (await import('node:crypto')).createHash('sha256').update(tampered).digest('hex');
+    expect(report.problems).toEqual(
+      [
+        { kind: 'missing', sha256: missing.sha256 },
+        { kind: 'changed', sha256: changed.sha256, actual },
+      ].sort((a, b) => a.sha256.localeCompare(b.sha256)),
+    );
     expect(progress).toEqual([1, 2, 3]);
     const [row] = await archive.db.select().from(schema.blobs).where(sql`sha256 = ${good.sha256}`);
     expect(row?.verifiedAt).toBeInstanceOf(Date);
     expect(report.unindexed).toEqual([]);
+  });
+
+  test.skipIf(Boolean(process.env['S3_ENDPOINT']))('verify reports an unreadable original and goes on to check the rest', async () => {
+    const archive = await open();
+    const blocked = await archive.putBlob(Buffer.from('its file becomes a directory'));
+    const after = await archive.putBlob(Buffer.from('checked all the same'));
+    const file = path.join((archive.blobs as FileBlobStore).root, ...storageKey(blocked.sha256).split('/'));
+    await rm(file);
+    await mkdir(file);
+
+    const report = await archive.verify();
+    expect(report.checked).toBe(2);
+    expect(report.ok).toBe(1);
+    expect(report.problems).toEqual([{ kind: 'unreadable', sha256: blocked.sha256, reason: expect.stringMatching(/^EISDIR/) }]);
+    const [row] = await archive.db.select().from(schema.blobs).where(sql`sha256 = ${after.sha256}`);
+    expect(row?.verifiedAt).toBeInstanceOf(Date);
   });
 
   test('verify reports objects no row names, and removes them past the grace period, never beside a writer', async () => {
@@ -410,7 +431,7 @@ describe('purge and verify', () => {
     const left = await archive.blobs.put(Buffer.from('stored, then the run was killed'));
 
     const report = await archive.verify();
-    expect(report).toMatchObject({ checked: 1, ok: 1, missing: [], changed: [], unindexed: [left.sha256], removed: [] });
+    expect(report).toMatchObject({ checked: 1, ok: 1, problems: [], unindexed: [left.sha256], removed: [] });
     expect(await archive.blobs.stat(left.sha256)).not.toBeNull();
 
     // Written a moment ago: inside the default 10 minutes, it may be a put whose row is on its way.

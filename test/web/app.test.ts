@@ -1,11 +1,15 @@
 import { createHash } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { parse as parseCsv } from 'csv-parse/sync';
 import type { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WARCParser } from 'warcio';
 import type { Archive } from '../../storage/index.js';
-import { createApp, writeWarc } from '../../web/index.js';
+import { FileBlobStore, storageKey } from '../../storage/index.js';
+import { S3BlobStore } from '../../storage/blobs/index.js';
+import { createApp, StoredBodyMismatchError, writeWarc } from '../../web/index.js';
 import { openTestArchive } from '../helpers/archive.js';
 import { REMOVED, seedArchive, THREAD, type Seeded } from './fixture.js';
 
@@ -348,6 +352,45 @@ describe('WARC export', () => {
     expect(types.filter((t) => t === 'response')).toHaveLength(3);
     expect(types.filter((t) => t === 'request')).toHaveLength(3);
     expect(types.filter((t) => t === 'metadata')).toHaveLength(3);
+  });
+});
+
+describe('WARC export of altered originals', () => {
+  let own: Awaited<ReturnType<typeof openTestArchive>>;
+  let ownSeeded: Seeded;
+  beforeAll(async () => {
+    own = await openTestArchive();
+    ownSeeded = await seedArchive(own.archive);
+  });
+  afterAll(async () => {
+    await own?.cleanup();
+  });
+
+  const replaceStored = async (sha256: string, bytes: Buffer) => {
+    const store = own.archive.blobs;
+    if (store instanceof FileBlobStore) await writeFile(path.join(store.root, ...storageKey(sha256).split('/')), bytes);
+    else if (store instanceof S3BlobStore) await store.client.putObject(store.bucket, storageKey(sha256), bytes);
+  };
+
+  it.each([
+    ['cut short', (bytes: Buffer) => bytes.subarray(0, bytes.length - 100)],
+    ['with its last byte changed', (bytes: Buffer) => Buffer.concat([bytes.subarray(0, bytes.length - 1), Buffer.from('!')])],
+  ])('fails on an original stored %s, naming its capture, and writes no response record of it', async (_how, alter) => {
+    const { bytes, sha256 } = ownSeeded.pdf;
+    await replaceStored(sha256, alter(bytes));
+    const out = new PassThrough();
+    const chunks: Buffer[] = [];
+    out.on('data', (chunk: Buffer) => chunks.push(chunk));
+    const failure = await writeWarc(own.archive, { authority: THREAD.authority.urlName }, out).catch((error: unknown) => error);
+    await replaceStored(sha256, bytes);
+    expect(failure).toBeInstanceOf(StoredBodyMismatchError);
+    expect((failure as Error).message).toMatch(/^capture \d+ \(\S+repairs%20backlog\.pdf\): its stored body \(\d+ bytes, sha256 [0-9a-f]{64}\) is not the one recorded/);
+    const responses: (string | null | undefined)[] = [];
+    for await (const record of new WARCParser([Buffer.concat(chunks)])) {
+      if (record.warcType === 'response') responses.push(record.warcTargetURI);
+      await record.readFully(false);
+    }
+    expect(responses.some((uri) => uri?.endsWith('repairs%20backlog.pdf'))).toBe(false);
   });
 });
 
