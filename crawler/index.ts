@@ -2,7 +2,7 @@ export { runCrawl, assertContactFor, RunInProgressError, SiteBlockedError, DEFAU
 export { normalizeScope, describeScope, CrawlScopeError, type CrawlScope, type ScopeInput } from './scope.js';
 export type { RunCounters } from './context.js';
 export { runExtractionWorker, toCompletion, type WorkerOptions, type WorkerSummary, type JobOutcome } from './extraction.js';
-export { startSchedule, ScheduleError, ScheduleHaltError, type Schedule, type ScheduleOptions } from './schedule.js';
+export { startSchedule, ScheduleError, ScheduleHaltError, type Schedule, type ScheduleEnd, type ScheduleOptions } from './schedule.js';
 export { createCrawlReporter, formatSummary, type CrawlReporter } from './progress.js';
 export { parseRequestRef, type RequestRef } from './urls.js';
 export {

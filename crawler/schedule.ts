@@ -19,20 +19,23 @@ export interface ScheduleOptions {
   runOnce: () => Promise<void>;
 }
 
+/** Why a schedule ended by itself: a run halted it, or its expression has no date left (a year field, say). */
+export type ScheduleEnd = { halted: string } | { exhausted: true };
+
 export interface Schedule {
   nextRun(): Date | null;
   /** Stops starting runs; resolves once a run in progress has ended. */
   stop(): Promise<void>;
-  /** Resolves with the reason once a run has ended the schedule with a ScheduleHaltError. */
-  halted: Promise<string>;
+  /** Resolves once the schedule has ended by itself, not by `stop()`. */
+  ended: Promise<ScheduleEnd>;
 }
 
 /** Starts a run on each tick of the cron expression, never two at once: a tick during a run is skipped. */
 export function startSchedule(opts: ScheduleOptions): Schedule {
   let current: Promise<void> | null = null;
   let job: Cron;
-  let halt!: (reason: string) => void;
-  const halted = new Promise<string>((resolve) => (halt = resolve));
+  let end!: (why: ScheduleEnd) => void;
+  const ended = new Promise<ScheduleEnd>((resolve) => (end = resolve));
   if (opts.timezone !== undefined) {
     try {
       new Intl.DateTimeFormat('en', { timeZone: opts.timezone });
@@ -53,7 +56,7 @@ export function startSchedule(opts: ScheduleOptions): Schedule {
           if (error instanceof ScheduleHaltError) {
             job.stop();
             opts.log.error({ err: error.message }, 'schedule stopped: no further runs will start');
-            halt(error.message);
+            end({ halted: error.message });
             return;
           }
           opts.log.error({ err: error instanceof Error ? error.message : String(error) }, 'scheduled run failed');
@@ -63,6 +66,12 @@ export function startSchedule(opts: ScheduleOptions): Schedule {
         if (job.isStopped()) return;
         const next = job.nextRun();
         opts.log.info({ next: next?.toISOString() }, 'scheduled run ended');
+        if (next === null) {
+          // Nothing is pending any more: without this the process would sit with no timer and end without a word.
+          job.stop();
+          opts.log.info({ cron: opts.cron }, 'the cron expression fires no more: schedule ended');
+          end({ exhausted: true });
+        }
       },
     );
   } catch (error) {
@@ -76,7 +85,7 @@ export function startSchedule(opts: ScheduleOptions): Schedule {
   }
   opts.log.info({ cron: opts.cron, next: first.toISOString() }, 'schedule started');
   return {
-    halted,
+    ended,
     nextRun: () => job.nextRun(),
     stop: async () => {
       job.stop();

@@ -40,10 +40,10 @@ export function registerSchedule(program: Command): void {
       throw error;
     }
     const aborted = new Promise<null>((resolve) => signals.signal.addEventListener('abort', () => resolve(null), { once: true }));
-    const haltedBy = await Promise.race([aborted, schedule.halted]);
-    if (haltedBy === null) log.info('stopping: waiting for a run in progress to end');
+    const endedBy = await Promise.race([aborted, schedule.ended]);
+    if (endedBy === null) log.info('stopping: waiting for a run in progress to end');
     await schedule.stop();
     signals.dispose();
-    if (haltedBy !== null) throw new CliError(`schedule stopped: ${haltedBy}`);
+    if (endedBy !== null && 'halted' in endedBy) throw new CliError(`schedule stopped: ${endedBy.halted}`);
   });
 }

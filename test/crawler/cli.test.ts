@@ -54,6 +54,20 @@ describe('crawl, schedule and runs on the command line', () => {
     expect(garbled.stderr).toMatch(/^wdtk-archive: invalid cron expression "every night": /);
   });
 
+  it('schedule ends cleanly, exit 0, after the last run an expression with a year in it has', { timeout: 60_000 }, async () => {
+    const own = await openChildArchive();
+    archives.push(own);
+    const at = new Date(Date.now() + 8000);
+    const once = `${at.getUTCSeconds()} ${at.getUTCMinutes()} ${at.getUTCHours()} ${at.getUTCDate()} ${at.getUTCMonth() + 1} * ${at.getUTCFullYear()}`;
+    const slug = sim.groundTruth().requests[0]!.urlTitle;
+    const result = await startCli([...own.args, '--site', sim.url, 'schedule', '--cron', once, '--timezone', 'UTC', '--request', slug, '--rate', '100', '--no-extract'], own.env).done;
+    expect({ code: result.code, signal: result.signal }).toEqual({ code: 0, signal: null });
+    expect((result.stderr.match(/scheduled run ended/g) ?? []).length).toBe(1);
+    expect(result.stderr).toMatch(/the cron expression fires no more: schedule ended/);
+    const runs = JSON.parse((await startCli([...own.args, '--json', 'runs'], own.env).done).stdout) as { outcome: string }[];
+    expect(runs.map((run) => run.outcome)).toEqual(['ok']);
+  });
+
   it('runs names each run\'s scope, its --recheck included', async () => {
     const own = await openChildArchive();
     archives.push(own);
