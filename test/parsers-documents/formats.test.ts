@@ -267,6 +267,17 @@ describe('text formats', () => {
     expect(await sniffType(Buffer.from('a;b;c\n1;2;3\n'), { filename: 'x.csv', contentType: 'text/plain' })).toEqual({ type: 'csv', mime: 'text/csv' });
   });
 
+  it('reads UTF-16 text with a byte order mark, as Excel saves "Unicode Text", rather than take it for audio', async () => {
+    const sheet = 'Ref\tName\tAmount\r\nA1\tCafé Señor\t£12.50\r\nA2\tZoë Brontë\t€7\r\n';
+    const littleEndian = Buffer.concat([Buffer.from([0xff, 0xfe]), iconv.encode(sheet, 'utf-16le')]);
+    const result = await extract(littleEndian, { filename: 'spending.txt', ocr: false });
+    expect(result).toMatchObject({ type: 'csv', warnings: ['decoded as utf-16le'] });
+    expect(result.pages[0]!.text).toBe(sheet.trim());
+
+    const html = iconv.encode('\ufeff<html><body><p>Disclosure log</p></body></html>', 'utf-16be');
+    expect((await sniffType(html)).type).toBe('html');
+  });
+
   it('accepts a Node stream or an async iterable as input', async () => {
     const fromStream = await extract(Readable.from([Buffer.from('first '), Buffer.from('second')]));
     expect(fromStream.pages[0]!.text).toBe('first second');
