@@ -278,6 +278,13 @@ describe('text formats', () => {
     expect((await sniffType(html)).type).toBe('html');
   });
 
+  it('cuts a long text without line breaks into pages, never between the halves of a character', async () => {
+    const line = `A${'😀'.repeat(60_000)}`;
+    const result = await extract(Buffer.from(line), { ocr: false });
+    expect(result.pages.map((page) => page.text.length)).toEqual([99_999, 20_002]);
+    expect(result.pages.map((page) => page.text).join('')).toBe(line);
+  });
+
   it('accepts a Node stream or an async iterable as input', async () => {
     const fromStream = await extract(Readable.from([Buffer.from('first '), Buffer.from('second')]));
     expect(fromStream.pages[0]!.text).toBe('first second');
