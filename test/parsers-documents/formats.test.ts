@@ -1,15 +1,16 @@
 import { execFile } from 'node:child_process';
 import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
+import { crc32 } from 'node:zlib';
 import CFB from 'cfb';
 import ExcelJS from 'exceljs';
-import { strToU8, zipSync } from 'fflate';
+import { strToU8, Zlib, zipSync } from 'fflate';
 import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
 import XLSX from 'xlsx';
 import { pdfDate } from '../../parsers/documents/formats/pdf.js';
 import { extract, sniffType } from '../../parsers/documents/index.js';
-import { imagePdf, textPdf } from './pdf-builder.js';
+import { buildPdf, imagePdf, textPdf } from './pdf-builder.js';
 
 const run = promisify(execFile);
 
@@ -323,4 +324,46 @@ describe('OCR', () => {
     const withoutOcr = await extract(imagePdf(picture, 827, 1170), { ocr: false });
     expect(withoutOcr.needsOcr).toBe(true);
   });
+
+  it('keeps OCR of a picture or a page asking for a giant bitmap within the memory limit', { timeout: 120_000 }, async () => {
+    if (!((await onPath('tesseract')) && (await onPath('pdftoppm')))) return;
+    // Under 1 MB of PNG, 576 megapixels: tesseract went to over 2 GB, far past the worker's 1 GB, before giving up.
+    const bomb = await extract(greyPng(24_000, 24_000), { filename: 'scan.png', timeoutMs: 25_000 });
+    expect(bomb).toMatchObject({ type: 'image', needsOcr: true });
+    expect(bomb.warnings).toEqual([expect.stringMatching(/^image: OCR failed: tesseract exited with 1/)]);
+
+    // An empty page of 200 x 200 inches: pdftoppm took 3.1 GB and a minute to render it whole.
+    const page = buildPdf([
+      { body: '<< /Type /Catalog /Pages 2 0 R >>' },
+      { body: '<< /Type /Pages /Kids [3 0 R] /Count 1 >>' },
+      { body: '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 14400 14400] /Contents 4 0 R >>' },
+      { body: '<< >>', stream: '' },
+    ]);
+    const huge = await extract(page, { filename: 'plan.pdf', timeoutMs: 40_000 });
+    expect(huge).toMatchObject({ type: 'pdf', ocr: true, needsOcr: false });
+    expect(huge.warnings).toEqual(['no text layer, and OCR found no text on any page']);
+  });
 });
+
+/** A white greyscale PNG of the given size, deflated a row at a time. */
+function greyPng(width: number, height: number): Buffer {
+  const chunk = (type: string, data: Uint8Array) => {
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const frame = Buffer.alloc(body.length + 8);
+    frame.writeUInt32BE(data.length, 0);
+    body.copy(frame, 4);
+    frame.writeUInt32BE(crc32(body), body.length + 4);
+    return frame;
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([8, 0, 0, 0, 0], 8);
+  const compressed: Uint8Array[] = [];
+  const deflate = new Zlib({ level: 9 });
+  deflate.ondata = (data) => compressed.push(data);
+  const row = new Uint8Array(width + 1).fill(0xff, 1);
+  for (let y = 0; y < height; y++) deflate.push(row, y === height - 1);
+  const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  return Buffer.concat([signature, chunk('IHDR', header), chunk('IDAT', Buffer.concat(compressed)), chunk('IEND', new Uint8Array())]);
+}
