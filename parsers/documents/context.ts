@@ -13,6 +13,9 @@ export function once<T>(load: () => Promise<T>): () => Promise<T> {
  */
 export const FLOWING_PAGE_CHARS = 100_000;
 
+/** How long before the document's time limit a running tool is killed: ample for this thread's timer to fire. */
+const TOOL_STOP_MARGIN_MS = 1_000;
+
 /** State shared by a document and everything nested in it, so limits hold for the whole tree. */
 export class ExtractContext {
   private textLeft: number;
@@ -31,6 +34,19 @@ export class ExtractContext {
 
   msLeft(): number {
     return this.deadline - Date.now();
+  }
+
+  /**
+   * Time a command-line tool (tesseract, pdftoppm) may take. This thread must kill it before extractIsolated's timer
+   * ends the thread: a process the thread started outlives it, running on and never reaped.
+   */
+  toolMsLeft(): number {
+    return this.msLeft() - TOOL_STOP_MARGIN_MS;
+  }
+
+  /** After a tool failed: when that was for want of time, the document as a whole has run out of it. */
+  checkToolTime(): void {
+    if (this.toolMsLeft() <= 0) throw new ExtractError('timeout', `extraction took longer than ${this.timeoutMs} ms`);
   }
 
   /** Cooperative time check between steps; extractIsolated also enforces the limit from outside. */

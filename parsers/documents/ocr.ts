@@ -45,6 +45,7 @@ export function renderPdfPage(pdf: Uint8Array, pageNumber: number, timeoutMs: nu
 }
 
 function runTool(command: string, args: string[], input: Uint8Array, timeoutMs: number): Promise<Buffer> {
+  if (timeoutMs <= 0) return Promise.reject(new ToolError(`no time left to run ${command}`));
   return new Promise((resolve, reject) => {
     // Node cannot set a child's resource limits; the shell sets them and then becomes the tool.
     const limited = [`ulimit -v ${TOOL_MEMORY_KB} 2>/dev/null; exec "$0" "$@"`, command, ...args];
@@ -55,7 +56,7 @@ function runTool(command: string, args: string[], input: Uint8Array, timeoutMs: 
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new ToolError(`${command} took longer than ${timeoutMs} ms`));
-    }, Math.max(1, timeoutMs));
+    }, timeoutMs);
     child.stdout.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > MAX_TOOL_OUTPUT_BYTES) {

@@ -1,16 +1,16 @@
 import { execFile } from 'node:child_process';
 import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
-import { crc32 } from 'node:zlib';
 import CFB from 'cfb';
 import ExcelJS from 'exceljs';
-import { strToU8, Zlib, zipSync } from 'fflate';
+import { strToU8, zipSync } from 'fflate';
 import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
 import XLSX from 'xlsx';
 import { pdfDate } from '../../parsers/documents/formats/pdf.js';
 import { extract, sniffType } from '../../parsers/documents/index.js';
 import { buildPdf, imagePdf, textPdf } from './pdf-builder.js';
+import { greyPng } from './png-builder.js';
 
 const run = promisify(execFile);
 
@@ -345,25 +345,3 @@ describe('OCR', () => {
   });
 });
 
-/** A white greyscale PNG of the given size, deflated a row at a time. */
-function greyPng(width: number, height: number): Buffer {
-  const chunk = (type: string, data: Uint8Array) => {
-    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-    const frame = Buffer.alloc(body.length + 8);
-    frame.writeUInt32BE(data.length, 0);
-    body.copy(frame, 4);
-    frame.writeUInt32BE(crc32(body), body.length + 4);
-    return frame;
-  };
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(width, 0);
-  header.writeUInt32BE(height, 4);
-  header.set([8, 0, 0, 0, 0], 8);
-  const compressed: Uint8Array[] = [];
-  const deflate = new Zlib({ level: 9 });
-  deflate.ondata = (data) => compressed.push(data);
-  const row = new Uint8Array(width + 1).fill(0xff, 1);
-  for (let y = 0; y < height; y++) deflate.push(row, y === height - 1);
-  const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-  return Buffer.concat([signature, chunk('IHDR', header), chunk('IDAT', Buffer.concat(compressed)), chunk('IEND', new Uint8Array())]);
-}
