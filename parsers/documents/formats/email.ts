@@ -38,6 +38,9 @@ function addressText(address: AddressObject | AddressObject[] | undefined): stri
 
 export async function extractEml(bytes: Uint8Array, ctx: ExtractContext, result: ExtractResult, extractAttachment: ExtractAttachment): Promise<void> {
   const mail = await simpleParser(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), {
+    // mailsplit's own limit is 1,000 parts, past which the whole message, body and all, is refused: take as many as
+    // an archive may hold entries.
+    maxChildNodes: ctx.limits.maxEntries,
     skipTextToHtml: true,
     skipImageLinks: true,
     skipTextLinks: true,
