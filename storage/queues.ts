@@ -245,6 +245,24 @@ export function localWorkerId(): string {
   return `${hostname()}:${process.pid}`;
 }
 
+/**
+ * Text as Postgres takes it. A document's own bytes reach its text, metadata (a PDF title, an Outlook subject) and
+ * warnings: text and jsonb refuse NUL, and jsonb also refuses a lone UTF-16 surrogate, which JSON.stringify writes
+ * as an escape where text would have had it replaced on encoding.
+ */
+function storableText(text: string): string {
+  return text.replaceAll('\u0000', '').replace(/\p{Cs}/gu, '\uFFFD');
+}
+
+function storableJson(value: unknown): unknown {
+  if (typeof value === 'string') return storableText(value);
+  if (Array.isArray(value)) return value.map(storableJson);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [storableText(key), storableJson(inner)]));
+  }
+  return value;
+}
+
 export function jobsApi(db: Db, leaseSeconds: number) {
   const leaseRanOut = sql`claimed_at < now() - make_interval(secs => ${leaseSeconds})`;
   return {
@@ -310,20 +328,19 @@ export function jobsApi(db: Db, leaseSeconds: number) {
         const [job] = await tx.select({ sha256: jobs.sha256 }).from(jobs).where(eq(jobs.id, id));
         if (!job) return;
         await tx.delete(documentPages).where(eq(documentPages.sha256, job.sha256));
-        // Postgres text cannot hold NUL; extractors sometimes emit it from binary junk.
-        const pages = result.pages.map((p) => ({ sha256: job.sha256, page: p.number, text: p.text.replaceAll('\u0000', '') }));
+        const pages = result.pages.map((p) => ({ sha256: job.sha256, page: p.number, text: storableText(p.text) }));
         for (let i = 0; i < pages.length; i += INSERT_CHUNK) {
           await tx.insert(documentPages).values(pages.slice(i, i + INSERT_CHUNK)).onConflictDoNothing();
         }
         await tx
           .update(blobs)
           .set({
-            sniffedType: result.type,
-            ...(result.mime ? { mime: result.mime } : {}),
+            sniffedType: storableText(result.type),
+            ...(result.mime ? { mime: storableText(result.mime) } : {}),
             pageCount: result.pageCount,
             needsOcr: result.needsOcr,
-            metadata: result.metadata as Record<string, unknown>,
-            warnings: result.warnings,
+            metadata: storableJson(result.metadata) as Record<string, unknown>,
+            warnings: result.warnings.map(storableText),
             extractionStatus: 'done',
             extractedAt: sql`now()`,
           })
@@ -339,7 +356,7 @@ export function jobsApi(db: Db, leaseSeconds: number) {
           .update(jobs)
           .set({
             status: retry ? sql`case when ${jobs.attempts} >= ${JOB_MAX_ATTEMPTS} then 'failed' else 'pending' end` : 'failed',
-            error,
+            error: storableText(error),
             claimedBy: null,
             claimedAt: null,
             finishedAt: sql`now()`,

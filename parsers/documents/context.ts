@@ -6,6 +6,16 @@ export function once<T>(load: () => Promise<T>): () => Promise<T> {
   return () => (loaded ??= load());
 }
 
+/**
+ * Most characters in a page cut from text that has no pages of its own. A page is indexed as one tsvector, which
+ * Postgres takes only from a page's first 400,000 characters (and holds in at most 1 MB): a text file, Word
+ * document or sheet kept as one page had the rest of its words unsearchable.
+ */
+export const FLOWING_PAGE_CHARS = 100_000;
+
+/** How long before the document's time limit a running tool is killed: ample for this thread's timer to fire. */
+const TOOL_STOP_MARGIN_MS = 1_000;
+
 /** State shared by a document and everything nested in it, so limits hold for the whole tree. */
 export class ExtractContext {
   private textLeft: number;
@@ -26,11 +36,39 @@ export class ExtractContext {
     return this.deadline - Date.now();
   }
 
+  /**
+   * Time a command-line tool (tesseract, pdftoppm) may take. This thread must kill it before extractIsolated's timer
+   * ends the thread: a process the thread started outlives it, running on and never reaped.
+   */
+  toolMsLeft(): number {
+    return this.msLeft() - TOOL_STOP_MARGIN_MS;
+  }
+
+  /** After a tool failed: when that was for want of time, the document as a whole has run out of it. */
+  checkToolTime(): void {
+    if (this.toolMsLeft() <= 0) throw new ExtractError('timeout', `extraction took longer than ${this.timeoutMs} ms`);
+  }
+
   /** Cooperative time check between steps; extractIsolated also enforces the limit from outside. */
   checkTime(): void {
     if (Date.now() > this.deadline) {
       throw new ExtractError('timeout', `extraction took longer than ${this.timeoutMs} ms`);
     }
+  }
+
+  /**
+   * Adds text without pages of its own (a text file, a Word document, a sheet, an email body) as pages of at most
+   * FLOWING_PAGE_CHARS, each ending at a line break where there is one in its second half.
+   */
+  addText(result: ExtractResult, text: string): void {
+    let start = 0;
+    // Once the text cap is near, the rest goes to addPage whole, which cuts it and says how much was dropped.
+    while (text.length - start > FLOWING_PAGE_CHARS && this.textLeft > FLOWING_PAGE_CHARS) {
+      const end = pageEnd(text, start);
+      this.addPage(result, text.slice(start, end).trim());
+      start = end;
+    }
+    this.addPage(result, text.slice(start).trim());
   }
 
   /** Adds a page, keeping the text of the whole tree under maxTextChars. */
@@ -51,6 +89,15 @@ export class ExtractContext {
       );
     }
   }
+}
+
+function pageEnd(text: string, start: number): number {
+  const limit = start + FLOWING_PAGE_CHARS;
+  const lineBreak = text.lastIndexOf('\n', limit - 1);
+  if (lineBreak >= start + FLOWING_PAGE_CHARS / 2) return lineBreak + 1;
+  // Never between the two halves of a surrogate pair.
+  const code = text.charCodeAt(limit - 1);
+  return code >= 0xd800 && code <= 0xdbff ? limit - 1 : limit;
 }
 
 export function emptyResult(type: string, mime: string): ExtractResult {

@@ -144,11 +144,12 @@ async function extractImage(bytes: Uint8Array, ctx: ExtractContext, result: Extr
     return;
   }
   try {
-    const text = await ocrImage(bytes, ctx.msLeft());
+    const text = await ocrImage(bytes, ctx.toolMsLeft());
     result.ocr = true;
     if (text) ctx.addPage(result, text);
     else result.warnings.push('image: OCR found no text');
   } catch (error) {
+    ctx.checkToolTime();
     result.needsOcr = true;
     result.warnings.push(`image: OCR failed: ${errorMessage(error)}`);
   }

@@ -1,3 +1,4 @@
+export { FLOWING_PAGE_CHARS } from './context.js';
 export { extract, tooLarge, type ExtractInput } from './extract.js';
 export { extractIsolated } from './isolate.js';
 export { sniffType, type SniffHint, type SniffResult } from './sniff.js';

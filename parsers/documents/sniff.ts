@@ -72,6 +72,9 @@ async function sniffBytes(bytes: Uint8Array): Promise<{ type: string; mime: stri
   if (bytes.length >= 4 && new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0, true) === TNEF_SIGNATURE) {
     return typed('tnef');
   }
+  // A UTF-16 byte order mark is also an MPEG audio frame sync to file-type: Excel's "Unicode Text" and many
+  // exported CSVs would be taken for MP1 audio.
+  if (utf16Order(bytes) && !looksBinary(headText(bytes.subarray(0, SAMPLE_BYTES)))) return typed(textType(bytes));
   const detected = await fileTypeFromBuffer(bytes);
   if (detected) {
     if (detected.ext === 'cfb') return typed(compoundFileType(bytes));
@@ -97,10 +100,23 @@ function compoundFileType(bytes: Uint8Array): string {
   return 'cfb';
 }
 
+function utf16Order(bytes: Uint8Array): 'utf-16le' | 'utf-16be' | undefined {
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return 'utf-16le';
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return 'utf-16be';
+  return undefined;
+}
+
+/** The sample as characters: UTF-16 after its byte order mark, otherwise a byte a character. */
+function headText(sample: Uint8Array): string {
+  const order = utf16Order(sample);
+  if (order) return new TextDecoder(order).decode(sample.subarray(2));
+  return Buffer.from(sample.buffer, sample.byteOffset, sample.byteLength).toString('latin1');
+}
+
 function textType(bytes: Uint8Array): string {
   const sample = bytes.subarray(0, SAMPLE_BYTES);
-  if (looksBinary(sample)) return 'unknown';
-  const head = Buffer.from(sample.buffer, sample.byteOffset, sample.byteLength).toString('latin1').replace(/^\uFEFF|^\xEF\xBB\xBF/, '');
+  const head = headText(sample).replace(/^\uFEFF|^\xEF\xBB\xBF/, '');
+  if (looksBinary(head)) return 'unknown';
   if (/^\s*\{\\rtf/.test(head)) return 'rtf';
   if (looksLikeEmail(head)) return 'eml';
   if (/^\s*(<\?xml[^>]*>\s*)?(<!--[\s\S]*?-->\s*)*<(!doctype\s+html|html|head|body)\b/i.test(head) ||
@@ -109,16 +125,14 @@ function textType(bytes: Uint8Array): string {
   return 'txt';
 }
 
-function looksBinary(sample: Uint8Array): boolean {
-  if (sample.length >= 2 && ((sample[0] === 0xff && sample[1] === 0xfe) || (sample[0] === 0xfe && sample[1] === 0xff))) {
-    return false;
-  }
+function looksBinary(head: string): boolean {
   let control = 0;
-  for (const byte of sample) {
-    if (byte === 0) return true;
-    if (byte < 9 || (byte > 13 && byte < 32 && byte !== 27)) control++;
+  for (let i = 0; i < head.length; i++) {
+    const code = head.charCodeAt(i);
+    if (code === 0) return true;
+    if (code < 9 || (code > 13 && code < 32 && code !== 27)) control++;
   }
-  return control > sample.length / 100;
+  return control > head.length / 100;
 }
 
 function looksLikeEmail(head: string): boolean {

@@ -66,7 +66,7 @@ export interface ExtractResult {
   type: string;
   mime: string;
   metadata: DocumentMetadata;
-  /** A PDF page, a sheet, an email body, a whole text file: one page each. */
+  /** A PDF page or a slide is a page; a sheet, an email body or a text file is one, or several of at most FLOWING_PAGE_CHARS. */
   pages: ExtractedPage[];
   /** Archive entries and attachments, extracted recursively. */
   children: ExtractedChild[];

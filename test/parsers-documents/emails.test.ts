@@ -94,6 +94,24 @@ describe('emails (real Alaveteli fixtures)', () => {
     expect(nested.every((child) => child.type === 'empty' && child.warnings.includes('empty file: no text'))).toBe(true);
   });
 
+  it('reads a message with more than a thousand attachments, body and all', async () => {
+    const parts = Array.from({ length: 1_200 }, (_, i) =>
+      `--part\r\nContent-Type: text/plain; name="page-${i}.txt"\r\nContent-Disposition: attachment; filename="page-${i}.txt"\r\n\r\nScanned page ${i}\r\n`,
+    );
+    const message = [
+      'From: foi@council.example.gov.uk\r\nTo: requester@example.org\r\nSubject: Your request\r\nMIME-Version: 1.0\r\n',
+      'Content-Type: multipart/mixed; boundary="part"\r\n\r\n',
+      '--part\r\nContent-Type: text/plain\r\n\r\nPlease find the scanned pages attached.\r\n',
+      ...parts,
+      '--part--\r\n',
+    ].join('');
+    const result = await extract(Buffer.from(message), { filename: 'reply.eml', ocr: false });
+    expect(result.warnings).toEqual([]);
+    expect(result.pages[0]!.text).toBe('Please find the scanned pages attached.');
+    expect(result.children).toHaveLength(1_200);
+    expect(result.children[1_199]!.pages[0]!.text).toBe('Scanned page 1199');
+  });
+
   it('keeps two attachments with the same name apart', async () => {
     const result = await extractEmail('incoming-request-two-same-name.eml');
     expect(result.children.map((child) => [child.name, child.pages[0]!.text])).toEqual([

@@ -9,7 +9,8 @@ import { describe, expect, it } from 'vitest';
 import XLSX from 'xlsx';
 import { pdfDate } from '../../parsers/documents/formats/pdf.js';
 import { extract, sniffType } from '../../parsers/documents/index.js';
-import { imagePdf, textPdf } from './pdf-builder.js';
+import { buildPdf, imagePdf, textPdf } from './pdf-builder.js';
+import { greyPng } from './png-builder.js';
 
 const run = promisify(execFile);
 
@@ -267,6 +268,24 @@ describe('text formats', () => {
     expect(await sniffType(Buffer.from('a;b;c\n1;2;3\n'), { filename: 'x.csv', contentType: 'text/plain' })).toEqual({ type: 'csv', mime: 'text/csv' });
   });
 
+  it('reads UTF-16 text with a byte order mark, as Excel saves "Unicode Text", rather than take it for audio', async () => {
+    const sheet = 'Ref\tName\tAmount\r\nA1\tCafé Señor\t£12.50\r\nA2\tZoë Brontë\t€7\r\n';
+    const littleEndian = Buffer.concat([Buffer.from([0xff, 0xfe]), iconv.encode(sheet, 'utf-16le')]);
+    const result = await extract(littleEndian, { filename: 'spending.txt', ocr: false });
+    expect(result).toMatchObject({ type: 'csv', warnings: ['decoded as utf-16le'] });
+    expect(result.pages[0]!.text).toBe(sheet.trim());
+
+    const html = iconv.encode('\ufeff<html><body><p>Disclosure log</p></body></html>', 'utf-16be');
+    expect((await sniffType(html)).type).toBe('html');
+  });
+
+  it('cuts a long text without line breaks into pages, never between the halves of a character', async () => {
+    const line = `A${'😀'.repeat(60_000)}`;
+    const result = await extract(Buffer.from(line), { ocr: false });
+    expect(result.pages.map((page) => page.text.length)).toEqual([99_999, 20_002]);
+    expect(result.pages.map((page) => page.text).join('')).toBe(line);
+  });
+
   it('accepts a Node stream or an async iterable as input', async () => {
     const fromStream = await extract(Readable.from([Buffer.from('first '), Buffer.from('second')]));
     expect(fromStream.pages[0]!.text).toBe('first second');
@@ -305,4 +324,24 @@ describe('OCR', () => {
     const withoutOcr = await extract(imagePdf(picture, 827, 1170), { ocr: false });
     expect(withoutOcr.needsOcr).toBe(true);
   });
+
+  it('keeps OCR of a picture or a page asking for a giant bitmap within the memory limit', { timeout: 120_000 }, async () => {
+    if (!((await onPath('tesseract')) && (await onPath('pdftoppm')))) return;
+    // Under 1 MB of PNG, 576 megapixels: tesseract went to over 2 GB, far past the worker's 1 GB, before giving up.
+    const bomb = await extract(greyPng(24_000, 24_000), { filename: 'scan.png', timeoutMs: 25_000 });
+    expect(bomb).toMatchObject({ type: 'image', needsOcr: true });
+    expect(bomb.warnings).toEqual([expect.stringMatching(/^image: OCR failed: tesseract exited with 1/)]);
+
+    // An empty page of 200 x 200 inches: pdftoppm took 3.1 GB and a minute to render it whole.
+    const page = buildPdf([
+      { body: '<< /Type /Catalog /Pages 2 0 R >>' },
+      { body: '<< /Type /Pages /Kids [3 0 R] /Count 1 >>' },
+      { body: '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 14400 14400] /Contents 4 0 R >>' },
+      { body: '<< >>', stream: '' },
+    ]);
+    const huge = await extract(page, { filename: 'plan.pdf', timeoutMs: 40_000 });
+    expect(huge).toMatchObject({ type: 'pdf', ocr: true, needsOcr: false });
+    expect(huge.warnings).toEqual(['no text layer, and OCR found no text on any page']);
+  });
 });
+

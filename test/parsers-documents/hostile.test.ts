@@ -1,8 +1,12 @@
+import { execFile, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { strToU8, zipSync, type Zippable } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { extract, extractIsolated, ExtractError, sanitiseEntryName, type ExtractResult } from '../../parsers/documents/index.js';
 import { loopingPdf, runawayStreamPdf, textPdf } from './pdf-builder.js';
+import { greyPng } from './png-builder.js';
 
 const docs = new URL('../../fixtures/docs/', import.meta.url);
 const MiB = 1024 * 1024;
@@ -21,6 +25,19 @@ function lieAboutSize(zip: Uint8Array, claimedSize: number): Uint8Array {
 }
 
 const warningsOf = (result: ExtractResult) => result.warnings.join('\n');
+
+async function onPath(command: string): Promise<boolean> {
+  return promisify(execFile)(command, ['-v']).then(
+    () => true,
+    (error: NodeJS.ErrnoException) => error.code !== 'ENOENT',
+  );
+}
+
+/** tesseract processes this process started, running or exited and never reaped. */
+function tesseractsOfThisProcess(): string[] {
+  const children = spawnSync('pgrep', ['-a', '-P', String(process.pid)], { encoding: 'utf8' }).stdout;
+  return children.split('\n').filter((line) => line.includes('tesseract'));
+}
 
 describe('hostile archives', () => {
   it('refuses a zip bomb by compression ratio, without inflating it', async () => {
@@ -137,6 +154,16 @@ describe('hostile and broken documents', () => {
     expect((error as ExtractError).message).toMatch(/longer than 50 ms/);
     const after = await extractIsolated(strToU8('still alive'));
     expect(after.pages[0]!.text).toBe('still alive');
+  });
+
+  it('kills an OCR tool still running at the time limit, rather than leave it behind the stopped worker', { timeout: 60_000 }, async () => {
+    if (!(await onPath('tesseract'))) return;
+    await extractIsolated(strToU8('warm up the worker'));
+    // Noise keeps tesseract busy for seconds.
+    const noise = greyPng(2_500, 2_500, () => randomBytes(2_500));
+    const error = await extractIsolated(noise, { filename: 'scan.png', timeoutMs: 2_000 }).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: 'timeout' });
+    expect(tesseractsOfThisProcess()).toEqual([]);
   });
 
   it('turns an out-of-memory worker into a typed error', async () => {

@@ -38,6 +38,9 @@ function addressText(address: AddressObject | AddressObject[] | undefined): stri
 
 export async function extractEml(bytes: Uint8Array, ctx: ExtractContext, result: ExtractResult, extractAttachment: ExtractAttachment): Promise<void> {
   const mail = await simpleParser(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), {
+    // mailsplit's own limit is 1,000 parts, past which the whole message, body and all, is refused: take as many as
+    // an archive may hold entries.
+    maxChildNodes: ctx.limits.maxEntries,
     skipTextToHtml: true,
     skipImageLinks: true,
     skipTextLinks: true,
@@ -53,7 +56,7 @@ export async function extractEml(bytes: Uint8Array, ctx: ExtractContext, result:
   let body = mail.text?.trim() ? mail.text : typeof mail.html === 'string' ? htmlToText(mail.html).text : '';
   const uuencoded = extractUuencoded(body);
   body = uuencoded.text;
-  ctx.addPage(result, body.trim());
+  ctx.addText(result, body.trim());
   for (const [index, attachment] of mail.attachments.entries()) {
     ctx.checkTime();
     await extractAttachment(attachment.content, attachmentName(attachment.filename, index, attachment.contentType), attachment.contentType);
@@ -132,7 +135,7 @@ export async function extractMsg(bytes: Uint8Array, ctx: ExtractContext, result:
   };
   for (const [key, value] of Object.entries(metadata)) if (value) result.metadata[key as keyof typeof metadata] = value;
   const body = data.body?.trim() ? data.body : data.bodyHtml ? htmlToText(data.bodyHtml).text : '';
-  ctx.addPage(result, body.replace(/\r\n?/g, '\n').trim());
+  ctx.addText(result, body.replace(/\r\n?/g, '\n').trim());
   for (const [index, attachmentFields] of (data.attachments ?? []).entries()) {
     ctx.checkTime();
     try {
@@ -162,7 +165,7 @@ export async function extractTnef(bytes: Uint8Array, ctx: ExtractContext, result
       result.warnings.push(`TNEF compressed RTF body unreadable: ${errorMessage(error)}`);
     }
   }
-  if (body.trim()) ctx.addPage(result, body.trim());
+  if (body.trim()) ctx.addText(result, body.trim());
   for (const attachment of message.attachments) {
     ctx.checkTime();
     await extractAttachment(attachment.data, sanitiseEntryName(attachment.name));

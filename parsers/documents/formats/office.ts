@@ -24,7 +24,7 @@ export async function extractDocx(bytes: Uint8Array, ctx: ExtractContext, result
   const mammoth = await libraries.mammoth();
   const { value, messages } = await mammoth.extractRawText({ buffer: Buffer.from(bytes) });
   for (const message of messages.slice(0, 5)) result.warnings.push(`docx: ${message.message}`);
-  ctx.addPage(result, value.replace(/\n{3,}/g, '\n\n').trim());
+  ctx.addText(result, value.replace(/\n{3,}/g, '\n\n').trim());
 }
 
 export async function extractXlsx(bytes: Uint8Array, ctx: ExtractContext, result: ExtractResult): Promise<void> {
@@ -45,7 +45,7 @@ export async function extractXlsx(bytes: Uint8Array, ctx: ExtractContext, result
       row.eachCell({ includeEmpty: true }, (cell) => cells.push(cellText(cell)));
       lines.push(cells.join('\t').trimEnd());
     });
-    ctx.addPage(result, `${sheet.name}\n${lines.join('\n')}`.trim());
+    ctx.addText(result, `${sheet.name}\n${lines.join('\n')}`.trim());
   }
   result.metadata.pageCount = sheets.length;
 }
@@ -85,7 +85,7 @@ export async function extractSheetJs(bytes: Uint8Array, ctx: ExtractContext, res
   for (const name of names) {
     const sheet = workbook.Sheets[name];
     const rows = sheet ? XLSX.utils.sheet_to_csv(sheet, { FS: '\t', blankrows: false }) : '';
-    ctx.addPage(result, `${name}\n${rows.replace(/\t+$/gm, '')}`.trim());
+    ctx.addText(result, `${name}\n${rows.replace(/\t+$/gm, '')}`.trim());
   }
   result.metadata.pageCount = names.length;
 }
@@ -105,7 +105,7 @@ export async function extractDoc(bytes: Uint8Array, ctx: ExtractContext, result:
   const WordExtractor = await libraries.wordExtractor();
   const document = await new WordExtractor().extract(Buffer.from(bytes));
   const parts = [document.getBody(), document.getFootnotes(), document.getEndnotes(), document.getTextboxes({ includeHeadersAndFooters: false })];
-  ctx.addPage(result, parts.map((part) => part.trim()).filter(Boolean).join('\n\n'));
+  ctx.addText(result, parts.map((part) => part.trim()).filter(Boolean).join('\n\n'));
 }
 
 const ODF_BREAKS = ['text\\:tab', 'text\\:line-break', 'text\\:s'];
@@ -143,7 +143,7 @@ export async function extractOpenDocument(bytes: Uint8Array, ctx: ExtractContext
       .join('\n');
   const slides = $('draw\\:page');
   if (slides.length > 0) slides.each((_, slide) => ctx.addPage(result, paragraphs(slide).trim()));
-  else ctx.addPage(result, paragraphs('office\\:body').trim());
+  else ctx.addText(result, paragraphs('office\\:body').trim());
 }
 
 /** PPTX: the text runs of each slide, one page per slide. */

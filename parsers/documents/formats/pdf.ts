@@ -50,10 +50,11 @@ async function ocrPdf(bytes: Uint8Array, ctx: ExtractContext, result: ExtractRes
   try {
     for (const page of result.pages) {
       ctx.checkTime();
-      const image = await renderPdfPage(bytes, page.number, ctx.msLeft());
-      page.text = await ocrImage(image, ctx.msLeft());
+      const image = await renderPdfPage(bytes, page.number, ctx.toolMsLeft());
+      page.text = await ocrImage(image, ctx.toolMsLeft());
     }
   } catch (error) {
+    ctx.checkToolTime();
     result.needsOcr = true;
     result.warnings.push(`no text layer and OCR failed: ${errorMessage(error)}`);
     return;

@@ -170,5 +170,5 @@ export function rtfToText(bytes: Uint8Array): { text: string; metadata: Record<s
 export function extractRtf(bytes: Uint8Array, ctx: ExtractContext, result: ExtractResult): void {
   const { text, metadata } = rtfToText(bytes);
   Object.assign(result.metadata, metadata);
-  ctx.addPage(result, text);
+  ctx.addText(result, text);
 }

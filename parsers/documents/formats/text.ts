@@ -29,7 +29,7 @@ function utf8(bytes: Uint8Array): string {
 export function extractPlainText(bytes: Uint8Array, ctx: ExtractContext, result: ExtractResult): void {
   const { text, charset } = decodeText(bytes);
   if (charset !== 'utf-8') result.warnings.push(`decoded as ${charset}`);
-  ctx.addPage(result, text.trim());
+  ctx.addText(result, text.trim());
 }
 
 const BLOCK_ELEMENTS = 'p, div, br, li, tr, h1, h2, h3, h4, h5, h6, table, blockquote, pre, hr, dt, dd, section, article, header, footer, address';
@@ -58,5 +58,5 @@ export function extractHtml(bytes: Uint8Array, ctx: ExtractContext, result: Extr
   const { text: html } = decodeText(bytes, stated);
   const { text, title } = htmlToText(html);
   if (title) result.metadata.title = title;
-  ctx.addPage(result, text);
+  ctx.addText(result, text);
 }
