@@ -109,10 +109,8 @@ export const requests = pgTable(
     raw: jsonb('raw').$type<Record<string, unknown>>(),
     // Concatenated visible event texts, kept by reconcile: a generated column cannot read the events table.
     bodyText: text('body_text').notNull().default(''),
-    // left(): a tsvector is capped at 1 MB; positions past 16383 carry no weight anyway.
-    search: tsvector('search').generatedAlwaysAs(
-      sql`setweight(to_tsvector('english', left(coalesce("requests"."title", ''), 10000)), 'A') || setweight(to_tsvector('english', left(coalesce("requests"."body_text", ''), 400000)), 'B')`,
-    ),
+    // request_search_vector (migration 0010) indexes as much of the body as fits a tsvector's 1 MB.
+    search: tsvector('search').generatedAlwaysAs(sql`request_search_vector("requests"."title", "requests"."body_text")`),
     firstArchivedAt: createdNow('first_archived_at'),
     lastCheckedAt: createdNow('last_checked_at'),
     lastChangedAt: createdNow('last_changed_at'),

@@ -57,6 +57,28 @@ describe('a page whose words would make a tsvector over 1 MB', () => {
     expect((await current.archive.search({ text: 'gritting' })).hits[0]?.attachment).toMatchObject({ page: 2 });
   });
 
+  it('in a message is indexed as far as fits, and its thread stored, changed and found', { timeout: 120_000 }, async () => {
+    current = await openTestArchive();
+    const siteId = await current.archive.ensureSite(SITE);
+    const codes = pageOverTheTsvectorLimit();
+    const withCodes = (status: string) => {
+      const input = thread({ status, describedState: status });
+      input.events[1]!.text = codes;
+      return input;
+    };
+    await current.archive.reconcileRequest(siteId, withCodes('waiting_response'), {});
+    await current.archive.reconcileRequest(siteId, withCodes('successful'), {});
+
+    const [request] = await rowsOf<{ status: string; chars: number }>(
+      current.archive.db,
+      sql`select status, length(body_text)::int as chars from requests`,
+    );
+    expect(request?.status).toBe('successful');
+    expect(request?.chars).toBeGreaterThan(codes.length);
+    expect((await current.archive.search({ text: codes.slice(0, 2) })).hits[0]).toMatchObject({ kind: 'request', urlTitle: 'bin_collection_contracts' });
+    expect((await current.archive.search({ text: 'Bin collection' })).total).toBe(1);
+  });
+
   it('does not stop a thread holding an extracted copy from being archived or changing status', { timeout: 120_000 }, async () => {
     current = await openTestArchive();
     const doc = await storeDoc(current.archive, 'codes');
