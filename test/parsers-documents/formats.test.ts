@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import XLSX from 'xlsx';
 import { pdfDate } from '../../parsers/documents/formats/pdf.js';
 import { extract, sniffType } from '../../parsers/documents/index.js';
-import { buildPdf, imagePdf, textPdf } from './pdf-builder.js';
+import { buildPdf, imagePdf, letterBlankAndScanPdf, textPdf } from './pdf-builder.js';
 import { greyPng } from './png-builder.js';
 
 const run = promisify(execFile);
@@ -296,6 +296,17 @@ describe('text formats', () => {
   });
 });
 
+/** A page scanned at 100 dpi, as a 827 x 1170 greyscale JPEG: what a scanner makes of a printed letter. */
+function scanOf(pdf: Buffer): Promise<Buffer> {
+  const child = execFile('pdftoppm', ['-r', '100', '-gray', '-jpeg', '-scale-to-x', '827', '-scale-to-y', '1170', '-singlefile', '-'], { encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 });
+  return new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    child.stdout!.on('data', (chunk: Buffer) => chunks.push(chunk));
+    child.on('close', (code) => (code === 0 ? resolve(Buffer.concat(chunks)) : reject(new Error(`pdftoppm exited ${code}`))));
+    child.stdin!.end(pdf);
+  });
+}
+
 describe('OCR', () => {
   it('reads a scanned page (an image-only PDF) and a picture of text with tesseract, or says OCR is needed', async () => {
     const tools = (await onPath('tesseract')) && (await onPath('pdftoppm'));
@@ -305,13 +316,7 @@ describe('OCR', () => {
       expect(scanned.needsOcr).toBe(true);
       return;
     }
-    const child = execFile('pdftoppm', ['-r', '100', '-gray', '-jpeg', '-scale-to-x', '827', '-scale-to-y', '1170', '-singlefile', '-'], { encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 });
-    const picture = await new Promise<Buffer>((resolve, reject) => {
-      const chunks: Buffer[] = [];
-      child.stdout!.on('data', (chunk: Buffer) => chunks.push(chunk));
-      child.on('close', (code) => (code === 0 ? resolve(Buffer.concat(chunks)) : reject(new Error(`pdftoppm exited ${code}`))));
-      child.stdin!.end(letter);
-    });
+    const picture = await scanOf(letter);
 
     const image = await extract(picture, { filename: 'scan.jpg' });
     expect(image).toMatchObject({ type: 'image', ocr: true, needsOcr: false });
@@ -323,6 +328,24 @@ describe('OCR', () => {
 
     const withoutOcr = await extract(imagePdf(picture, 827, 1170), { ocr: false });
     expect(withoutOcr.needsOcr).toBe(true);
+  });
+
+  it('reads the scanned pages after a typed letter, skips a blank page, and keeps the letter whatever OCR does', { timeout: 60_000 }, async () => {
+    const letterLines = ['Dear Ms Smith,', 'Please find the requested information enclosed.'];
+    const withOcr = (await onPath('tesseract')) && (await onPath('pdftoppm'));
+    const scan = withOcr ? await scanOf(textPdf([['ANNEX A: GRITTING ROUTES', '', 'Route seven covers the ring road.']])) : new Uint8Array();
+    const release = letterBlankAndScanPdf(letterLines, scan, 827, 1170);
+
+    const withoutOcr = await extract(release, { ocr: false });
+    expect(withoutOcr.pages.map((page) => page.text)).toEqual([letterLines.join('\n'), '', '']);
+    expect(withoutOcr).toMatchObject({ needsOcr: true, warnings: ['page 3: a picture with no text layer; OCR is off, or tesseract or pdftoppm is not installed'] });
+    if (!withOcr) return;
+
+    const read = await extract(release, { filename: 'release.pdf' });
+    expect(read).toMatchObject({ type: 'pdf', ocr: true, needsOcr: false, warnings: [] });
+    expect(read.pages[0]!.text).toBe(letterLines.join('\n'));
+    expect(read.pages[1]!.text).toBe('');
+    expect(read.pages[2]!.text).toMatch(/Route seven covers the ring road/);
   });
 
   it('keeps OCR of a picture or a page asking for a giant bitmap within the memory limit', { timeout: 120_000 }, async () => {

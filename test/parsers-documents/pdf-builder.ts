@@ -74,6 +74,29 @@ export function imagePdf(jpeg: Uint8Array, pixelWidth: number, pixelHeight: numb
   ]);
 }
 
+/**
+ * A typed covering letter, a blank page, then a scan: page 1 has a text layer, page 2 nothing at all, page 3 only the
+ * (three-component) JPEG picture. FOI releases are often made like this.
+ */
+export function letterBlankAndScanPdf(letter: string[], jpeg: Uint8Array, pixelWidth: number, pixelHeight: number): Buffer {
+  const drawn = letter.map((line, index) => `BT /F1 12 Tf 50 ${790 - index * 16} Td (${escapePdfString(line)}) Tj ET`).join('\n');
+  return buildPdf([
+    { body: '<< /Type /Catalog /Pages 2 0 R >>' },
+    { body: '<< /Type /Pages /Kids [4 0 R 6 0 R 8 0 R] /Count 3 >>' },
+    { body: '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>' },
+    { body: '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> /Contents 5 0 R >>' },
+    { body: '<< >>', stream: drawn },
+    { body: '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 7 0 R >>' },
+    { body: '<< >>', stream: '' },
+    { body: '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /XObject << /Im1 9 0 R >> >> /Contents 10 0 R >>' },
+    {
+      body: `<< /Type /XObject /Subtype /Image /Width ${pixelWidth} /Height ${pixelHeight} /ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /DCTDecode >>`,
+      stream: jpeg,
+    },
+    { body: '<< >>', stream: 'q 595 0 0 842 0 0 cm /Im1 Do Q' },
+  ]);
+}
+
 /** Hostile: the page tree contains itself, and a form XObject draws itself. */
 export function loopingPdf(): Buffer {
   return buildPdf([
