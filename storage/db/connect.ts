@@ -209,6 +209,10 @@ export async function postgresHandle(databaseUrl: string): Promise<DbHandle> {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 10, keepAlive: true });
   // An idle client losing its server must not crash the process; the next query reports it.
   pool.on('error', () => {});
+  // Nor one lent out, as a transaction's is: the pool stops listening to a client it lends, and a server restarting
+  // mid-transaction ended the process. The statement in flight, or the next, fails with the reason instead, and the
+  // pool drops the client when it comes back.
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = drizzlePg({ client: pool, schema });
   return {
     kind: 'postgres',

@@ -9,7 +9,7 @@ import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import type { PgliteDatabase } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { afterEach, describe, expect, test } from 'vitest';
-import { BlobMissingError, FileBlobStore, localWorkerId, openArchive, OriginalsInUseError, schema, storageKey, type Archive } from '../../storage/index.js';
+import { BlobMissingError, FileBlobStore, isStorageUnavailable, localWorkerId, openArchive, OriginalsInUseError, schema, storageKey, type Archive } from '../../storage/index.js';
 import { rowsOf } from '../../storage/db/connect.js';
 import { S3BlobStore } from '../../storage/blobs/index.js';
 import { migrationsFolder } from '../../migrations/index.js';
@@ -560,6 +560,25 @@ describe('queues', () => {
       process.off('warning', onWarning);
     }
     expect(warnings).toEqual([]);
+  });
+
+  // A database server restarted, or its backend ended by an operator, while a crawl's transaction holds a connection.
+  test.skipIf(!process.env['DATABASE_URL'])('a transaction whose server connection ends fails as storage unavailable, and the archive goes on', async () => {
+    const archive = await open();
+    const uncaught: unknown[] = [];
+    const onUncaught = (error: unknown) => uncaught.push(error);
+    process.on('uncaughtException', onUncaught);
+    try {
+      const ended = archive.db.transaction(async (tx) => {
+        await tx.execute(sql`select pg_terminate_backend(pg_backend_pid())`);
+      });
+      await expect(ended).rejects.toSatisfy(isStorageUnavailable);
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('uncaughtException', onUncaught);
+    }
+    expect(uncaught).toEqual([]);
+    expect(await count(archive, 'runs')).toBe(0);
   });
 
   test('an embedded archive opened again releases the extraction claims of the process that had it', async () => {
