@@ -49,6 +49,16 @@ describe('migrations', () => {
     }
   });
 
+  // docker compose starts the archiver and the web service together on a new database, and each migrates as it opens.
+  // Embedded, an archive directory has one process at a time.
+  test.skipIf(!process.env['DATABASE_URL'])('processes opening a new server database at once migrate it one after another, and all open', async () => {
+    const empty = await open({ migrate: false });
+    const opened = await Promise.allSettled([1, 2, 3].map(() => openArchive(empty.config)));
+    for (const result of opened) if (result.status === 'fulfilled') await result.value.close();
+    expect(opened.map((result) => (result.status === 'rejected' ? String(result.reason) : 'opened'))).toEqual(['opened', 'opened', 'opened']);
+    expect(await count(empty, 'runs')).toBe(0);
+  });
+
   test('an archive from before search_pages was partitioned keeps its document hits through the upgrade', async () => {
     const archive = await open({ migrate: false });
     await migrateUpTo(archive, 'search_pages_by_status');
