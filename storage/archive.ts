@@ -8,7 +8,7 @@ import type { BlobStore } from './blobs/types.js';
 import { holdsDatabase, openEmbeddedDatabase, pgliteHandle, postgresHandle, rowsOf, type Db, type DbHandle } from './db/connect.js';
 import type { EmbeddedDatabase } from './db/embedded.js';
 import { blobs, captures, requests, requestHistory, sites, attachments } from './db/schema.js';
-import { LockLostError, OriginalsInUseError, type OriginalsUse } from './errors.js';
+import { LockLostError, OriginalsInUseError, StorageOpenError, type OriginalsUse } from './errors.js';
 import { lockArchiveDir } from './lock.js';
 import { LEFTOVER_GRACE_MS, purge, verify } from './maintenance.js';
 import { getAttachment, getRequest } from './queries/reads.js';
@@ -178,9 +178,22 @@ async function openBlobStore(config: ArchiveConfig): Promise<BlobStore> {
   }
   // The S3 client library is large (about 35 MiB resident); an archive on files never loads it.
   const { S3BlobStore } = await import('./blobs/s3.js');
-  const store = new S3BlobStore(config.s3);
-  await store.ensureBucket(config.s3.region);
+  const s3 = config.s3;
+  const store = new S3BlobStore(s3);
+  try {
+    await store.ensureBucket(s3.region);
+  } catch (error) {
+    const endpoint = `${s3.useSSL ? 'https' : 'http'}://${s3.endPoint}${s3.port === undefined ? '' : `:${s3.port}`}`;
+    throw new StorageOpenError(`the S3 bucket ${s3.bucket} at ${endpoint} (S3_ENDPOINT)`, error);
+  }
   return store;
+}
+
+/** The server's URL without its password, to name it in a message. */
+function describeDatabaseUrl(databaseUrl: string): string {
+  const url = new URL(databaseUrl);
+  url.password = '';
+  return url.toString();
 }
 
 const embeddedDataDir = (archiveDir: string) => path.join(archiveDir, 'pg');
@@ -209,7 +222,10 @@ export async function openArchive(config: ArchiveConfig, opts: OpenArchiveOption
   try {
     store = await openBlobStore(config);
     if (opts.migrate ?? true) {
-      await handle.migrate();
+      // The first statement a server gets: where a wrong DATABASE_URL shows, as a bare "connect ECONNREFUSED".
+      await handle.migrate().catch((error: unknown) => {
+        throw config.databaseUrl && !opts.embedded ? new StorageOpenError(`the PostgreSQL database ${describeDatabaseUrl(config.databaseUrl)} (DATABASE_URL)`, error) : error;
+      });
       // No other process can have this archive open: a job still claimed was claimed by one that is gone.
       if (releaseDir) await releaseAllJobClaims(handle.db);
     }

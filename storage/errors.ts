@@ -83,6 +83,14 @@ export class AmbiguousRequestError extends StorageError {
 
 export class ConfigError extends StorageError {}
 
+/** The database server or the object store the settings name could not be used as the archive opened. */
+export class StorageOpenError extends StorageError {
+  constructor(what: string, cause: unknown) {
+    super(`cannot use ${what}: ${describeFailure(cause)}`);
+    this.cause = cause;
+  }
+}
+
 /** File-system errors that blame the disk or the system, not what was being written. */
 const SYSTEM_ERRNOS = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EIO', 'EACCES', 'EPERM', 'EMFILE', 'ENFILE', 'ENOMEM']);
 /** Errors reaching a database server or an object store over the network. */

@@ -23,6 +23,7 @@ export {
   OriginalsInUseError,
   RequestNotFoundError,
   StorageError,
+  StorageOpenError,
   type OriginalsUse,
 } from './errors.js';
 export { processExists } from './lock.js';
