@@ -12,8 +12,9 @@ export class ArchiveBusyError extends StorageError {
   constructor(
     readonly archiveDir: string,
     readonly pid: number,
+    readonly host?: string,
   ) {
-    super(`archive ${archiveDir} is in use by process ${pid}`);
+    super(`archive ${archiveDir} is in use by process ${pid}${host === undefined ? '' : ` on ${host}`}`);
   }
 }
 
