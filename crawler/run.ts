@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { pino, type Logger } from 'pino';
-import { describeFailure, isStorageUnavailable, LockLostError, OriginalsInUseError, type Archive, type LockLost, type FrontierItem, type FrontierRow, type ReleaseLock, type RunRow } from '../storage/index.js';
+import { describeFailure, isStorageUnavailable, LockLostError, OriginalsInUseError, UNFINISHED_RUN_ERROR, type Archive, type LockLost, type FrontierItem, type FrontierRow, type ReleaseLock, type RunRow } from '../storage/index.js';
 import { emptyCounters, UnexpectedResponseError, type RunContext, type RunCounters } from './context.js';
 import { crawlAuthorities, crawlListing, sweepKnownRequests } from './discovery.js';
 import { isSweep, PRIORITY, requestItem, type AttachmentPayload, type ListingScan, type RequestPayload } from './frontier.js';
@@ -381,7 +381,7 @@ async function openRun(
   const same = unfinished.find((row) => row.itemsLeft && sameScope(row, wanted));
   for (const row of unfinished) {
     if (row !== same && row.outcome === 'running') {
-      await archive.runs.finish(row.id, 'interrupted', row.counters, 'the process ended without finishing the run');
+      await archive.runs.finish(row.id, 'interrupted', row.counters, UNFINISHED_RUN_ERROR);
     }
   }
   if (same) {

@@ -105,6 +105,8 @@ export interface Archive {
    * `onLost` hears if that connection dies first (the lock with it).
    */
   lockRuns(onLost?: LockLost): Promise<ReleaseLock | null>;
+  /** Whether a crawl holds the run lock now: a run left 'running' while none does was ended by its process dying. */
+  runLockHeld(): Promise<boolean>;
   /**
    * Writers of originals (a crawl, a snapshot) share this lock; a remover (purge, verify --remove-unindexed) holds it
    * alone. A put that finds its object stored already writes nothing and its row follows: a remover in between would
@@ -505,6 +507,17 @@ function createArchive(
       return async () => {
         runLockHeld = false;
       };
+    },
+    async runLockHeld() {
+      if (!handle.pool) return runLockHeld;
+      // A one-number advisory key shows in pg_locks as its high half (classid) and low half (objid), objsubid 1.
+      const [row] = await rowsOf<{ held: boolean }>(
+        db,
+        sql`select exists (select 1 from pg_locks where locktype = 'advisory' and granted and objsubid = 1
+              and database = (select oid from pg_database where datname = current_database())
+              and classid::bigint = ${Math.floor(RUN_LOCK_KEY / 2 ** 32)} and objid::bigint = ${RUN_LOCK_KEY % 2 ** 32}) as held`,
+      );
+      return row?.held ?? false;
     },
     lockOriginals,
 

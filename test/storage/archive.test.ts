@@ -572,6 +572,21 @@ describe('queues', () => {
     expect(warnings).toEqual([]);
   });
 
+  test('whether a crawl holds the run lock can be seen, from another process on a server', async () => {
+    const archive = await open();
+    // On a server, an archive of its own stands for another process: it has its own connections.
+    const other = archive.mode.db === 'postgres' ? await openArchive(archive.config, { migrate: false }) : archive;
+    try {
+      expect(await other.runLockHeld()).toBe(false);
+      const release = await archive.lockRuns();
+      expect(await other.runLockHeld()).toBe(true);
+      await release!();
+      expect(await other.runLockHeld()).toBe(false);
+    } finally {
+      if (other !== archive) await other.close();
+    }
+  });
+
   // A database server restarted, or its backend ended by an operator, while a crawl's transaction holds a connection.
   test.skipIf(!process.env['DATABASE_URL'])('a transaction whose server connection ends fails as storage unavailable, and the archive goes on', async () => {
     const archive = await open();
