@@ -188,6 +188,7 @@ async function openBlobStore(config: ArchiveConfig): Promise<BlobStore> {
     const endpoint = `${s3.useSSL ? 'https' : 'http'}://${s3.endPoint}${s3.port === undefined ? '' : `:${s3.port}`}`;
     throw new StorageOpenError(`the S3 bucket ${s3.bucket} at ${endpoint} (S3_ENDPOINT)`, error);
   }
+  await store.removeStaleTemporaries(LEFTOVER_GRACE_MS);
   return store;
 }
 
