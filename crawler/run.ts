@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { pino, type Logger } from 'pino';
-import { describeFailure, isStorageUnavailable, LockLostError, OriginalsInUseError, type Archive, type LockLost, type FrontierItem, type FrontierRow, type ReleaseLock, type RunRow } from '../storage/index.js';
+import { describeFailure, isStorageUnavailable, LockLostError, OriginalsInUseError, UNFINISHED_RUN_ERROR, type Archive, type LockLost, type FrontierItem, type FrontierRow, type ReleaseLock, type RunRow } from '../storage/index.js';
 import { emptyCounters, UnexpectedResponseError, type RunContext, type RunCounters } from './context.js';
 import { crawlAuthorities, crawlListing, sweepKnownRequests } from './discovery.js';
 import { isSweep, PRIORITY, requestItem, type AttachmentPayload, type ListingScan, type RequestPayload } from './frontier.js';
@@ -298,10 +298,11 @@ export async function runCrawl(archive: Archive, options: CrawlOptions): Promise
     ctx.log.info({ scope: describeScope(scope), resumed }, resumed ? `resuming run ${runId}` : `run ${runId} started`);
 
     let crawling = true;
+    const stopExtraction = new AbortController();
     const extraction =
       options.extract === false
         ? null
-        : runExtractionWorker(archive, { watch: () => crawling, pollMs: 500, log: ctx.log, signal });
+        : runExtractionWorker(archive, { watch: () => crawling, pollMs: 500, log: ctx.log, signal: AbortSignal.any([signal, stopExtraction.signal]) });
     // Awaited once the run is recorded; a failure before then must not end the process as an unhandled rejection.
     extraction?.catch(() => undefined);
 
@@ -318,7 +319,12 @@ export async function runCrawl(archive: Archive, options: CrawlOptions): Promise
       ctx.log.warn({ err: error instanceof Error ? error.message : String(error) }, 'could not record the check times of unchanged requests');
     });
     const counters = combine(base, ctx.counters, fetcher);
-    await archive.runs.finish(runId, result.outcome, { ...counters }, result.error);
+    await archive.runs.finish(runId, result.outcome, { ...counters }, result.error).catch(async (error: unknown) => {
+      // The caller closes the archive once this fails: extraction must not go on writing to it behind the failure.
+      stopExtraction.abort();
+      await extraction?.catch(() => undefined);
+      throw error;
+    });
     ctx.log.info({ outcome: result.outcome, counters }, `run ${runId} ended: ${result.outcome}`);
     const extracted = extraction ? await extraction : null;
     return {
@@ -375,7 +381,7 @@ async function openRun(
   const same = unfinished.find((row) => row.itemsLeft && sameScope(row, wanted));
   for (const row of unfinished) {
     if (row !== same && row.outcome === 'running') {
-      await archive.runs.finish(row.id, 'interrupted', row.counters, 'the process ended without finishing the run');
+      await archive.runs.finish(row.id, 'interrupted', row.counters, UNFINISHED_RUN_ERROR);
     }
   }
   if (same) {

@@ -8,7 +8,7 @@ import type { BlobStore } from './blobs/types.js';
 import { holdsDatabase, openEmbeddedDatabase, pgliteHandle, postgresHandle, rowsOf, type Db, type DbHandle } from './db/connect.js';
 import type { EmbeddedDatabase } from './db/embedded.js';
 import { blobs, captures, requests, requestHistory, sites, attachments } from './db/schema.js';
-import { LockLostError, OriginalsInUseError, type OriginalsUse } from './errors.js';
+import { LockLostError, OriginalsInUseError, StorageOpenError, type OriginalsUse } from './errors.js';
 import { lockArchiveDir } from './lock.js';
 import { LEFTOVER_GRACE_MS, purge, verify } from './maintenance.js';
 import { getAttachment, getRequest } from './queries/reads.js';
@@ -105,6 +105,8 @@ export interface Archive {
    * `onLost` hears if that connection dies first (the lock with it).
    */
   lockRuns(onLost?: LockLost): Promise<ReleaseLock | null>;
+  /** Whether a crawl holds the run lock now: a run left 'running' while none does was ended by its process dying. */
+  runLockHeld(): Promise<boolean>;
   /**
    * Writers of originals (a crawl, a snapshot) share this lock; a remover (purge, verify --remove-unindexed) holds it
    * alone. A put that finds its object stored already writes nothing and its row follows: a remover in between would
@@ -178,9 +180,23 @@ async function openBlobStore(config: ArchiveConfig): Promise<BlobStore> {
   }
   // The S3 client library is large (about 35 MiB resident); an archive on files never loads it.
   const { S3BlobStore } = await import('./blobs/s3.js');
-  const store = new S3BlobStore(config.s3);
-  await store.ensureBucket(config.s3.region);
+  const s3 = config.s3;
+  const store = new S3BlobStore(s3);
+  try {
+    await store.ensureBucket(s3.region);
+  } catch (error) {
+    const endpoint = `${s3.useSSL ? 'https' : 'http'}://${s3.endPoint}${s3.port === undefined ? '' : `:${s3.port}`}`;
+    throw new StorageOpenError(`the S3 bucket ${s3.bucket} at ${endpoint} (S3_ENDPOINT)`, error);
+  }
+  await store.removeStaleTemporaries(LEFTOVER_GRACE_MS);
   return store;
+}
+
+/** The server's URL without its password, to name it in a message. */
+function describeDatabaseUrl(databaseUrl: string): string {
+  const url = new URL(databaseUrl);
+  url.password = '';
+  return url.toString();
 }
 
 const embeddedDataDir = (archiveDir: string) => path.join(archiveDir, 'pg');
@@ -209,7 +225,10 @@ export async function openArchive(config: ArchiveConfig, opts: OpenArchiveOption
   try {
     store = await openBlobStore(config);
     if (opts.migrate ?? true) {
-      await handle.migrate();
+      // The first statement a server gets: where a wrong DATABASE_URL shows, as a bare "connect ECONNREFUSED".
+      await handle.migrate().catch((error: unknown) => {
+        throw config.databaseUrl && !opts.embedded ? new StorageOpenError(`the PostgreSQL database ${describeDatabaseUrl(config.databaseUrl)} (DATABASE_URL)`, error) : error;
+      });
       // No other process can have this archive open: a job still claimed was claimed by one that is gone.
       if (releaseDir) await releaseAllJobClaims(handle.db);
     }
@@ -489,6 +508,17 @@ function createArchive(
       return async () => {
         runLockHeld = false;
       };
+    },
+    async runLockHeld() {
+      if (!handle.pool) return runLockHeld;
+      // A one-number advisory key shows in pg_locks as its high half (classid) and low half (objid), objsubid 1.
+      const [row] = await rowsOf<{ held: boolean }>(
+        db,
+        sql`select exists (select 1 from pg_locks where locktype = 'advisory' and granted and objsubid = 1
+              and database = (select oid from pg_database where datname = current_database())
+              and classid::bigint = ${Math.floor(RUN_LOCK_KEY / 2 ** 32)} and objid::bigint = ${RUN_LOCK_KEY % 2 ** 32}) as held`,
+      );
+      return row?.held ?? false;
     },
     lockOriginals,
 

@@ -4,7 +4,15 @@ import type { ArchiveConfig } from './types.js';
 /** ARCHIVE_DIR (default ./archive-data), DATABASE_URL, S3_ENDPOINT/S3_BUCKET/S3_ACCESS_KEY/S3_SECRET_KEY/S3_REGION. */
 export function configFromEnv(env: NodeJS.ProcessEnv, overrides: { archiveDir?: string } = {}): ArchiveConfig {
   const config: ArchiveConfig = { archiveDir: overrides.archiveDir ?? env['ARCHIVE_DIR'] ?? './archive-data' };
-  if (env['DATABASE_URL']) config.databaseUrl = env['DATABASE_URL'];
+  const databaseUrl = env['DATABASE_URL'];
+  if (databaseUrl) {
+    // node-postgres reads anything else as a host name, and fails later on a host called "base" or the like.
+    // The value is not repeated: it may hold a password.
+    if (!/^postgres(ql)?:$/.test(protocolOf(databaseUrl))) {
+      throw new ConfigError('DATABASE_URL is not a postgres://user:password@host:port/database URL');
+    }
+    config.databaseUrl = databaseUrl;
+  }
   const endpoint = env['S3_ENDPOINT'];
   if (endpoint) {
     let url: URL;
@@ -27,4 +35,12 @@ export function configFromEnv(env: NodeJS.ProcessEnv, overrides: { archiveDir?: 
     };
   }
   return config;
+}
+
+function protocolOf(url: string): string {
+  try {
+    return new URL(url).protocol;
+  } catch {
+    return '';
+  }
 }

@@ -12,8 +12,9 @@ export class ArchiveBusyError extends StorageError {
   constructor(
     readonly archiveDir: string,
     readonly pid: number,
+    readonly host?: string,
   ) {
-    super(`archive ${archiveDir} is in use by process ${pid}`);
+    super(`archive ${archiveDir} is in use by process ${pid}${host === undefined ? '' : ` on ${host}`}`);
   }
 }
 
@@ -82,6 +83,14 @@ export class AmbiguousRequestError extends StorageError {
 }
 
 export class ConfigError extends StorageError {}
+
+/** The database server or the object store the settings name could not be used as the archive opened. */
+export class StorageOpenError extends StorageError {
+  constructor(what: string, cause: unknown) {
+    super(`cannot use ${what}: ${describeFailure(cause)}`);
+    this.cause = cause;
+  }
+}
 
 /** File-system errors that blame the disk or the system, not what was being written. */
 const SYSTEM_ERRNOS = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EIO', 'EACCES', 'EPERM', 'EMFILE', 'ENFILE', 'ENOMEM']);

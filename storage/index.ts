@@ -23,8 +23,9 @@ export {
   OriginalsInUseError,
   RequestNotFoundError,
   StorageError,
+  StorageOpenError,
   type OriginalsUse,
 } from './errors.js';
 export { processExists } from './lock.js';
-export { JOB_MAX_ATTEMPTS, localWorkerId } from './queues.js';
+export { JOB_MAX_ATTEMPTS, localWorkerId, UNFINISHED_RUN_ERROR } from './queues.js';
 export type * from './types.js';

@@ -7,6 +7,9 @@ import type { ExtractionResult, FrontierItem, FrontierRow, JobClaim, RunRow } fr
 
 const INSERT_CHUNK = 500;
 
+/** The error of a run whose process ended (killed, or the machine restarted) while it was running. */
+export const UNFINISHED_RUN_ERROR = 'the process ended without finishing the run';
+
 export function runsApi(db: Db) {
   return {
     async start(scope: object): Promise<number> {

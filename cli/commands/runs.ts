@@ -26,8 +26,15 @@ export function registerRuns(program: Command): void {
     .option('--limit <n>', 'how many runs', wholeNumber('--limit', 1, 1_000_000), 20)
     .action(async (opts: { limit: number }, command: Command) => {
       const globals = globalsOf(command);
+      const { UNFINISHED_RUN_ERROR } = await import('../../storage/index.js');
       await withArchive(globals, async (archive) => {
+        // Asked before and after the list: a crawl starting or ending in between still counts as going on.
+        const heldBefore = await archive.runLockHeld();
         const runs = await archive.runs.list(opts.limit);
+        // Killed outright, a crawl cannot record its end; the next crawl records it as this.
+        if (!heldBefore && !(await archive.runLockHeld())) {
+          for (const run of runs) if (run.outcome === 'running') Object.assign(run, { outcome: 'interrupted', error: UNFINISHED_RUN_ERROR });
+        }
         if (globals.json) {
           printJson(runs);
           return;

@@ -18,6 +18,9 @@ export interface S3Config {
 // minio buffers one part in memory when the length is unknown: keep parts at S3's 5 MB minimum.
 const PART_SIZE = 5 * 1024 * 1024;
 
+/** Where a put of unknown length uploads before it knows its sha256. */
+const TMP_PREFIX = 'tmp/';
+
 function isNotFound(error: unknown): boolean {
   const code = (error as { code?: string }).code;
   return code === 'NotFound' || code === 'NoSuchKey' || code === 'NoSuchObject';
@@ -60,7 +63,7 @@ export class S3BlobStore implements BlobStore {
 
   async put(input: BlobInput): Promise<PutResult> {
     if (input instanceof Uint8Array) return this.putBytes(Buffer.from(input.buffer, input.byteOffset, input.byteLength));
-    const tmpKey = `tmp/${randomBytes(12).toString('hex')}`;
+    const tmpKey = `${TMP_PREFIX}${randomBytes(12).toString('hex')}`;
     const hashing = new HashingStream();
     const source = toReadable(input);
     // minio waits for the end of the stream it is given and never hears of an error upstream of it: a source that
@@ -148,6 +151,19 @@ export class S3BlobStore implements BlobStore {
     if (opts.filename) headers['response-content-disposition'] = contentDisposition(opts.filename);
     if (opts.contentType) headers['response-content-type'] = opts.contentType;
     return this.client.presignedGetObject(this.bucket, storageKey(sha256), opts.expirySeconds ?? 3600, headers);
+  }
+
+  /**
+   * Removes the temporary uploads of puts killed before they removed their own (between the upload and its copy to the
+   * content address), once untouched this long: no row names them, and `list` does not show them.
+   */
+  async removeStaleTemporaries(olderThanMs: number): Promise<number> {
+    const stale: string[] = [];
+    for await (const item of this.client.listObjectsV2(this.bucket, TMP_PREFIX, true) as AsyncIterable<{ name?: string; lastModified?: Date }>) {
+      if (item.name && item.lastModified && Date.now() - item.lastModified.getTime() >= olderThanMs) stale.push(item.name);
+    }
+    if (stale.length > 0) await this.client.removeObjects(this.bucket, stale);
+    return stale.length;
   }
 
   async *list(): AsyncIterable<string> {

@@ -209,14 +209,45 @@ export async function postgresHandle(databaseUrl: string): Promise<DbHandle> {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 10, keepAlive: true });
   // An idle client losing its server must not crash the process; the next query reports it.
   pool.on('error', () => {});
+  // Nor one lent out, as a transaction's is: the pool stops listening to a client it lends, and a server restarting
+  // mid-transaction ended the process. The statement in flight, or the next, fails with the reason instead, and the
+  // pool drops the client when it comes back.
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = drizzlePg({ client: pool, schema });
   return {
     kind: 'postgres',
     db: db as unknown as Db,
     pool,
-    migrate: () => migratePg(db, { migrationsFolder }),
+    migrate: () => migrateAlone(pool, () => migratePg(db, { migrationsFolder })),
     close: () => pool.end(),
   };
+}
+
+// Beside the run and originals locks (storage/archive.ts: 'wdtk' in ASCII, and the next one).
+const MIGRATION_LOCK_KEY = 0x7764746b + 2;
+
+/**
+ * Runs `migrate` holding an advisory lock on a connection of its own, waiting while another process holds it. drizzle's
+ * migrator reads which migrations are applied and then applies the rest, unlocked: processes opening a new database
+ * together (docker compose's archiver and web) each created the same tables, and all but one failed.
+ */
+async function migrateAlone(pool: pg.Pool, migrate: () => Promise<void>): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+  } catch (error) {
+    client.release(error as Error);
+    throw error;
+  }
+  try {
+    await migrate();
+  } finally {
+    // Released with its connection if the unlock fails: a session's advisory locks end with it.
+    await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).then(
+      () => client.release(),
+      (error: Error) => client.release(error),
+    );
+  }
 }
 
 /** Raw SQL rows; both drivers answer `{ rows }`. */

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { createServer, type AddressInfo } from 'node:net';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -259,5 +260,42 @@ describe('verify', () => {
       await rm(blobFile, { recursive: true });
       await writeFile(blobFile, FILES.cjk.bytes);
     }
+  });
+});
+
+describe('storage settings that cannot be used', () => {
+  let dir: string;
+  let closedPort: number;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'wdtk-cli-settings-'));
+    // A port nothing listens on: taken, then given back.
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    closedPort = (server.address() as AddressInfo).port;
+    await new Promise((resolve) => server.close(resolve));
+  });
+  afterAll(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('a database server that does not answer is named, without its password', async () => {
+    const failed = await startCli(['runs'], { DATABASE_URL: `postgres://archivist:s3cret@127.0.0.1:${closedPort}/archive`, S3_ENDPOINT: '' }).done;
+    expect(failed).toMatchObject({ code: 1, stdout: '' });
+    expect(failed.stderr).toBe(
+      `wdtk-archive: cannot use the PostgreSQL database postgres://archivist@127.0.0.1:${closedPort}/archive (DATABASE_URL): connect ECONNREFUSED 127.0.0.1:${closedPort}\n`,
+    );
+  });
+
+  it('a DATABASE_URL that is not a postgres:// URL is refused as such', async () => {
+    const failed = await startCli(['runs'], { DATABASE_URL: 'archivist:s3cret@db.example.org/archive', S3_ENDPOINT: '' }).done;
+    expect(failed).toMatchObject({ code: 1, stdout: '' });
+    expect(failed.stderr).toBe('wdtk-archive: DATABASE_URL is not a postgres://user:password@host:port/database URL\n');
+  });
+
+  it('an object store that does not answer is named', async () => {
+    const s3 = { S3_ENDPOINT: `http://127.0.0.1:${closedPort}`, S3_BUCKET: 'originals', S3_ACCESS_KEY: 'key', S3_SECRET_KEY: 'secret' };
+    const failed = await startCli(['--archive', path.join(dir, 'archive'), 'db', 'migrate'], { DATABASE_URL: '', ...s3 }).done;
+    expect(failed).toMatchObject({ code: 1, stdout: '' });
+    expect(failed.stderr).toBe(`wdtk-archive: cannot use the S3 bucket originals at http://127.0.0.1:${closedPort} (S3_ENDPOINT): connect ECONNREFUSED 127.0.0.1:${closedPort}\n`);
   });
 });

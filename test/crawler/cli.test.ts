@@ -82,6 +82,18 @@ describe('crawl, schedule and runs on the command line', () => {
     expect(scopes).toEqual(['bodies dwp', 'recent recheck 5', 'recheck 3']);
   });
 
+  it('runs shows a run whose process ended without finishing it as interrupted, not as running', async () => {
+    const own = await openChildArchive();
+    archives.push(own);
+    // Started and never ended, as a crawl killed with SIGKILL leaves its run; no process holds the run lock.
+    await own.inspect(async (archive) => void (await archive.runs.start(normalizeScope({ recent: true }))));
+    const listed = await startCli([...own.args, 'runs'], own.env).done;
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(listed.stdout).toMatch(/^#1 interrupted +\S+ -> not ended {2}recent\n.*\n {4}the process ended without finishing the run\n$/);
+    const json = await startCli([...own.args, '--json', 'runs'], own.env).done;
+    expect(JSON.parse(json.stdout)).toMatchObject([{ id: 1, outcome: 'interrupted', endedAt: null, error: 'the process ended without finishing the run' }]);
+  });
+
   it('a run that spends its --max-requests exits 0, says it will resume, and the next crawl finishes it', async () => {
     const own = await openChildArchive();
     archives.push(own);

@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { DEFAULT_CRAWL_WORKERS, runCrawl, runExtractionWorker } from '../../crawler/index.js';
 import { rowsOf } from '../../storage/db/connect.js';
+import { describeFailure } from '../../storage/index.js';
 import { startSimulator, type Simulator } from '../../fixtures/site/index.js';
 import { openTestArchive, type TestArchive } from '../helpers/archive.js';
 import { startS3Server, type S3TestServer } from '../helpers/s3.js';
@@ -67,6 +68,25 @@ describe('a crawl whose archive stops taking writes', () => {
     await s3.resume();
     expect(await runExtractionWorker(test.archive, { concurrency: 2 })).toEqual({ completed: 3, failed: 0, requeued: 0 });
     expect(await jobs()).toEqual(Array.from({ length: 3 }, () => ({ status: 'done', attempts: 1 })));
+  });
+
+  it('a run that cannot be recorded as ended stops its text extraction before it fails, so none goes on after', { timeout: 120_000 }, async () => {
+    const sim = await startSimulator({ requests: 40, seed: 23 });
+    const test = await openTestArchive();
+    const db = test.archive.db;
+    // As a database that refuses the run's last write would (its disk full, say), while the crawl's other writes went in.
+    await db.execute(sql.raw(`create function refuse_run_end() returns trigger language plpgsql as $$ begin raise exception 'no room to record the end of the run'; end $$`));
+    await db.execute(sql.raw('create trigger refuse_run_end before update on runs for each row when (new.ended_at is not null) execute function refuse_run_end()'));
+    // The database is shared with the file's other tests.
+    cleanups.push(() => sim.close(), () => test.cleanup(), () => db.execute(sql.raw('drop function refuse_run_end cascade')).then(() => undefined));
+
+    const failure = await runCrawl(test.archive, { site: sim.url, scope: { all: true }, ratePerSecond: 200 }).then(() => null, describeFailure);
+    expect(failure).toMatch(/^no room to record the end of the run \(in: update "runs"/);
+    const jobs = () => rowsOf<{ status: string; n: number }>(db, sql`select status, count(*)::int as n from jobs group by status order by status`);
+    const atFailure = await jobs();
+    expect(atFailure.map((row) => row.status)).not.toContain('running');
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect(await jobs()).toEqual(atFailure);
   });
 
   // Embedded, the lock is the archive directory's, held by the process itself.

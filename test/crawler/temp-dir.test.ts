@@ -37,3 +37,15 @@ test("a run's temp directory replaces those of killed runs and leaves those of r
   const second = await makeRunTempDir(root);
   expect((await readdir(root)).sort()).toEqual([running, unrelated, path.basename(made), path.basename(second)].sort());
 });
+
+// In a container the crawl is pid 1, and so is the same container's next process after a kill (restart: unless-stopped).
+test('a directory named with this process\'s pid, but not made by it, was left by a killed process before it and goes', async () => {
+  const root = await mkdtemp(path.join(tmpdir(), 'wdtk-temp-root-'));
+  roots.push(root);
+  const leftBySamePid = `wdtk-crawl-${process.pid}-Ij56Kl`;
+  await mkdir(path.join(root, leftBySamePid));
+  await writeFile(path.join(root, leftBySamePid, 'partial-download'), 'the first bytes of an attachment');
+
+  const made = await makeRunTempDir(root);
+  expect(await readdir(root)).toEqual([path.basename(made)]);
+});

@@ -9,7 +9,7 @@ import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import type { PgliteDatabase } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { afterEach, describe, expect, test } from 'vitest';
-import { BlobMissingError, FileBlobStore, localWorkerId, openArchive, OriginalsInUseError, schema, storageKey, type Archive } from '../../storage/index.js';
+import { BlobMissingError, FileBlobStore, isStorageUnavailable, localWorkerId, openArchive, OriginalsInUseError, schema, storageKey, type Archive } from '../../storage/index.js';
 import { rowsOf } from '../../storage/db/connect.js';
 import { S3BlobStore } from '../../storage/blobs/index.js';
 import { migrationsFolder } from '../../migrations/index.js';
@@ -47,6 +47,16 @@ describe('migrations', () => {
       'captures', 'document_pages', 'runs', 'frontier', 'jobs']) {
       expect(await count(archive, table)).toBe(0);
     }
+  });
+
+  // docker compose starts the archiver and the web service together on a new database, and each migrates as it opens.
+  // Embedded, an archive directory has one process at a time.
+  test.skipIf(!process.env['DATABASE_URL'])('processes opening a new server database at once migrate it one after another, and all open', async () => {
+    const empty = await open({ migrate: false });
+    const opened = await Promise.allSettled([1, 2, 3].map(() => openArchive(empty.config)));
+    for (const result of opened) if (result.status === 'fulfilled') await result.value.close();
+    expect(opened.map((result) => (result.status === 'rejected' ? String(result.reason) : 'opened'))).toEqual(['opened', 'opened', 'opened']);
+    expect(await count(empty, 'runs')).toBe(0);
   });
 
   test('an archive from before search_pages was partitioned keeps its document hits through the upgrade', async () => {
@@ -560,6 +570,40 @@ describe('queues', () => {
       process.off('warning', onWarning);
     }
     expect(warnings).toEqual([]);
+  });
+
+  test('whether a crawl holds the run lock can be seen, from another process on a server', async () => {
+    const archive = await open();
+    // On a server, an archive of its own stands for another process: it has its own connections.
+    const other = archive.mode.db === 'postgres' ? await openArchive(archive.config, { migrate: false }) : archive;
+    try {
+      expect(await other.runLockHeld()).toBe(false);
+      const release = await archive.lockRuns();
+      expect(await other.runLockHeld()).toBe(true);
+      await release!();
+      expect(await other.runLockHeld()).toBe(false);
+    } finally {
+      if (other !== archive) await other.close();
+    }
+  });
+
+  // A database server restarted, or its backend ended by an operator, while a crawl's transaction holds a connection.
+  test.skipIf(!process.env['DATABASE_URL'])('a transaction whose server connection ends fails as storage unavailable, and the archive goes on', async () => {
+    const archive = await open();
+    const uncaught: unknown[] = [];
+    const onUncaught = (error: unknown) => uncaught.push(error);
+    process.on('uncaughtException', onUncaught);
+    try {
+      const ended = archive.db.transaction(async (tx) => {
+        await tx.execute(sql`select pg_terminate_backend(pg_backend_pid())`);
+      });
+      await expect(ended).rejects.toSatisfy(isStorageUnavailable);
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('uncaughtException', onUncaught);
+    }
+    expect(uncaught).toEqual([]);
+    expect(await count(archive, 'runs')).toBe(0);
   });
 
   test('an embedded archive opened again releases the extraction claims of the process that had it', async () => {

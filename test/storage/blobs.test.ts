@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { BlobNotFoundError, contentDisposition, FileBlobStore, openArchive, type BlobStore } from '../../storage/index.js';
+import { BlobNotFoundError, contentDisposition, FileBlobStore, openArchive, storageKey, type BlobStore } from '../../storage/index.js';
 import { S3BlobStore } from '../../storage/blobs/index.js';
 import { exposeGarbageCollector } from '../helpers/gc.js';
 import { runScript } from '../helpers/cli.js';
@@ -272,6 +272,23 @@ describe('file blob store', () => {
     expect(await new FileBlobStore(path.join(archiveDir, 'blobs')).removeStaleTemporaries(10 * 60_000)).toBe(1);
     expect(await readdir(tmp)).toEqual([]);
   }, 60_000);
+
+  // A streamed put uploads to tmp/ and copies to the content address: killed between the two, it left the upload whole.
+  test('temporary objects a killed put left in a bucket go once untouched for the grace period, and nothing else', async () => {
+    const store = new S3BlobStore(s3.config(`b${randomBytes(6).toString('hex')}`));
+    await store.ensureBucket();
+    const stored = await store.put(Readable.from([Buffer.from('an original, stored whole')]));
+    await store.client.putObject(store.bucket, 'tmp/0123456789abcdef01234567', randomBytes(10_000));
+    const names = async () => {
+      const found: string[] = [];
+      for await (const item of store.client.listObjectsV2(store.bucket, '', true) as AsyncIterable<{ name?: string }>) if (item.name) found.push(item.name);
+      return found.sort();
+    };
+    expect(await store.removeStaleTemporaries(10 * 60_000)).toBe(0);
+    expect(await names()).toEqual([storageKey(stored.sha256), 'tmp/0123456789abcdef01234567']);
+    expect(await store.removeStaleTemporaries(0)).toBe(1);
+    expect(await names()).toEqual([storageKey(stored.sha256)]);
+  });
 
   test('the thread that writes bodies does not keep a process running once its puts are done', async () => {
     // The thread waits 30 s idle before it ends; a process that only stored one body must not wait for it.
