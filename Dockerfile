@@ -22,6 +22,9 @@ COPY --from=build /app/dist ./dist
 
 ENV NODE_ENV=production \
     ARCHIVE_DIR=/data
+# The volume must be the runtime user's: a new named volume takes the ownership of the directory in the image, and a
+# VOLUME line alone would make it root's, so an embedded archive or the crawl's temp files could not be written.
+RUN mkdir -p /data && chown node:node /data
 VOLUME ["/data"]
 USER node
 ENTRYPOINT ["node", "dist/cli/main.js"]

@@ -63,3 +63,19 @@ describe('docker-compose.yml', () => {
     expect(argv[argv.indexOf('--cron') + 1]).toMatch(/^\d+ \d+ \* \* \*$/);
   });
 });
+
+describe('Dockerfile', () => {
+  const lines = readFileSync(new URL('../../Dockerfile', import.meta.url), 'utf8').split('\n');
+  const runtime = lines.slice(lines.findLastIndex((line) => line.startsWith('FROM ')));
+
+  it("gives the data volume to the user the image runs as, before declaring it", () => {
+    const user = runtime.find((line) => line.startsWith('USER '))?.slice('USER '.length).trim();
+    const volumeAt = runtime.findIndex((line) => line.startsWith('VOLUME '));
+    const volume = (JSON.parse(runtime[volumeAt]!.slice('VOLUME '.length)) as string[])[0];
+    const chownAt = runtime.findIndex((line) => line.startsWith('RUN ') && line.includes(`chown ${user}:${user} ${volume}`));
+    expect(user).toBe('node');
+    expect(chownAt, 'a RUN that gives the volume to the runtime user').toBeGreaterThanOrEqual(0);
+    expect(chownAt).toBeLessThan(volumeAt);
+    expect(runtime.some((line) => line.includes(`ARCHIVE_DIR=${volume}`))).toBe(true);
+  });
+});
