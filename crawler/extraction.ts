@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pino, type Logger } from 'pino';
 import { DEFAULT_LIMITS, ExtractError, extractIsolated, tooLarge, type ExtractResult } from '../parsers/index.js';
 import { describeFailure, isStorageUnavailable, localWorkerId, type Archive, type ExtractionResult } from '../storage/index.js';
+import { makeProcessTempDir } from './temp-dir.js';
 
 /** Documents one process extracts at once, unless told otherwise: each in its own worker thread. */
 export const DEFAULT_EXTRACTION_CONCURRENCY = 2;
@@ -57,7 +57,7 @@ export async function runExtractionWorker(archive: Archive, opts: WorkerOptions 
   const summary: WorkerSummary = { completed: 0, failed: 0, requeued: 0 };
   const lastOutcome = new Map<string, 'completed' | 'failed' | 'requeued'>();
   await archive.jobs.releaseDeadLocalClaims();
-  const workDir = await mkdtemp(path.join(tmpdir(), 'wdtk-extract-'));
+  const workDir = await makeProcessTempDir('extract');
   // A claim not renewed within the lease is taken for a dead worker's, and handed to another.
   const inHand = new Set<number>();
   const renewal = setInterval(() => {

@@ -19,7 +19,7 @@ import { runExtractionWorker, type WorkerSummary } from './extraction.js';
 import { KeyedLock } from './keyed-lock.js';
 import { coversEverything, describeScope, normalizeScope, seedItems, type CrawlScope, type ScopeInput } from './scope.js';
 import { MaskingNeverReadyError, syncMaskedAttachments, syncRequest } from './thread.js';
-import { makeRunTempDir } from './temp-dir.js';
+import { makeProcessTempDir } from './temp-dir.js';
 import { SiteUrls } from './urls.js';
 
 export type RunOutcome = 'ok' | 'failed' | 'interrupted' | 'stopped';
@@ -261,7 +261,7 @@ export async function runCrawl(archive: Archive, options: CrawlOptions): Promise
     throw error;
   });
   const signal = options.signal ? AbortSignal.any([options.signal, lockLost.signal]) : lockLost.signal;
-  const tmpDir = await makeRunTempDir();
+  const tmpDir = await makeProcessTempDir('crawl');
   try {
     const urls = new SiteUrls(options.site);
     const siteId = await archive.ensureSite(urls.origin);
