@@ -307,6 +307,15 @@ describe('parseRequestPage', () => {
     ]);
   });
 
+  it('reads a page whose authority and requester links do not percent-decode, warning about the authority', () => {
+    const html = page('request-folded.html').replaceAll('href="/body/tgq"', 'href="/body/t%E0%A4%A"').replaceAll('href="/user/bob_smith"', 'href="/user/b%E0%A4%A"');
+    const parsed = parseRequestPage(html, { url: `${site}/request/${T}` });
+    expect(parsed.request.authority.urlName).toBe('');
+    expect(parsed.request.requester?.urlName).toBeUndefined();
+    expect(parsed.events).toEqual(parseRequestPage(page('request-folded.html'), { url: `${site}/request/${T}` }).events);
+    expect(parsed.warnings).toContain('authority link not found');
+  });
+
   it('throws PageKindError for pages that are not request pages', () => {
     expect(() => parseRequestPage(page('list-page1.html'))).toThrow(PageKindError);
     expect(() => parseRequestPage(page('removed.html'))).toThrow(/not a request page/);
