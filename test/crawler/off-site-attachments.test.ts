@@ -1,0 +1,91 @@
+import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCrawl } from '../../crawler/index.js';
+import type { GroundTruthAttachment, GroundTruthRequest } from '../../fixtures/site/index.js';
+import { isAttachmentPath, siteAndArchive } from './helpers.js';
+
+/** Answers a request itself (true), reading the simulator's answer through `upstream` if it needs it, or leaves it (false). */
+type Misdirect = (req: IncomingMessage, res: ServerResponse, upstream: () => Promise<Buffer>) => Promise<boolean>;
+
+/** The simulator behind a front of its own, on another port (so another origin), that can answer some requests itself. */
+async function startFront(upstreamUrl: string, misdirect: Misdirect): Promise<{ url: string; close(): Promise<void> }> {
+  const forward = (req: IncomingMessage) =>
+    new Promise<IncomingMessage>((resolve, reject) => request(`${upstreamUrl}${req.url}`, { headers: req.headers }, resolve).on('error', reject).end());
+  const server: Server = createServer((req, res) => {
+    void (async () => {
+      const handled = await misdirect(req, res, async () => Buffer.concat(await (await forward(req)).toArray()));
+      if (handled) return;
+      const answer = await forward(req);
+      res.writeHead(answer.statusCode!, answer.headers);
+      answer.pipe(res);
+    })();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+const pathOf = (attachment: GroundTruthAttachment) => {
+  const url = new URL(attachment.url);
+  return `${url.pathname}${url.search}`;
+};
+
+describe.each([
+  { how: 'a link to another site', misdirected: 'linked' as const },
+  { how: 'a redirect to another site', misdirected: 'redirected' as const },
+])('an attachment reached through $how', ({ misdirected }) => {
+  const site = siteAndArchive({ requests: 12, seed: 8, maskingMs: 0 });
+  let front: { url: string; close(): Promise<void> };
+  let thread: GroundTruthRequest;
+  let offSite: GroundTruthAttachment;
+
+  beforeAll(async () => {
+    thread = site.sim
+      .groundTruth()
+      .requests.find((r) => r.events.filter((e) => !e.hidden).flatMap((e) => e.attachments.filter((a) => !a.hidden)).length > 1)!;
+    offSite = thread.events.filter((e) => !e.hidden).flatMap((e) => e.attachments.filter((a) => !a.hidden))[0]!;
+    front = await startFront(site.sim.url, async (req, res, upstream) => {
+      if (misdirected === 'linked' && req.url === `/request/${thread.urlTitle}?unfold=1`) {
+        // The page as the simulator serves it, with the attachment's links pointing at the simulator's own origin.
+        const page = (await upstream()).toString('utf8').replaceAll(`href="${pathOf(offSite)}"`, `href="${site.sim.url}${pathOf(offSite)}"`);
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(page) });
+        res.end(page);
+        return true;
+      }
+      if (misdirected === 'redirected' && req.url === pathOf(offSite)) {
+        res.writeHead(302, { location: `${site.sim.url}${req.url}`, 'content-length': '0' });
+        res.end();
+        return true;
+      }
+      return false;
+    });
+  });
+  afterAll(() => front.close());
+
+  it('is left out of its thread, which is archived and current, and later runs do not ask for it again', { timeout: 60_000 }, async () => {
+    const crawl = () => runCrawl(site.archive, { site: front.url, scope: { requests: [thread.urlTitle] }, ratePerSecond: 200, extract: false });
+
+    const first = await crawl();
+    expect(first.outcome).toBe('ok');
+    expect(first.counters.failedItems).toBe(0);
+    expect(first.counters.attachmentsOffSite).toBe(1);
+    const stored = await site.archive.getRequest(thread.urlTitle);
+    expect(stored?.remoteUpdatedAt).not.toBeNull();
+    for (const expected of thread.events.filter((e) => !e.hidden).flatMap((e) => e.attachments.filter((a) => !a.hidden))) {
+      const got = stored!.attachments.find((a) => a.sha256 === expected.sha256);
+      if (expected === offSite) expect(got).toBeUndefined();
+      else expect(got, expected.filename).toBeDefined();
+    }
+    // Nothing was asked of the other site: the fetcher refused the off-site URL before any request.
+    expect(site.sim.log.filter((entry) => entry.path === pathOf(offSite))).toEqual([]);
+
+    site.sim.clearLog();
+    const second = await crawl();
+    expect(second.outcome).toBe('ok');
+    expect(second.counters.pages).toBe(0);
+    expect(site.sim.log.filter((entry) => isAttachmentPath(entry.path))).toEqual([]);
+  });
+});
