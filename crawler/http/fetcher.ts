@@ -4,6 +4,7 @@ import { createWriteStream } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { getEncoding } from 'encoding-sniffer';
 import { pino, type Logger } from 'pino';
 import {
   BodyTooLargeError,
@@ -244,9 +245,15 @@ function flattenHeaders(headers: Record<string, string | string[] | undefined>):
   return flat;
 }
 
-/** The body as text, in the charset its Content-Type names (UTF-8 otherwise). */
+/**
+ * The body as text, in the charset its Content-Type names (UTF-8 otherwise). An HTML page may name its charset only in
+ * a `<meta>` tag, as pages of older sites and proxies do: for HTML the WHATWG sniffing (BOM, header, `<meta>`) decides.
+ */
 export function decodeText(body: Buffer, contentType: string | undefined): string {
-  const charset = /charset\s*=\s*"?([^";\s]+)/i.exec(contentType ?? '')?.[1];
+  const stated = /charset\s*=\s*"?([^";\s]+)/i.exec(contentType ?? '')?.[1];
+  const charset = /html/i.test(contentType ?? '')
+    ? getEncoding(body, { defaultEncoding: 'utf-8', ...(stated ? { transportLayerEncodingLabel: stated } : {}) })
+    : stated;
   try {
     return new TextDecoder(charset ?? 'utf-8').decode(body);
   } catch {
