@@ -1,37 +1,9 @@
-import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCrawl } from '../../crawler/index.js';
 import type { GroundTruthAttachment, GroundTruthRequest } from '../../fixtures/site/index.js';
-import { isAttachmentPath, siteAndArchive } from './helpers.js';
+import { isAttachmentPath, pathAndQuery, siteAndArchive, startFront } from './helpers.js';
 
-/** Answers a request itself (true), reading the simulator's answer through `upstream` if it needs it, or leaves it (false). */
-type Misdirect = (req: IncomingMessage, res: ServerResponse, upstream: () => Promise<Buffer>) => Promise<boolean>;
-
-/** The simulator behind a front of its own, on another port (so another origin), that can answer some requests itself. */
-async function startFront(upstreamUrl: string, misdirect: Misdirect): Promise<{ url: string; close(): Promise<void> }> {
-  const forward = (req: IncomingMessage) =>
-    new Promise<IncomingMessage>((resolve, reject) => request(`${upstreamUrl}${req.url}`, { headers: req.headers }, resolve).on('error', reject).end());
-  const server: Server = createServer((req, res) => {
-    void (async () => {
-      const handled = await misdirect(req, res, async () => Buffer.concat(await (await forward(req)).toArray()));
-      if (handled) return;
-      const answer = await forward(req);
-      res.writeHead(answer.statusCode!, answer.headers);
-      answer.pipe(res);
-    })();
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
-}
-
-const pathOf = (attachment: GroundTruthAttachment) => {
-  const url = new URL(attachment.url);
-  return `${url.pathname}${url.search}`;
-};
+const pathOf = (attachment: GroundTruthAttachment) => pathAndQuery(attachment.url);
 
 describe.each([
   { how: 'a link to another site', misdirected: 'linked' as const },
