@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { parseRequestJson, parseRequestPage, statusLabels, type RequestJson, type RequestPage } from '../parsers/index.js';
+import { parseJsonText, parseRequestJson, parseRequestPage, statusLabels, type RequestJson, type RequestPage } from '../parsers/index.js';
 import type { KeptDownload, ReconcileInput } from '../storage/index.js';
 import { fetchAndKeep, GONE_STATUSES, UnexpectedResponseError, type RunContext } from './context.js';
 import { attachmentsItem, requestItem, reviveThread, serializeThread, type AttachmentPayload, type RequestPayload } from './frontier.js';
@@ -62,7 +62,7 @@ async function syncParsedRequest(ctx: RunContext, parsed: RequestJson, text: str
     return;
   }
   if (page.status !== 200) throw new UnexpectedResponseError(page.url, page.status);
-  const thread = buildThread(parsed, JSON.parse(text) as object, parseRequestPage(page.text(), { url: page.url }));
+  const thread = buildThread(parsed, parseJsonText(text) as object, parseRequestPage(page.text(), { url: page.url }));
   if (state) await keepPartNumbersOfWithheld(ctx, state.urlTitle, thread);
 
   const held = state?.heldAttachments ?? new Set<string>();

@@ -76,10 +76,18 @@ function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/**
+ * JSON.parse, with each NUL character in a string read as U+FFFD, as an HTML parser reads one: a `\u0000` in a title
+ * is harmless to show, but no text or jsonb column of Postgres will store it.
+ */
+export function parseJsonText(text: string): unknown {
+  return JSON.parse(text, (_key, value: unknown) => (typeof value === 'string' && value.includes('\0') ? value.replaceAll('\0', '\uFFFD') : value));
+}
+
 function parseObject(text: string, expected: string): JsonObject {
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = parseJsonText(text);
   } catch (error) {
     throw new PageKindError(expected, `invalid JSON (${(error as Error).message})`);
   }

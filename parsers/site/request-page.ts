@@ -347,9 +347,10 @@ function readAttachments(parts: ElementIndex, messageId: number, pageUrl: string
   return attachments;
 }
 
+/** The URL's name of a file, decoded; a `%00` in it is read as U+FFFD, as the page's own text would have it. */
 function safeDecode(value: string): string {
   try {
-    return decodeURIComponent(value);
+    return decodeURIComponent(value).replaceAll('\0', '\uFFFD');
   } catch {
     return value;
   }

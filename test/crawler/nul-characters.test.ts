@@ -1,0 +1,47 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCrawl } from '../../crawler/index.js';
+import type { GroundTruthAttachment, GroundTruthRequest } from '../../fixtures/site/index.js';
+import { pathAndQuery, siteAndArchive, startFront } from './helpers.js';
+
+describe('a thread whose JSON and attachment link carry NUL characters', () => {
+  const site = siteAndArchive({ requests: 12, seed: 8, maskingMs: 0 });
+  let front: { url: string; close(): Promise<void> };
+  let thread: GroundTruthRequest;
+  let unnamed: GroundTruthAttachment;
+
+  beforeAll(async () => {
+    thread = site.sim.groundTruth().requests.find((r) => r.events.some((e) => !e.hidden && e.attachments.some((a) => !a.hidden)))!;
+    unnamed = thread.events.filter((e) => !e.hidden).flatMap((e) => e.attachments.filter((a) => !a.hidden))[0]!;
+    const attachmentPath = pathAndQuery(unnamed.url);
+    const nulPath = attachmentPath.replace(/\/([^/?]+)(\?|$)/, '/a%00b.pdf$2');
+    front = await startFront(site.sim.url, async (req, res, upstream) => {
+      let body: string | undefined;
+      if (req.url === `/request/${thread.urlTitle}.json`) {
+        body = (await upstream()).toString('utf8').replace('"title":"', '"title":"\\u0000');
+      } else if (req.url === `/request/${thread.urlTitle}?unfold=1`) {
+        // The attachment without a shown name, linked under a name with %00: the name is read from the link.
+        body = (await upstream())
+          .toString('utf8')
+          .replaceAll(`href="${attachmentPath}"`, `href="${nulPath}"`)
+          .replace(`<p class="attachment__name">${unnamed.filename}</p>`, '<p class="attachment__name"></p>');
+      } else if (req.url === nulPath) {
+        req.url = attachmentPath;
+        return false;
+      }
+      if (body === undefined) return false;
+      res.writeHead(200, { 'content-type': req.url!.endsWith('.json') ? 'application/json; charset=utf-8' : 'text/html; charset=utf-8' });
+      res.end(body);
+      return true;
+    });
+  });
+  afterAll(() => front.close());
+
+  it('is archived, each NUL kept as U+FFFD', { timeout: 60_000 }, async () => {
+    const summary = await runCrawl(site.archive, { site: front.url, scope: { requests: [thread.urlTitle] }, ratePerSecond: 200, extract: false });
+    expect(summary.outcome).toBe('ok');
+    expect(summary.counters.failedItems).toBe(0);
+    const stored = await site.archive.getRequest(thread.urlTitle);
+    expect(stored?.title).toBe(`\uFFFD${thread.title}`);
+    expect(stored?.attachments.find((a) => a.sha256 === unnamed.sha256)?.filename).toBe('a\uFFFDb.pdf');
+  });
+});
