@@ -6,6 +6,7 @@ export class PageKindError extends Error {
     readonly expected: string,
     reason: string,
   ) {
-    super(`not a ${expected}: ${reason}`);
+    // The reason may quote the input, which can be any bytes: a NUL in it could not be stored with the run (Postgres takes none).
+    super(`not a ${expected}: ${reason.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '\uFFFD')}`);
   }
 }

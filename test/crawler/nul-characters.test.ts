@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCrawl } from '../../crawler/index.js';
 import type { GroundTruthAttachment, GroundTruthRequest } from '../../fixtures/site/index.js';
@@ -43,5 +44,37 @@ describe('a thread whose JSON and attachment link carry NUL characters', () => {
     const stored = await site.archive.getRequest(thread.urlTitle);
     expect(stored?.title).toBe(`\uFFFD${thread.title}`);
     expect(stored?.attachments.find((a) => a.sha256 === unnamed.sha256)?.filename).toBe('a\uFFFDb.pdf');
+  });
+});
+
+describe('a request JSON answered with binary bytes', () => {
+  const site = siteAndArchive({ requests: 12, seed: 8, maskingMs: 0 });
+  let front: { url: string; close(): Promise<void> };
+  let thread: GroundTruthRequest;
+
+  beforeAll(async () => {
+    thread = site.sim.groundTruth().requests[0]!;
+    front = await startFront(site.sim.url, async (req, res) => {
+      if (req.url !== `/request/${thread.urlTitle}.json`) return false;
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+      res.end(Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00]));
+      return true;
+    });
+  });
+  afterAll(() => front.close());
+
+  it('fails that thread, saying why, and the run ends', { timeout: 60_000 }, async () => {
+    const summary = await runCrawl(site.archive, {
+      site: front.url,
+      scope: { requests: [thread.urlTitle] },
+      ratePerSecond: 200,
+      extract: false,
+      itemRetryMs: 10,
+    });
+    expect(summary.counters.failedItems).toBe(1);
+    const [run] = await site.archive.runs.list(1);
+    expect(run?.endedAt).not.toBeNull();
+    const failed = (await site.archive.db.execute(sql`select error from frontier where status = 'failed'`)) as unknown as { rows: { error: string }[] };
+    expect(failed.rows).toEqual([{ error: expect.stringMatching(/^not a request JSON: invalid JSON \(Unexpected token '\uFFFD'/) }]);
   });
 });
