@@ -324,6 +324,11 @@ function readAttachments(parts: ElementIndex, messageId: number, pageUrl: string
     const nameText = textOf(item.classed('attachment__name')[0] ?? item.classed('attachment_name')[0]);
     if (downloadHref) {
       const part = toInteger(firstMatch(/\/attach\/(\d+)\//, downloadHref));
+      // A message's part numbers are its attachments' identity: a second attachment under one is the same part again.
+      if (part !== undefined && attachments.some((other) => other.part === part)) {
+        warnings.push(`incoming-${messageId}: attachment-${id} repeats part ${part}, skipped`);
+        continue;
+      }
       if (part !== undefined) attachment.part = part;
       const url = absoluteUrl(downloadHref, pageUrl);
       if (url) attachment.url = url;
