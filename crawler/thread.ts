@@ -5,7 +5,15 @@ import { parseJsonText, parseRequestJson, parseRequestPage, statusLabels, type R
 import type { KeptDownload, ReconcileInput } from '../storage/index.js';
 import { fetchAndKeep, GONE_STATUSES, UnexpectedResponseError, type RunContext } from './context.js';
 import { attachmentsItem, requestItem, reviveThread, serializeThread, type AttachmentPayload, type RequestPayload } from './frontier.js';
-import { BodyTooLargeError, MaskingPendingError, OffSiteUrlError, type FetchedPage } from './http/index.js';
+import {
+  BodyTooLargeError,
+  FetchFailedError,
+  MaskingPendingError,
+  OffSiteUrlError,
+  RetryAfterTooLongError,
+  SiteDownError,
+  type FetchedPage,
+} from './http/index.js';
 
 type ThreadAttachment = ReconcileInput['events'][number]['attachments'][number];
 type AttachmentContent = NonNullable<ThreadAttachment['content']>;
@@ -74,12 +82,18 @@ async function syncParsedRequest(ctx: RunContext, parsed: RequestJson, text: str
   const kept = await keptDownloadsOf(ctx, parsed.id, wanted.map((w) => w.attachment.sourceUrl!));
   const masked: { sourceUrl: string; incomingMessageId: number; part: number }[] = [];
   const leftOut = new Set<string>();
+  let firstFailure: unknown;
   for (const { event, attachment } of wanted) {
     try {
       const content = await fetchAttachment(ctx, attachment, kept);
       if (content) attachment.content = content;
     } catch (error) {
       if (leftOutOfThread(ctx, error, attachment.sourceUrl!, leftOut)) continue;
+      if (isAttachmentFailure(error)) {
+        ctx.log.warn({ url: attachment.sourceUrl, err: error.message }, 'attachment could not be fetched: its thread is kept without it, and tried again');
+        firstFailure ??= error;
+        continue;
+      }
       if (!(error instanceof MaskingPendingError)) throw error;
       masked.push({ sourceUrl: attachment.sourceUrl!, incomingMessageId: event.messageId, part: attachment.part ?? attachment.remoteId });
     }
@@ -106,6 +120,17 @@ async function syncParsedRequest(ctx: RunContext, parsed: RequestJson, text: str
       ctx.log.warn({ captureId: pageCaptureId, err: error instanceof Error ? error.message : String(error) }, 'page snapshot failed');
     });
   }
+  // Kept without its update time, the thread is asked for again; failing here, the item is tried again in this run.
+  if (firstFailure !== undefined) throw firstFailure;
+}
+
+/**
+ * One attachment the site would not hand over (5xx after the retries, a redirect loop, an unexpected status): the rest
+ * of its thread is no less worth keeping. What stops the run (a block, the site down, a long Retry-After) is not this.
+ */
+function isAttachmentFailure(error: unknown): error is Error {
+  if (error instanceof RetryAfterTooLongError || error instanceof SiteDownError) return false;
+  return error instanceof FetchFailedError || error instanceof UnexpectedResponseError;
 }
 
 /**
