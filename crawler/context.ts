@@ -35,6 +35,8 @@ export interface RunCounters {
   attachmentsTooLarge: number;
   /** Attachments whose link or redirect led to another site than the one crawled, left out of their threads. */
   attachmentsOffSite: number;
+  /** Attachments whose link or redirect led where robots.txt forbids, left out of their threads. */
+  attachmentsDisallowed: number;
   errors: number;
   /** Items given up on after their last attempt: what this run could not archive. */
   failedItems: number;
@@ -71,6 +73,7 @@ export function emptyCounters(): RunCounters {
     maskingRequeued: 0,
     attachmentsTooLarge: 0,
     attachmentsOffSite: 0,
+    attachmentsDisallowed: 0,
     errors: 0,
     failedItems: 0,
     listingsFailed: 0,

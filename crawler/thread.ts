@@ -11,6 +11,8 @@ import {
   MaskingPendingError,
   OffSiteUrlError,
   RetryAfterTooLongError,
+  RobotsDisallowedError,
+  RobotsUnavailableError,
   SiteDownError,
   type FetchedPage,
 } from './http/index.js';
@@ -213,8 +215,8 @@ function withoutUpdateTime(thread: ReconcileInput): ReconcileInput {
 
 /**
  * An attachment over the fetcher's size limit, or whose link or redirect leads off the site (the fetcher asks nothing
- * of another site), is left out: its thread is kept without it, and later runs do not ask again until the thread
- * changes. Returns whether `error` was one of those.
+ * of another site) or where robots.txt forbids, is left out: its thread is kept without it, and later runs do not ask
+ * again until the thread changes. Returns whether `error` was one of those.
  */
 function leftOutOfThread(ctx: RunContext, error: unknown, sourceUrl: string, leftOut: Set<string>): boolean {
   if (error instanceof BodyTooLargeError) {
@@ -223,6 +225,9 @@ function leftOutOfThread(ctx: RunContext, error: unknown, sourceUrl: string, lef
   } else if (error instanceof OffSiteUrlError) {
     ctx.counters.attachmentsOffSite++;
     ctx.log.warn({ url: sourceUrl, offSite: error.url }, `attachment leads off the site, to ${error.url}: not downloaded`);
+  } else if (error instanceof RobotsDisallowedError && !(error instanceof RobotsUnavailableError)) {
+    ctx.counters.attachmentsDisallowed++;
+    ctx.log.warn({ url: sourceUrl, disallowed: error.url }, `attachment leads to ${error.url}, which robots.txt forbids: not downloaded`);
   } else {
     return false;
   }

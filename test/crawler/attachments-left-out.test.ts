@@ -6,29 +6,32 @@ import { isAttachmentPath, pathAndQuery, siteAndArchive, startFront } from './he
 const pathOf = (attachment: GroundTruthAttachment) => pathAndQuery(attachment.url);
 
 describe.each([
-  { how: 'a link to another site', misdirected: 'linked' as const },
-  { how: 'a redirect to another site', misdirected: 'redirected' as const },
-])('an attachment reached through $how', ({ misdirected }) => {
+  { how: 'a link to another site', misdirected: 'linked' as const, counter: 'attachmentsOffSite' as const },
+  { how: 'a redirect to another site', misdirected: 'redirected' as const, counter: 'attachmentsOffSite' as const },
+  { how: 'a redirect to a page robots.txt forbids', misdirected: 'forbidden' as const, counter: 'attachmentsDisallowed' as const },
+])('an attachment reached through $how', ({ misdirected, counter }) => {
   const site = siteAndArchive({ requests: 12, seed: 8, maskingMs: 0 });
   let front: { url: string; close(): Promise<void> };
   let thread: GroundTruthRequest;
-  let offSite: GroundTruthAttachment;
+  let leftOut: GroundTruthAttachment;
 
   beforeAll(async () => {
     thread = site.sim
       .groundTruth()
       .requests.find((r) => r.events.filter((e) => !e.hidden).flatMap((e) => e.attachments.filter((a) => !a.hidden)).length > 1)!;
-    offSite = thread.events.filter((e) => !e.hidden).flatMap((e) => e.attachments.filter((a) => !a.hidden))[0]!;
+    leftOut = thread.events.filter((e) => !e.hidden).flatMap((e) => e.attachments.filter((a) => !a.hidden))[0]!;
     front = await startFront(site.sim.url, async (req, res, upstream) => {
       if (misdirected === 'linked' && req.url === `/request/${thread.urlTitle}?unfold=1`) {
         // The page as the simulator serves it, with the attachment's links pointing at the simulator's own origin.
-        const page = (await upstream()).toString('utf8').replaceAll(`href="${pathOf(offSite)}"`, `href="${site.sim.url}${pathOf(offSite)}"`);
+        const page = (await upstream()).toString('utf8').replaceAll(`href="${pathOf(leftOut)}"`, `href="${site.sim.url}${pathOf(leftOut)}"`);
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(page) });
         res.end(page);
         return true;
       }
-      if (misdirected === 'redirected' && req.url === pathOf(offSite)) {
-        res.writeHead(302, { location: `${site.sim.url}${req.url}`, 'content-length': '0' });
+      if (misdirected !== 'linked' && req.url === pathOf(leftOut)) {
+        // Off the site, or to the response page of its message, which robots.txt disallows (`*/request/*/response/*`).
+        const location = misdirected === 'redirected' ? `${site.sim.url}${req.url}` : req.url.replace(/\/attach\/.*/, '');
+        res.writeHead(302, { location, 'content-length': '0' });
         res.end();
         return true;
       }
@@ -43,16 +46,16 @@ describe.each([
     const first = await crawl();
     expect(first.outcome).toBe('ok');
     expect(first.counters.failedItems).toBe(0);
-    expect(first.counters.attachmentsOffSite).toBe(1);
+    expect(first.counters[counter]).toBe(1);
     const stored = await site.archive.getRequest(thread.urlTitle);
     expect(stored?.remoteUpdatedAt).not.toBeNull();
     for (const expected of thread.events.filter((e) => !e.hidden).flatMap((e) => e.attachments.filter((a) => !a.hidden))) {
       const got = stored!.attachments.find((a) => a.sha256 === expected.sha256);
-      if (expected === offSite) expect(got).toBeUndefined();
+      if (expected === leftOut) expect(got).toBeUndefined();
       else expect(got, expected.filename).toBeDefined();
     }
-    // Nothing was asked of the other site: the fetcher refused the off-site URL before any request.
-    expect(site.sim.log.filter((entry) => entry.path === pathOf(offSite))).toEqual([]);
+    // Nothing was asked where the attachment led: the fetcher refused the URL before any request.
+    expect(site.sim.log.filter((entry) => entry.path === pathOf(leftOut) || /\/response\/\d+$/.test(entry.path))).toEqual([]);
 
     site.sim.clearLog();
     const second = await crawl();
