@@ -1,3 +1,4 @@
+import { withoutControlCharacters } from './controls.js';
 import { PageKindError } from './errors.js';
 
 /** `[name, value]` tag pairs; machine tags carry a value, plain tags null. */
@@ -76,12 +77,9 @@ function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/**
- * JSON.parse, with each NUL character in a string read as U+FFFD, as an HTML parser reads one: a `\u0000` in a title
- * is harmless to show, but no text or jsonb column of Postgres will store it.
- */
+/** JSON.parse, with each control character in a string read as U+FFFD, as the page parser reads one. */
 export function parseJsonText(text: string): unknown {
-  return JSON.parse(text, (_key, value: unknown) => (typeof value === 'string' && value.includes('\0') ? value.replaceAll('\0', '\uFFFD') : value));
+  return JSON.parse(text, (_key, value: unknown) => (typeof value === 'string' ? withoutControlCharacters(value) : value));
 }
 
 function parseObject(text: string, expected: string): JsonObject {

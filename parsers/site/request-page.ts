@@ -1,6 +1,7 @@
 import type { Cheerio, CheerioAPI } from 'cheerio';
 import type { Element } from 'domhandler';
 import { contentTypeFromFilename, contentTypeFromIcon } from './content-types.js';
+import { withoutControlCharacters } from './controls.js';
 import { ElementIndex, firstMatch, hasClass, indexOf, insideChrome, loadHtml, textOf, toInteger, within } from './dom.js';
 import { PageKindError } from './errors.js';
 import { statusLabels } from './status.js';
@@ -352,10 +353,10 @@ function readAttachments(parts: ElementIndex, messageId: number, pageUrl: string
   return attachments;
 }
 
-/** The URL's name of a file, decoded; a `%00` in it is read as U+FFFD, as the page's own text would have it. */
+/** The URL's name of a file, decoded; a control character in it (`%00`, `%1B`) is read as U+FFFD, as in the page's text. */
 function safeDecode(value: string): string {
   try {
-    return decodeURIComponent(value).replaceAll('\0', '\uFFFD');
+    return withoutControlCharacters(decodeURIComponent(value));
   } catch {
     return value;
   }

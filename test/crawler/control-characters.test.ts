@@ -4,7 +4,7 @@ import { runCrawl } from '../../crawler/index.js';
 import type { GroundTruthAttachment, GroundTruthRequest } from '../../fixtures/site/index.js';
 import { pathAndQuery, siteAndArchive, startFront } from './helpers.js';
 
-describe('a thread whose JSON and attachment link carry NUL characters', () => {
+describe('a thread whose JSON, page and attachment link carry control characters', () => {
   const site = siteAndArchive({ requests: 12, seed: 8, maskingMs: 0 });
   let front: { url: string; close(): Promise<void> };
   let thread: GroundTruthRequest;
@@ -18,11 +18,13 @@ describe('a thread whose JSON and attachment link carry NUL characters', () => {
     front = await startFront(site.sim.url, async (req, res, upstream) => {
       let body: string | undefined;
       if (req.url === `/request/${thread.urlTitle}.json`) {
-        body = (await upstream()).toString('utf8').replace('"title":"', '"title":"\\u0000');
+        body = (await upstream()).toString('utf8').replace('"title":"', '"title":"\\u0000\\u001b[2J');
       } else if (req.url === `/request/${thread.urlTitle}?unfold=1`) {
-        // The attachment without a shown name, linked under a name with %00: the name is read from the link.
+        // The attachment without a shown name, linked under a name with %00: the name is read from the link. And an
+        // escape sequence in the messages, which `show` would print.
         body = (await upstream())
           .toString('utf8')
+          .replaceAll('Dear ', 'Dear \u001b]0;pwned\u0007')
           .replaceAll(`href="${attachmentPath}"`, `href="${nulPath}"`)
           .replace(`<p class="attachment__name">${unnamed.filename}</p>`, '<p class="attachment__name"></p>');
       } else if (req.url === nulPath) {
@@ -37,13 +39,15 @@ describe('a thread whose JSON and attachment link carry NUL characters', () => {
   });
   afterAll(() => front.close());
 
-  it('is archived, each NUL kept as U+FFFD', { timeout: 60_000 }, async () => {
+  it('is archived, each control character kept as U+FFFD', { timeout: 60_000 }, async () => {
     const summary = await runCrawl(site.archive, { site: front.url, scope: { requests: [thread.urlTitle] }, ratePerSecond: 200, extract: false });
     expect(summary.outcome).toBe('ok');
     expect(summary.counters.failedItems).toBe(0);
     const stored = await site.archive.getRequest(thread.urlTitle);
-    expect(stored?.title).toBe(`\uFFFD${thread.title}`);
+    expect(stored?.title).toBe(`\uFFFD\uFFFD[2J${thread.title}`);
     expect(stored?.attachments.find((a) => a.sha256 === unnamed.sha256)?.filename).toBe('a\uFFFDb.pdf');
+    expect(stored?.events.some((event) => event.text?.includes('Dear \uFFFD]0;pwned\uFFFD'))).toBe(true);
+    expect(JSON.stringify(stored)).not.toMatch(/\\u00(?:00|1b|07)/);
   });
 });
 
