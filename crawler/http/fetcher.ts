@@ -292,6 +292,7 @@ export class PoliteFetcher {
   #robots: Promise<RobotsRules> | undefined;
   #robotsAskedAt = 0;
   #failuresInARow = 0;
+  #slowDownsInARow = 0;
 
   constructor(options: PoliteFetcherOptions) {
     this.#site = new URL(options.baseUrl);
@@ -517,6 +518,7 @@ export class PoliteFetcher {
         const wrongAnswer = exchange.status === 200 && check ? check(exchange) : undefined;
         if (!isRetryableStatus(exchange.status) && wrongAnswer === undefined) {
           this.#failuresInARow = 0;
+          this.#slowDownsInARow = 0;
           return exchange;
         }
         retry =
@@ -537,7 +539,11 @@ export class PoliteFetcher {
         retry = { reason: error.reason };
         failure = error.cause;
       }
-      const waitMs = retry.waitMs ?? backoffDelay(attempt, this.#backoffBaseMs, this.#backoffMaxMs);
+      // A site that keeps answering 429 keeps asking us to slow down: its backoff grows across URLs, where another
+      // failure's starts again with each URL.
+      if (retry.status === 429) this.#slowDownsInARow++;
+      const backoffStep = retry.status === 429 ? Math.max(attempt, this.#slowDownsInARow) : attempt;
+      const waitMs = retry.waitMs ?? backoffDelay(backoffStep, this.#backoffBaseMs, this.#backoffMaxMs);
       // The whole site is held back, not only this URL (one connection, one site, one mood), and also when this URL
       // gives up below: the next one must not reach the site before its wait is over.
       if (retry.reason === 'retry-after') this.#pacer.holdFor(waitMs);
