@@ -33,6 +33,10 @@ export interface RunCounters {
   maskingRequeued: number;
   /** Attachments over the fetcher's size limit, left out of their threads. */
   attachmentsTooLarge: number;
+  /** Attachments whose link or redirect led to another site than the one crawled, left out of their threads. */
+  attachmentsOffSite: number;
+  /** Attachments whose link or redirect led where robots.txt forbids, left out of their threads. */
+  attachmentsDisallowed: number;
   errors: number;
   /** Items given up on after their last attempt: what this run could not archive. */
   failedItems: number;
@@ -68,6 +72,8 @@ export function emptyCounters(): RunCounters {
     notPublicRequests: 0,
     maskingRequeued: 0,
     attachmentsTooLarge: 0,
+    attachmentsOffSite: 0,
+    attachmentsDisallowed: 0,
     errors: 0,
     failedItems: 0,
     listingsFailed: 0,

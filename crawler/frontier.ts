@@ -29,8 +29,11 @@ export interface AttachmentPayload {
   notBefore: string;
   /** The thread as last parsed, so it can be reconciled without fetching the page again. */
   thread: SerializedThread;
-  /** Source URLs of the thread's attachments left out for their size: not missing, or the thread would never look current. */
-  tooLarge?: string[];
+  /**
+   * Source URLs of the thread's attachments left out (too large, or off the site): not missing, or the thread would
+   * never look current.
+   */
+  leftOut?: string[];
 }
 
 /**

@@ -69,7 +69,7 @@ export function formatSummary(summary: CrawlSummary): string {
     `run ${summary.runId}${summary.resumed ? ' (resumed)' : ''}: ${summary.outcome} in ${seconds.toFixed(1)} s`,
     `  requests: ${c.requests} (${c.json} JSON, ${count(c.pages, 'page')}, ${count(c.listings, 'listing')}, ${count(c.attachments, 'attachment')}; ${count(c.retries, 'retry', 'retries')}, ${c.notModified} not modified), ${mib(c.bytes)} received`,
     `  threads:  ${c.newRequests} new, ${c.changedRequests} changed, ${c.unchangedRequests} unchanged, ${c.renamedRequests} renamed, ${c.removedRequests} removed`,
-    `  stored:   ${count(c.attachments, 'attachment download')} (${mib(c.attachmentBytes)})${c.maskingRequeued ? `, ${c.maskingRequeued} waited for masking` : ''}${c.attachmentsTooLarge ? `, ${c.attachmentsTooLarge} over the size limit and left out` : ''}`,
+    `  stored:   ${count(c.attachments, 'attachment download')} (${mib(c.attachmentBytes)})${c.maskingRequeued ? `, ${c.maskingRequeued} waited for masking` : ''}${c.attachmentsTooLarge ? `, ${c.attachmentsTooLarge} over the size limit and left out` : ''}${c.attachmentsOffSite ? `, ${c.attachmentsOffSite} off the site and left out` : ''}${c.attachmentsDisallowed ? `, ${c.attachmentsDisallowed} forbidden by robots.txt and left out` : ''}`,
   ];
   if (c.notPublicRequests) {
     lines.push(`  unknown:  ${count(c.notPublicRequests, 'request')} the site does not serve to the public and the archive never had (a mistyped slug, or hidden or embargoed; see the log)`);

@@ -1,11 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { parseRequestJson, parseRequestPage, statusLabels, type RequestJson, type RequestPage } from '../parsers/index.js';
+import { parseJsonText, parseRequestJson, parseRequestPage, statusLabels, type RequestJson, type RequestPage } from '../parsers/index.js';
 import type { KeptDownload, ReconcileInput } from '../storage/index.js';
 import { fetchAndKeep, GONE_STATUSES, UnexpectedResponseError, type RunContext } from './context.js';
 import { attachmentsItem, requestItem, reviveThread, serializeThread, type AttachmentPayload, type RequestPayload } from './frontier.js';
-import { BodyTooLargeError, MaskingPendingError, type FetchedPage } from './http/index.js';
+import {
+  BodyTooLargeError,
+  FetchFailedError,
+  MaskingPendingError,
+  OffSiteUrlError,
+  RetryAfterTooLongError,
+  RobotsDisallowedError,
+  RobotsUnavailableError,
+  SiteDownError,
+  type FetchedPage,
+} from './http/index.js';
 
 type ThreadAttachment = ReconcileInput['events'][number]['attachments'][number];
 type AttachmentContent = NonNullable<ThreadAttachment['content']>;
@@ -62,7 +72,7 @@ async function syncParsedRequest(ctx: RunContext, parsed: RequestJson, text: str
     return;
   }
   if (page.status !== 200) throw new UnexpectedResponseError(page.url, page.status);
-  const thread = buildThread(parsed, JSON.parse(text) as object, parseRequestPage(page.text(), { url: page.url }));
+  const thread = buildThread(parsed, parseJsonText(text) as object, parseRequestPage(page.text(), { url: page.url }));
   if (state) await keepPartNumbersOfWithheld(ctx, state.urlTitle, thread);
 
   const held = state?.heldAttachments ?? new Set<string>();
@@ -73,19 +83,25 @@ async function syncParsedRequest(ctx: RunContext, parsed: RequestJson, text: str
   );
   const kept = await keptDownloadsOf(ctx, parsed.id, wanted.map((w) => w.attachment.sourceUrl!));
   const masked: { sourceUrl: string; incomingMessageId: number; part: number }[] = [];
-  const tooLarge = new Set<string>();
+  const leftOut = new Set<string>();
+  let firstFailure: unknown;
   for (const { event, attachment } of wanted) {
     try {
       const content = await fetchAttachment(ctx, attachment, kept);
       if (content) attachment.content = content;
     } catch (error) {
-      if (leftOutForSize(ctx, error, attachment.sourceUrl!, tooLarge)) continue;
+      if (leftOutOfThread(ctx, error, attachment.sourceUrl!, leftOut)) continue;
+      if (isAttachmentFailure(error)) {
+        ctx.log.warn({ url: attachment.sourceUrl, err: error.message }, 'attachment could not be fetched: its thread is kept without it, and tried again');
+        firstFailure ??= error;
+        continue;
+      }
       if (!(error instanceof MaskingPendingError)) throw error;
       masked.push({ sourceUrl: attachment.sourceUrl!, incomingMessageId: event.messageId, part: attachment.part ?? attachment.remoteId });
     }
   }
 
-  const complete = missingAttachments(thread, held, tooLarge) === 0;
+  const complete = missingAttachments(thread, held, leftOut) === 0;
   const outcome = await ctx.archive.reconcileRequest(ctx.siteId, complete ? thread : withoutUpdateTime(thread), { runId: ctx.runId, captureId: pageCaptureId });
   if (outcome.created) ctx.counters.newRequests++;
   else if (outcome.changed) ctx.counters.changedRequests++;
@@ -94,7 +110,7 @@ async function syncParsedRequest(ctx: RunContext, parsed: RequestJson, text: str
 
   if (masked.length) {
     const notBefore = new Date(Date.now() + ctx.maskingRetryMs).toISOString();
-    const payload = { requestRemoteId: parsed.id, attachments: masked, notBefore, thread: serializeThread(thread), ...(tooLarge.size ? { tooLarge: [...tooLarge] } : {}) };
+    const payload = { requestRemoteId: parsed.id, attachments: masked, notBefore, thread: serializeThread(thread), ...(leftOut.size ? { leftOut: [...leftOut] } : {}) };
     await ctx.archive.frontier.add(ctx.runId, [attachmentsItem(ctx.urls, payload)]);
     ctx.counters.maskingRequeued += masked.length;
     ctx.log.info({ request: parsed.urlTitle, attachments: masked.length }, 'attachments still being masked by the site: coming back to them later in the run');
@@ -106,6 +122,17 @@ async function syncParsedRequest(ctx: RunContext, parsed: RequestJson, text: str
       ctx.log.warn({ captureId: pageCaptureId, err: error instanceof Error ? error.message : String(error) }, 'page snapshot failed');
     });
   }
+  // Kept without its update time, the thread is asked for again; failing here, the item is tried again in this run.
+  if (firstFailure !== undefined) throw firstFailure;
+}
+
+/**
+ * One attachment the site would not hand over (5xx after the retries, a redirect loop, an unexpected status): the rest
+ * of its thread is no less worth keeping. What stops the run (a block, the site down, a long Retry-After) is not this.
+ */
+function isAttachmentFailure(error: unknown): error is Error {
+  if (error instanceof RetryAfterTooLongError || error instanceof SiteDownError) return false;
+  return error instanceof FetchFailedError || error instanceof UnexpectedResponseError;
 }
 
 /**
@@ -150,7 +177,7 @@ async function fetchMaskedAttachments(ctx: RunContext, payload: AttachmentPayloa
   const kept = await keptDownloadsOf(ctx, payload.requestRemoteId, pending.map((p) => p.sourceUrl));
   let arrived = 0;
   const stillMasked: string[] = [];
-  const tooLarge = new Set(payload.tooLarge);
+  const leftOut = new Set(payload.leftOut);
   for (const { incomingMessageId, part, sourceUrl } of pending) {
     const event = thread.events.find((e) => e.kind === 'incoming' && e.messageId === incomingMessageId);
     const attachment = event?.attachments.find((a) => (a.part ?? a.remoteId) === part);
@@ -162,13 +189,13 @@ async function fetchMaskedAttachments(ctx: RunContext, payload: AttachmentPayloa
         arrived++;
       }
     } catch (error) {
-      if (leftOutForSize(ctx, error, sourceUrl, tooLarge)) continue;
+      if (leftOutOfThread(ctx, error, sourceUrl, leftOut)) continue;
       if (!(error instanceof MaskingPendingError)) throw error;
       stillMasked.push(sourceUrl);
     }
   }
-  const complete = missingAttachments(thread, held, tooLarge) === 0;
-  if (arrived || (complete && tooLarge.size > (payload.tooLarge?.length ?? 0))) {
+  const complete = missingAttachments(thread, held, leftOut) === 0;
+  if (arrived || (complete && leftOut.size > (payload.leftOut?.length ?? 0))) {
     await ctx.archive.reconcileRequest(ctx.siteId, complete ? thread : withoutUpdateTime(thread), { runId: ctx.runId });
   }
   if (!stillMasked.length) return 'done';
@@ -187,24 +214,34 @@ function withoutUpdateTime(thread: ReconcileInput): ReconcileInput {
 }
 
 /**
- * An attachment over the fetcher's size limit is left out: its thread is kept without it, and later runs do not ask
- * again until the thread changes. Returns whether `error` was that.
+ * An attachment over the fetcher's size limit, or whose link or redirect leads off the site (the fetcher asks nothing
+ * of another site) or where robots.txt forbids, is left out: its thread is kept without it, and later runs do not ask
+ * again until the thread changes. Returns whether `error` was one of those.
  */
-function leftOutForSize(ctx: RunContext, error: unknown, sourceUrl: string, tooLarge: Set<string>): boolean {
-  if (!(error instanceof BodyTooLargeError)) return false;
-  tooLarge.add(sourceUrl);
-  ctx.counters.attachmentsTooLarge++;
-  ctx.log.warn({ url: sourceUrl, limitBytes: error.limitBytes }, 'attachment over the size limit: not downloaded');
+function leftOutOfThread(ctx: RunContext, error: unknown, sourceUrl: string, leftOut: Set<string>): boolean {
+  if (error instanceof BodyTooLargeError) {
+    ctx.counters.attachmentsTooLarge++;
+    ctx.log.warn({ url: sourceUrl, limitBytes: error.limitBytes }, 'attachment over the size limit: not downloaded');
+  } else if (error instanceof OffSiteUrlError) {
+    ctx.counters.attachmentsOffSite++;
+    ctx.log.warn({ url: sourceUrl, offSite: error.url }, `attachment leads off the site, to ${error.url}: not downloaded`);
+  } else if (error instanceof RobotsDisallowedError && !(error instanceof RobotsUnavailableError)) {
+    ctx.counters.attachmentsDisallowed++;
+    ctx.log.warn({ url: sourceUrl, disallowed: error.url }, `attachment leads to ${error.url}, which robots.txt forbids: not downloaded`);
+  } else {
+    return false;
+  }
+  leftOut.add(sourceUrl);
   return true;
 }
 
-/** Public attachments of the thread whose content is neither held nor in hand, nor left out for its size. */
-function missingAttachments(thread: ReconcileInput, held: Set<string>, tooLarge: Set<string>): number {
+/** Public attachments of the thread whose content is neither held nor in hand, nor left out. */
+function missingAttachments(thread: ReconcileInput, held: Set<string>, leftOut: Set<string>): number {
   let missing = 0;
   for (const event of thread.events) {
     if (event.kind !== 'incoming' || event.hidden) continue;
     for (const a of event.attachments) {
-      if (!a.hidden && a.sourceUrl && !a.content && !tooLarge.has(a.sourceUrl) && !held.has(`${event.messageId}:${a.part ?? a.remoteId}`)) missing++;
+      if (!a.hidden && a.sourceUrl && !a.content && !leftOut.has(a.sourceUrl) && !held.has(`${event.messageId}:${a.part ?? a.remoteId}`)) missing++;
     }
   }
   return missing;

@@ -12,13 +12,13 @@ export function parseRequestRef(input: string): RequestRef | undefined {
   let path = value;
   if (/^https?:\/\//i.test(value)) {
     try {
-      path = new URL(value).pathname;
+      const match = /^(?:\/[a-z]{2}(?:_[A-Z]{2})?)?\/request\/([^/?#]+)/.exec(new URL(value).pathname);
+      if (!match?.[1]) return undefined;
+      path = decodeURIComponent(match[1]).replace(/\.json$/, '');
     } catch {
+      // Not a URL, or a slug whose percent-escapes do not decode.
       return undefined;
     }
-    const match = /^(?:\/[a-z]{2}(?:_[A-Z]{2})?)?\/request\/([^/?#]+)/.exec(path);
-    if (!match?.[1]) return undefined;
-    path = decodeURIComponent(match[1]).replace(/\.json$/, '');
     return /^\d+$/.test(path) ? { remoteId: Number(path) } : { slug: path };
   }
   return /^[a-z0-9_]+$/.test(path) ? { slug: path } : undefined;

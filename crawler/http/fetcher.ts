@@ -4,6 +4,8 @@ import { createWriteStream } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
+import { getEncoding } from 'encoding-sniffer';
 import { pino, type Logger } from 'pino';
 import {
   BodyTooLargeError,
@@ -244,9 +246,15 @@ function flattenHeaders(headers: Record<string, string | string[] | undefined>):
   return flat;
 }
 
-/** The body as text, in the charset its Content-Type names (UTF-8 otherwise). */
+/**
+ * The body as text, in the charset its Content-Type names (UTF-8 otherwise). An HTML page may name its charset only in
+ * a `<meta>` tag, as pages of older sites and proxies do: for HTML the WHATWG sniffing (BOM, header, `<meta>`) decides.
+ */
 export function decodeText(body: Buffer, contentType: string | undefined): string {
-  const charset = /charset\s*=\s*"?([^";\s]+)/i.exec(contentType ?? '')?.[1];
+  const stated = /charset\s*=\s*"?([^";\s]+)/i.exec(contentType ?? '')?.[1];
+  const charset = /html/i.test(contentType ?? '')
+    ? getEncoding(body, { defaultEncoding: 'utf-8', ...(stated ? { transportLayerEncodingLabel: stated } : {}) })
+    : stated;
   try {
     return new TextDecoder(charset ?? 'utf-8').decode(body);
   } catch {
@@ -284,6 +292,7 @@ export class PoliteFetcher {
   #robots: Promise<RobotsRules> | undefined;
   #robotsAskedAt = 0;
   #failuresInARow = 0;
+  #slowDownsInARow = 0;
 
   constructor(options: PoliteFetcherOptions) {
     this.#site = new URL(options.baseUrl);
@@ -509,6 +518,7 @@ export class PoliteFetcher {
         const wrongAnswer = exchange.status === 200 && check ? check(exchange) : undefined;
         if (!isRetryableStatus(exchange.status) && wrongAnswer === undefined) {
           this.#failuresInARow = 0;
+          this.#slowDownsInARow = 0;
           return exchange;
         }
         retry =
@@ -529,7 +539,11 @@ export class PoliteFetcher {
         retry = { reason: error.reason };
         failure = error.cause;
       }
-      const waitMs = retry.waitMs ?? backoffDelay(attempt, this.#backoffBaseMs, this.#backoffMaxMs);
+      // A site that keeps answering 429 keeps asking us to slow down: its backoff grows across URLs, where another
+      // failure's starts again with each URL.
+      if (retry.status === 429) this.#slowDownsInARow++;
+      const backoffStep = retry.status === 429 ? Math.max(attempt, this.#slowDownsInARow) : attempt;
+      const waitMs = retry.waitMs ?? backoffDelay(backoffStep, this.#backoffBaseMs, this.#backoffMaxMs);
       // The whole site is held back, not only this URL (one connection, one site, one mood), and also when this URL
       // gives up below: the next one must not reach the site before its wait is over.
       if (retry.reason === 'retry-after') this.#pacer.holdFor(waitMs);
@@ -621,17 +635,26 @@ export class PoliteFetcher {
     const exchange: Exchange = { url, status, headers, requestHeaders, fetchedAt };
     try {
       const declaredLength = headers['content-length'] === undefined ? undefined : Number(headers['content-length']);
+      // A 304's or an empty body has no content to decode, whatever Content-Encoding says (nothing decodes from no bytes).
+      const codings = status === 204 || status === 304 || declaredLength === 0 ? [] : contentCodings(headers['content-encoding']);
+      if (codings === undefined) {
+        discard(response.body);
+        throw new FetchFailedError(url.href, `${url.href} came with Content-Encoding ${headers['content-encoding']}, which cannot be decoded`);
+      }
+      // A coded body's declared length is that of its coded bytes: what they decode to is known only once decoded.
+      const decodedLength = codings.length === 0 ? declaredLength : undefined;
       const toFile =
-        target.kind === 'file' && status >= 200 && status < 300 && !(declaredLength !== undefined && declaredLength <= target.inMemoryBytes);
+        target.kind === 'file' && status >= 200 && status < 300 && !(decodedLength !== undefined && decodedLength <= target.inMemoryBytes);
       const limit = toFile ? target.maxBytes : target.kind === 'file' ? target.bufferMaxBytes : target.maxBytes;
-      if (declaredLength !== undefined && declaredLength > limit) {
-        response.body.destroy();
+      if (decodedLength !== undefined && decodedLength > limit) {
+        discard(response.body);
         throw new BodyTooLargeError(url.href, limit);
       }
+      const stages = [countingInto(progress), ...codings.map((coding) => DECODERS[coding]())] as const;
       if (toFile) {
-        exchange.file = await streamToFile(response.body, target.path, limit, url.href, progress);
+        exchange.file = await streamToFile(response.body, stages, target.path, limit, url.href);
       } else {
-        exchange.body = await readCapped(response.body, limit, url.href, progress);
+        exchange.body = await readCapped(response.body, stages, limit, url.href);
       }
       if (declaredLength !== undefined && status !== 304 && progress.bytes !== declaredLength) {
         throw new RetryableFailure('truncated', new Error(`got ${progress.bytes} of ${declaredLength} bytes`));
@@ -639,7 +662,8 @@ export class PoliteFetcher {
     } catch (error) {
       await record();
       if (error instanceof RetryableFailure || error instanceof HttpFetchError) throw error;
-      const reason = classifyTransportError(error, true);
+      // A coded body that does not decode was cut short or garbled on the way: worth another attempt, like a truncation.
+      const reason = classifyTransportError(error, true) ?? (isDecodingError(error) ? 'truncated' : undefined);
       throw reason ? new RetryableFailure(reason, error) : error;
     }
     await record();
@@ -705,31 +729,78 @@ class AttemptDeadline {
   }
 }
 
-async function readCapped(body: Readable, limit: number, url: string, progress: { bytes: number }): Promise<Buffer> {
+/** Drops a body that is not to be read: the abort this makes is the point, not an error to report. */
+function discard(body: Readable): void {
+  body.on('error', () => undefined);
+  body.destroy();
+}
+
+/** Undoes one content coding (RFC 9110 §8.4.1); the site may send one unasked, since no Accept-Encoding is sent. */
+const DECODERS = {
+  gzip: createGunzip,
+  'x-gzip': createGunzip,
+  deflate: createInflate,
+  br: createBrotliDecompress,
+} as const;
+
+type ContentCoding = keyof typeof DECODERS;
+
+/** The codings to undo, in the order to undo them (the last applied first); undefined if one cannot be undone. */
+function contentCodings(header: string | undefined): ContentCoding[] | undefined {
+  const codings = (header ?? '')
+    .split(',')
+    .map((coding) => coding.trim().toLowerCase())
+    .filter((coding) => coding !== '' && coding !== 'identity');
+  if (!codings.every((coding) => Object.hasOwn(DECODERS, coding))) return undefined;
+  return (codings as ContentCoding[]).reverse();
+}
+
+function isDecodingError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  // zlib's codes (Z_DATA_ERROR...), and Node's names for brotli's decoder errors (ERR__ERROR_FORMAT_PADDING_1...).
+  return typeof code === 'string' && /^(?:Z_|ERR__ERROR_)/.test(code);
+}
+
+/** Counts the bytes as they come off the wire, before any decoding: what the attempt's time and the Content-Length are about. */
+function countingInto(progress: { bytes: number }) {
+  return async function* countWireBytes(source: AsyncIterable<Buffer>) {
+    for await (const chunk of source) {
+      progress.bytes += chunk.length;
+      yield chunk;
+    }
+  };
+}
+
+type BodyStages = readonly [ReturnType<typeof countingInto>, ...NodeJS.ReadWriteStream[]];
+
+/** `pipeline` through a number of decoders known only at run time, which its typings cannot express. */
+const pipelineOf = pipeline as (...streams: unknown[]) => Promise<void>;
+
+/** The decoded body in memory, refused once it passes `limit` (so a small coded body cannot decode into a huge one). */
+async function readCapped(body: Readable, stages: BodyStages, limit: number, url: string): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  for await (const chunk of body as AsyncIterable<Buffer>) {
-    progress.bytes += chunk.length;
-    if (progress.bytes > limit) throw new BodyTooLargeError(url, limit);
-    chunks.push(chunk);
-  }
+  let size = 0;
+  await pipelineOf(body, ...stages, async (source: AsyncIterable<Buffer>) => {
+    for await (const chunk of source) {
+      size += chunk.length;
+      if (size > limit) throw new BodyTooLargeError(url, limit);
+      chunks.push(chunk);
+    }
+  });
   return Buffer.concat(chunks);
 }
 
-async function streamToFile(
-  body: Readable,
-  path: string,
-  limit: number,
-  url: string,
-  progress: { bytes: number },
-): Promise<{ sha256: string; size: number }> {
+async function streamToFile(body: Readable, stages: BodyStages, path: string, limit: number, url: string): Promise<{ sha256: string; size: number }> {
   const hash = createHash('sha256');
   const collect = collectingEveryMiB();
-  await pipeline(
+  let size = 0;
+  await pipelineOf(
     body,
+    ...stages,
     async function* countAndHash(source: AsyncIterable<Buffer>) {
       for await (const chunk of source) {
-        progress.bytes += chunk.length;
-        if (progress.bytes > limit) throw new BodyTooLargeError(url, limit);
+        size += chunk.length;
+        if (size > limit) throw new BodyTooLargeError(url, limit);
         hash.update(chunk);
         collect(chunk.length);
         yield chunk;
@@ -737,5 +808,5 @@ async function streamToFile(
     },
     createWriteStream(path),
   );
-  return { sha256: hash.digest('hex'), size: progress.bytes };
+  return { sha256: hash.digest('hex'), size };
 }

@@ -1,12 +1,13 @@
 import type { CheerioAPI } from 'cheerio';
 import type { AnyNode, Document, Element } from 'domhandler';
 import { load } from '../cheerio.js';
+import { withoutControlCharacters } from './controls.js';
 
 export type { CheerioAPI };
 
-/** cheerio's `load`, with parse5 as the HTML parser. */
+/** cheerio's `load`, with parse5 as the HTML parser; control characters are read as U+FFFD, as in JSON. */
 export function loadHtml(html: string): CheerioAPI {
-  return load(html);
+  return load(withoutControlCharacters(html));
 }
 
 export function firstMatch(pattern: RegExp, value: string | undefined): string | undefined {

@@ -1,3 +1,5 @@
+import { withoutControlCharacters } from './controls.js';
+
 /** The input is not the kind of page or document the parser was asked to read. */
 export class PageKindError extends Error {
   override readonly name = 'PageKindError';
@@ -6,6 +8,7 @@ export class PageKindError extends Error {
     readonly expected: string,
     reason: string,
   ) {
-    super(`not a ${expected}: ${reason}`);
+    // The reason may quote the input, which can be any bytes: a NUL in it could not be stored with the run.
+    super(`not a ${expected}: ${withoutControlCharacters(reason)}`);
   }
 }

@@ -2,7 +2,7 @@ export { parsePage } from './page.js';
 export { parseRequestPage, REQUEST_PAGE_WORDS } from './request-page.js';
 export { LISTING_PAGE_WORDS, parseListingPage } from './listing-page.js';
 export { parseRemovedPage } from './removed-page.js';
-export { parseRequestJson, parseBodyJson, parseUserJson } from './json.js';
+export { parseJsonText, parseRequestJson, parseBodyJson, parseUserJson } from './json.js';
 export type { BodyInfo, BodyJson, RequestJson, RequestJsonEvent, Tag, UserJson, WithWarnings } from './json.js';
 export { parseAuthoritiesCsv } from './authorities-csv.js';
 export type { AuthoritiesCsv, AuthorityCsvRow } from './authorities-csv.js';

@@ -1,3 +1,4 @@
+import { withoutControlCharacters } from './controls.js';
 import { PageKindError } from './errors.js';
 
 /** `[name, value]` tag pairs; machine tags carry a value, plain tags null. */
@@ -76,10 +77,15 @@ function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** JSON.parse, with each control character in a string read as U+FFFD, as the page parser reads one. */
+export function parseJsonText(text: string): unknown {
+  return JSON.parse(text, (_key, value: unknown) => (typeof value === 'string' ? withoutControlCharacters(value) : value));
+}
+
 function parseObject(text: string, expected: string): JsonObject {
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = parseJsonText(text);
   } catch (error) {
     throw new PageKindError(expected, `invalid JSON (${(error as Error).message})`);
   }

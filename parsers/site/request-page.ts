@@ -1,6 +1,7 @@
 import type { Cheerio, CheerioAPI } from 'cheerio';
 import type { Element } from 'domhandler';
 import { contentTypeFromFilename, contentTypeFromIcon } from './content-types.js';
+import { withoutControlCharacters } from './controls.js';
 import { ElementIndex, firstMatch, hasClass, indexOf, insideChrome, loadHtml, textOf, toInteger, within } from './dom.js';
 import { PageKindError } from './errors.js';
 import { statusLabels } from './status.js';
@@ -324,6 +325,11 @@ function readAttachments(parts: ElementIndex, messageId: number, pageUrl: string
     const nameText = textOf(item.classed('attachment__name')[0] ?? item.classed('attachment_name')[0]);
     if (downloadHref) {
       const part = toInteger(firstMatch(/\/attach\/(\d+)\//, downloadHref));
+      // A message's part numbers are its attachments' identity: a second attachment under one is the same part again.
+      if (part !== undefined && attachments.some((other) => other.part === part)) {
+        warnings.push(`incoming-${messageId}: attachment-${id} repeats part ${part}, skipped`);
+        continue;
+      }
       if (part !== undefined) attachment.part = part;
       const url = absoluteUrl(downloadHref, pageUrl);
       if (url) attachment.url = url;
@@ -347,9 +353,10 @@ function readAttachments(parts: ElementIndex, messageId: number, pageUrl: string
   return attachments;
 }
 
+/** The URL's name of a file, decoded; a control character in it (`%00`, `%1B`) is read as U+FFFD, as in the page's text. */
 function safeDecode(value: string): string {
   try {
-    return decodeURIComponent(value);
+    return withoutControlCharacters(decodeURIComponent(value));
   } catch {
     return value;
   }

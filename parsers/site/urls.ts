@@ -14,10 +14,16 @@ function pathOf(href: string): string | undefined {
   }
 }
 
+/** A slug whose percent-escapes do not decode (`%E0%A4%A`) names nothing the site could have made: no slug. */
 function slugFrom(pattern: RegExp, href: string): string | undefined {
   const path = pathOf(href);
   const slug = path === undefined ? undefined : pattern.exec(path)?.[1];
-  return slug === undefined ? undefined : decodeURIComponent(slug);
+  if (slug === undefined) return undefined;
+  try {
+    return decodeURIComponent(slug);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The `url_title` of a request link, e.g. `/request/foo#incoming-1` → `foo`. */

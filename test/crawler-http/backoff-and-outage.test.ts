@@ -71,3 +71,17 @@ describe('a site that keeps failing', () => {
     expect(site.server.hits('/request/b')).toHaveLength(3);
   });
 });
+
+describe('a site that keeps answering 429 without Retry-After', () => {
+  it('is backed off from longer and longer across URLs, not from scratch at each one, and is not taken to be down', { timeout: 30_000 }, async () => {
+    const slowDown: Route = (_req, res) => text(res, 429, 'slow down');
+    await site.setUp({ '/a': slowDown, '/b': slowDown, '/c': slowDown }, { ratePerSecond: 1000, maxAttempts: 4, backoff: { baseMs: 10, maxMs: 2000 } });
+    for (const path of ['/a', '/b', '/c']) await expect(site.fetcher.get(path)).rejects.toThrow(FetchFailedError);
+
+    // Twelve 429s in a row: the last URL's backoffs may each be up to 2 s (the cap), where they would start again at
+    // 10, 20 and 40 ms (70 ms at most in all) if each URL were a fresh start. All three under 100 ms by chance: 1 in 8000.
+    const lastWaits = site.retries.filter((event) => event.url.endsWith('/c')).map((event) => event.waitMs);
+    expect(lastWaits).toHaveLength(3);
+    expect(lastWaits.reduce((sum, waitMs) => sum + waitMs, 0)).toBeGreaterThan(100);
+  });
+});

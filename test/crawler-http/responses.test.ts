@@ -205,3 +205,34 @@ describe('masking interstitial', () => {
     expect(page.redirects).toHaveLength(1);
   });
 });
+
+describe('text in another charset than UTF-8', () => {
+  const page = (meta: string) => Buffer.from(`<!DOCTYPE html><html><head>${meta}<title>T</title></head><body><p>Décision café</p></body></html>`, 'latin1');
+  const serve =
+    (body: Buffer, contentType: string): Route =>
+    (_req, res) => {
+      res.writeHead(200, { 'content-type': contentType, 'content-length': body.length });
+      res.end(body);
+    };
+
+  it('reads an HTML page in the charset its <meta> names when the header names none', async () => {
+    await setUp({
+      '/meta': serve(page('<meta charset="windows-1252">'), 'text/html'),
+      '/http-equiv': serve(page('<meta http-equiv="Content-Type" content="text/html; charset=ISO-8859-1">'), 'text/html'),
+    });
+    expect((await fetcher!.get('/meta')).text()).toContain('<p>Décision café</p>');
+    expect((await fetcher!.get('/http-equiv')).text()).toContain('<p>Décision café</p>');
+  });
+
+  it("takes the header's charset over the page's <meta>, and UTF-8 where neither names one", async () => {
+    const utf8 = Buffer.from('<html><head><meta charset="windows-1252"></head><body><p>Décision café</p></body></html>');
+    await setUp({
+      '/header': serve(page(''), 'text/html; charset=windows-1252'),
+      '/header-over-meta': serve(utf8, 'text/html; charset=utf-8'),
+      '/plain': serve(Buffer.from('<html><body><p>Décision café</p></body></html>'), 'text/html'),
+    });
+    expect((await fetcher!.get('/header')).text()).toContain('<p>Décision café</p>');
+    expect((await fetcher!.get('/header-over-meta')).text()).toContain('<p>Décision café</p>');
+    expect((await fetcher!.get('/plain')).text()).toContain('<p>Décision café</p>');
+  });
+});

@@ -1,3 +1,5 @@
+import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll } from 'vitest';
 import { ROBOTS_TXT, startSimulator, type GroundTruth, type RequestLogEntry, type Simulator, type SimulatorOptions } from '../../fixtures/site/index.js';
@@ -289,3 +291,32 @@ export async function integrityProblems(archive: Archive, runs?: LoggedRuns): Pr
 }
 
 export { openChildArchive, repoRoot, startCli, type ChildArchive, type CliResult } from '../helpers/cli.js';
+
+/** What a request line holds of a URL: its path and query. */
+export const pathAndQuery = (href: string) => {
+  const url = new URL(href);
+  return `${url.pathname}${url.search}`;
+};
+
+/** Answers a request itself (true), reading the simulator's answer through `upstream` if it needs it, or leaves it (false). */
+export type Misdirect = (req: IncomingMessage, res: ServerResponse, upstream: () => Promise<Buffer>) => Promise<boolean>;
+
+/** The simulator behind a front of its own, on another port (so another origin), that can answer some requests itself. */
+export async function startFront(upstreamUrl: string, misdirect: Misdirect): Promise<{ url: string; close(): Promise<void> }> {
+  const forward = (req: IncomingMessage) =>
+    new Promise<IncomingMessage>((resolve, reject) => request(`${upstreamUrl}${req.url}`, { headers: req.headers }, resolve).on('error', reject).end());
+  const server: Server = createServer((req, res) => {
+    void (async () => {
+      const handled = await misdirect(req, res, async () => Buffer.concat(await (await forward(req)).toArray()));
+      if (handled) return;
+      const answer = await forward(req);
+      res.writeHead(answer.statusCode!, answer.headers);
+      answer.pipe(res);
+    })();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}

@@ -17,6 +17,10 @@ describe('a --request URL against --site', () => {
     );
     expect(() => normalizeScope({ requests: ['http://127.0.0.1:8001/request/a'] }, 'http://127.0.0.1:8000')).toThrow(CrawlScopeError);
   });
+
+  it('is refused as no request URL when its slug does not percent-decode', () => {
+    expect(() => requests(`${site}/request/a%E0%A4%A`)).toThrow(`--request takes a request slug, URL or numeric id, not "${site}/request/a%E0%A4%A"`);
+  });
 });
 
 describe('--body and --user names', () => {

@@ -139,6 +139,14 @@ describe('parseListingPage', () => {
     expect(parsed.warnings).toEqual(['listing item 1 has no request link']);
   });
 
+  it('skips a link whose percent-escapes do not decode, with a warning, and keeps the rest of the page', () => {
+    const html = page('list-page1.html').replace('href="/request/why_do_you_have_such_a_fancy_dog#incoming-3"', 'href="/request/bad%E0%A4%A#incoming-3"');
+    const parsed = parseListingPage(html, { url: `${site}/list` });
+    expect(parsed.items.map((item) => item.urlTitle)).not.toContain('bad%E0%A4%A');
+    expect(parsed.items).toHaveLength(parseListingPage(page('list-page1.html'), { url: `${site}/list` }).items.length - 1);
+    expect(parsed.warnings).toEqual(['listing item 1 has no request link']);
+  });
+
   it('throws PageKindError on a request page', () => {
     expect(() => parseListingPage(page('request-folded.html'))).toThrow(PageKindError);
   });

@@ -307,6 +307,26 @@ describe('parseRequestPage', () => {
     ]);
   });
 
+  it('reads a page whose authority and requester links do not percent-decode, warning about the authority', () => {
+    const html = page('request-folded.html').replaceAll('href="/body/tgq"', 'href="/body/t%E0%A4%A"').replaceAll('href="/user/bob_smith"', 'href="/user/b%E0%A4%A"');
+    const parsed = parseRequestPage(html, { url: `${site}/request/${T}` });
+    expect(parsed.request.authority.urlName).toBe('');
+    expect(parsed.request.requester?.urlName).toBeUndefined();
+    expect(parsed.events).toEqual(parseRequestPage(page('request-folded.html'), { url: `${site}/request/${T}` }).events);
+    expect(parsed.warnings).toContain('authority link not found');
+  });
+
+  it('keeps the first of two attachments under one part number of a message, warning about the other', () => {
+    const html = page('request-folded.html').replace(
+      '<li class="attachment" id="attachment-790">',
+      `<li class="attachment" id="attachment-799"><a href="/request/${T}/response/1/attach/2/other.pdf">Download</a><p class="attachment__name">other.pdf</p></li>
+          <li class="attachment" id="attachment-790">`,
+    );
+    const parsed = parseRequestPage(html, { url: `${site}/request/${T}` });
+    expect(parsed.events).toEqual(parseRequestPage(page('request-folded.html'), { url: `${site}/request/${T}` }).events);
+    expect(parsed.warnings).toContain('incoming-1: attachment-799 repeats part 2, skipped');
+  });
+
   it('throws PageKindError for pages that are not request pages', () => {
     expect(() => parseRequestPage(page('list-page1.html'))).toThrow(PageKindError);
     expect(() => parseRequestPage(page('removed.html'))).toThrow(/not a request page/);
