@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { SearchHit, SearchResult } from '../../storage/index.js';
 import { globalsOf, printJson, withArchive } from '../context.js';
-import { formatSnippet, formatTotal } from '../format.js';
+import { formatSnippet, formatTotal, printable } from '../format.js';
 import { wholeNumber } from '../options.js';
 import { addSearchFilters, checkFilters, limitOption, toSearchQuery, type SearchFlags } from '../query-options.js';
 
@@ -31,17 +31,18 @@ function formatResult(result: SearchResult, offset: number): string {
   const lines = [`${formatTotal(result.total, result.totalIsEstimate)}; showing ${offset + 1}-${offset + result.hits.length}`, ''];
   result.hits.forEach((hit, index) => lines.push(...formatHit(hit, offset + index + 1), ''));
   const facets = result.facets.status.map((f) => `${f.label} ${f.count}`).join(', ');
-  if (facets) lines.push(`by status: ${facets}`);
+  if (facets) lines.push(printable(`by status: ${facets}`));
   return `${lines.join('\n')}\n`;
 }
 
 function formatHit(hit: SearchHit, position: number): string[] {
   const where = hit.attachment ? `  ${hit.attachment.filename ?? hit.attachment.sha256} p.${hit.attachment.page} (attachment ${hit.attachment.id})` : '';
   const snippet = formatSnippet(hit);
-  return [
+  const about = [
     `${position}. ${hit.title}  [${hit.urlTitle}]`,
     `   ${hit.authority.name} · ${hit.status}${hit.date ? ` · ${hit.date.slice(0, 10)}` : ''}${where}`,
     ...(hit.removedAt ? [`   REMOVED from the site ${hit.removedAt.slice(0, 10)}: ${hit.removalReason ?? 'no reason recorded'}`] : []),
-    ...(snippet ? [`   ${snippet}`] : []),
   ];
+  // The snippet is printable already, and may carry the reverse video that marks its matches.
+  return [...about.map(printable), ...(snippet ? [`   ${snippet}`] : [])];
 }

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { RequestDetail } from '../../storage/index.js';
 import { globalsOf, printJson, withArchive } from '../context.js';
 import { CliError } from '../errors.js';
+import { printable } from '../format.js';
 
 export function registerShow(program: Command): void {
   program
@@ -13,7 +14,7 @@ export function registerShow(program: Command): void {
       const request = await withArchive(globals, (archive) => archive.getRequest(slugOrId, { includeRemoved: true }));
       if (!request) throw new CliError(`no request "${slugOrId}" in the archive`);
       if (globals.json) printJson(request);
-      else process.stdout.write(formatRequest(request));
+      else process.stdout.write(printable(formatRequest(request)));
     });
 }
 
