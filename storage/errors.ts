@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { DrizzleQueryError } from 'drizzle-orm/errors';
 
 export class StorageError extends Error {
@@ -14,7 +15,12 @@ export class ArchiveBusyError extends StorageError {
     readonly pid: number,
     readonly host?: string,
   ) {
-    super(`archive ${archiveDir} is in use by process ${pid}${host === undefined ? '' : ` on ${host}`}`);
+    // Another host's process cannot be seen from here: a container made anew after a kill has a new host name, and
+    // only its operator can tell that the lock's holder is gone.
+    super(
+      `archive ${archiveDir} is in use by process ${pid}` +
+        (host === undefined ? '' : ` on ${host}; if nothing on ${host} uses it any more (a container made anew after a kill), delete ${path.join(archiveDir, '.lock')}`),
+    );
   }
 }
 

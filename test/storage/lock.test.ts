@@ -45,11 +45,14 @@ test('a lock with this process\'s own pid that it does not hold was left by an e
 });
 
 // Another container sharing the directory: its processes cannot be seen from here, whatever their pids.
-test('a lock taken on another host is respected, and the error names the host', async () => {
+test('a lock taken on another host is respected, and the error names the host and how to release it', async () => {
   const archiveDir = await mkdtemp(path.join(tmpdir(), 'wdtk-lock-'));
   dirs.push(archiveDir);
   await writeFile(path.join(archiveDir, '.lock'), `${process.pid}\nanother-container\n`);
-  await expect(openArchive({ archiveDir })).rejects.toThrow(`archive ${archiveDir} is in use by process ${process.pid} on another-container`);
+  await expect(openArchive({ archiveDir })).rejects.toThrow(
+    `archive ${archiveDir} is in use by process ${process.pid} on another-container; if nothing on another-container uses it any more ` +
+      `(a container made anew after a kill), delete ${path.join(archiveDir, '.lock')}`,
+  );
   expect(await readFile(path.join(archiveDir, '.lock'), 'utf8')).toBe(`${process.pid}\nanother-container\n`);
 });
 
