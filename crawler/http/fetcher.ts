@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { createWriteStream } from 'node:fs';
+import { maxHeaderSize } from 'node:http';
 import { open, rename, rm } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -288,6 +289,7 @@ export class PoliteFetcher {
   readonly #maxConsecutiveFailures: number;
   readonly #attemptTimeLimit: { baseMs: number; perMiBMs: number };
   readonly #abort = new AbortController();
+  #closed = false;
   readonly #stats: FetchStats = { requests: 0, retries: 0, notModified: 0, bytes: 0, byStatus: {} };
   #robots: Promise<RobotsRules> | undefined;
   #robotsAskedAt = 0;
@@ -411,10 +413,21 @@ export class PoliteFetcher {
 
   /** Stops: queued requests reject, the running one is aborted, the connection is closed. */
   async close(): Promise<void> {
-    if (this.#abort.signal.aborted) return;
-    this.#abort.abort(new HttpFetchError('PoliteFetcher was closed'));
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#refuseFromNowOn(new HttpFetchError('PoliteFetcher was closed'));
     this.#pacer.close();
     await this.#agent.destroy();
+  }
+
+  /**
+   * The site told us to stop (a challenge, a Retry-After longer than we wait, attempt after attempt failing): no later
+   * request reaches it, however soon another caller asks, and each fails with `reason`. Callers that stop their run on
+   * it cannot all do so before the pacer's next slot.
+   */
+  #refuseFromNowOn<E extends HttpFetchError>(reason: E): E {
+    if (!this.#abort.signal.aborted) this.#abort.abort(reason);
+    return reason;
   }
 
   #resolve(url: string): URL {
@@ -490,6 +503,7 @@ export class PoliteFetcher {
     const redirects: RedirectHop[] = [];
     let current = start;
     for (;;) {
+      this.#abort.signal.throwIfAborted();
       if (current.origin !== this.#site.origin) throw new OffSiteUrlError(current.href, this.#site.origin);
       // The interstitial's meta refresh would have us loop; the caller retries the original URL later instead.
       if (redirects.length > 0 && isMaskingInterstitialPath(current)) throw new MaskingPendingError(start.href, current.href);
@@ -514,7 +528,7 @@ export class PoliteFetcher {
       try {
         const exchange = await this.#pacer.run(() => this.#exchange(url, requestHeaders, target), attempt > 1 ? 1 : 0);
         const challenge = detectChallenge(exchange.status, exchange.headers, exchange.body);
-        if (challenge) throw new ChallengeError(url.href, exchange.status, challenge);
+        if (challenge) throw this.#refuseFromNowOn(new ChallengeError(url.href, exchange.status, challenge));
         const wrongAnswer = exchange.status === 200 && check ? check(exchange) : undefined;
         if (!isRetryableStatus(exchange.status) && wrongAnswer === undefined) {
           this.#failuresInARow = 0;
@@ -530,7 +544,7 @@ export class PoliteFetcher {
           exchange.status === 429 || exchange.status === 503 ? parseRetryAfter(retryAfter, exchange.headers.date, Date.now()) : undefined;
         if (retryAfterMs !== undefined && retryAfter !== undefined) {
           if (retryAfterMs > this.#maxRetryAfterMs) {
-            throw new RetryAfterTooLongError(url.href, exchange.status, retryAfterMs, this.#maxRetryAfterMs);
+            throw this.#refuseFromNowOn(new RetryAfterTooLongError(url.href, exchange.status, retryAfterMs, this.#maxRetryAfterMs));
           }
           retry = { reason: 'retry-after', status: exchange.status, waitMs: retryAfterMs, retryAfter };
         }
@@ -558,7 +572,7 @@ export class PoliteFetcher {
       // A 429 is a site that is up, asking us to slow down.
       this.#failuresInARow = retry.status === 429 ? 0 : this.#failuresInARow + 1;
       if (this.#failuresInARow >= this.#maxConsecutiveFailures) {
-        throw new SiteDownError(url.href, this.#failuresInARow, what, retry.status, { cause: failure });
+        throw this.#refuseFromNowOn(new SiteDownError(url.href, this.#failuresInARow, what, retry.status, { cause: failure }));
       }
       if (attempt >= this.#maxAttempts) {
         throw new FetchFailedError(url.href, `gave up on ${url.href} after ${attempt} attempts: ${what}`, retry.status, { cause: failure });
@@ -612,7 +626,12 @@ export class PoliteFetcher {
       });
     } catch (error) {
       const reason = classifyTransportError(error, false);
-      throw reason ? new RetryableFailure(reason, error) : error;
+      if (reason) throw new RetryableFailure(reason, error);
+      // The same answer would come again: not worth another attempt, and undici's own words name no URL.
+      if ((error as { code?: unknown }).code === 'UND_ERR_HEADERS_OVERFLOW') {
+        throw new FetchFailedError(url.href, `${url.href} answered with response headers over the ${maxHeaderSize} bytes allowed`, undefined, { cause: error });
+      }
+      throw error;
     }
     this.#pacer.answered();
     const status = response.statusCode;

@@ -45,6 +45,9 @@ describe('a site that keeps failing', () => {
     expect((failure as Error).message).toMatch(/^the site appears to be down: 10 attempts in a row failed \(the last: HTTP 500 for http:.*\/request\/b\)/);
     expect(site.server.hits('/request/a')).toHaveLength(5);
     expect(site.server.hits('/request/b')).toHaveLength(5);
+    // A run stops on it; until it has, no other caller's request adds to the site's trouble.
+    await expect(site.fetcher.get('/request/c')).rejects.toBe(failure);
+    expect(site.server.hits('/request/c')).toHaveLength(0);
   });
 
   it('counts resets and timeouts as well as 5xx answers', async () => {

@@ -92,7 +92,9 @@ describe('retries', () => {
     const failure = fetcher!.get('/list');
     await expect(failure).rejects.toBeInstanceOf(RetryAfterTooLongError);
     await expect(failure).rejects.toThrow(/wait 86400 s .*more than the 3600 s/);
-    expect(server!.hits('/list')).toHaveLength(1);
+    // The site asked for a day: nothing else is asked of it before the run has stopped.
+    await expect(fetcher!.get('/list?page=2')).rejects.toBe(await failure.catch((error: unknown) => error));
+    expect(server!.log.map((entry) => entry.path)).toEqual(['/robots.txt', '/list']);
   });
 
   it('retries 503 without Retry-After with backoff, then succeeds', async () => {

@@ -75,14 +75,38 @@ describe('challenges and refusals', () => {
     expect(fetcher!.stats.retries).toBe(0);
   });
 
-  it('recognises challenge pages by their body on 403 and 418', async () => {
-    await setUp({
-      '/a': (_req, res) => text(res, 403, CLOUDFLARE_PAGE),
-      '/b': (_req, res) => text(res, 418, '<html><head><title>Attention Required! | Cloudflare</title></head></html>'),
-    });
-    await expect(fetcher!.get('/a')).rejects.toThrow(/"Just a moment\.\.\." page/);
-    await expect(fetcher!.get('/b')).rejects.toBeInstanceOf(ChallengeError);
-    expect(server!.log.map((entry) => entry.path)).toEqual(['/robots.txt', '/a', '/b']);
+  it.each([
+    [403, CLOUDFLARE_PAGE, /"Just a moment\.\.\." page/],
+    [418, '<html><head><title>Attention Required! | Cloudflare</title></head></html>', /"Attention Required" page/],
+  ])('recognises a challenge page by its body on %i', async (status, page, signal) => {
+    await setUp({ '/a': (_req, res) => text(res, status, page) });
+    const failure = await fetcher!.get('/a').catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(ChallengeError);
+    expect((failure as Error).message).toMatch(signal);
+    expect(server!.log.map((entry) => entry.path)).toEqual(['/robots.txt', '/a']);
+  });
+
+  it('sends nothing more after a challenge: requests already waiting their turn and later ones fail with it', async () => {
+    await setUp(
+      { '/a': (_req, res) => text(res, 403, CLOUDFLARE_PAGE), '/b': (_req, res) => text(res, 200, 'b'), '/c': (_req, res) => text(res, 200, 'c') },
+      // Slow enough that /b is still waiting for its slot when /a is answered, whatever the callers do meanwhile.
+      { ratePerSecond: 2 },
+    );
+    const challenged = fetcher!.get('/a');
+    const waiting = fetcher!.get('/b');
+    const first = await challenged.catch((error: unknown) => error);
+    expect(first).toBeInstanceOf(ChallengeError);
+    await expect(waiting).rejects.toBe(first);
+    await expect(fetcher!.get('/c')).rejects.toBe(first);
+    expect(server!.log.map((entry) => entry.path)).toEqual(['/robots.txt', '/a']);
+  });
+
+  it('gives up at once on an answer whose headers are too large, naming the URL', async () => {
+    await setUp({ '/big': (_req, res) => text(res, 200, 'body', { 'x-padding': 'a'.repeat(100_000) }) });
+    const failure = await fetcher!.get('/big').catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(FetchFailedError);
+    expect((failure as Error).message).toBe(`${server!.url}/big answered with response headers over the 16384 bytes allowed`);
+    expect(server!.hits('/big')).toHaveLength(1);
   });
 
   it("returns Alaveteli's own 403 (removed request or attachment) to the caller", async () => {
