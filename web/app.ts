@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { sql } from 'drizzle-orm';
 import { Hono, type Context } from 'hono';
 import { html } from 'hono/html';
-import type { Archive, AttachmentDetail, RequestDetail } from '../storage/index.js';
+import { describeFailure, isStorageUnavailable, type Archive, type AttachmentDetail, type RequestDetail } from '../storage/index.js';
 import { pageTexts } from './documents.js';
 import { blobResponse } from './download.js';
 import { exportStream, type ExportFormat } from './export.js';
@@ -26,6 +26,8 @@ export interface AppOptions {
 const SLUG = '[A-Za-z0-9_-]{1,200}';
 const ATTACHMENT = '(?:[0-9]{1,12}|[0-9a-f]{64})';
 const NUMBER = '[0-9]{1,12}';
+/** What a client is told to wait while the archive's storage is unavailable. */
+const STORAGE_RETRY_AFTER_S = 30;
 
 function paramsOf(c: Context): Record<string, string | undefined> {
   return c.req.query();
@@ -65,6 +67,15 @@ export function createApp(archive: Archive, opts: AppOptions = {}): Hono {
   app.onError((error, c) => {
     if (error instanceof BadQueryError) {
       return c.req.path.startsWith('/api/') ? c.json({ error: error.message }, 400) : c.html(page('Bad request', html`<h1>Bad request</h1><p>${error.message}</p>`), 400);
+    }
+    if (isStorageUnavailable(error)) {
+      // The database or the object store is down or refusing: passing, and no fault of this request, so a client may
+      // come back. One line, not a stack trace for every request while it lasts.
+      console.error(`${c.req.method} ${c.req.path}: the archive's storage is unavailable: ${describeFailure(error)}`);
+      c.header('Retry-After', String(STORAGE_RETRY_AFTER_S));
+      return c.req.path.startsWith('/api/')
+        ? c.json({ error: 'the archive is unavailable for a moment; try again shortly' }, 503)
+        : c.html(page('Unavailable', html`<h1>The archive is unavailable for a moment</h1><p>Please try again shortly.</p>`), 503);
     }
     console.error(error);
     return c.req.path.startsWith('/api/')

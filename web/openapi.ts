@@ -35,6 +35,7 @@ const commonErrors = {
   '401': errorResponse('A read token is required and was missing or wrong (only when the server has one); WWW-Authenticate names the scheme'),
   '405': errorResponse('Not GET or HEAD: the API is read-only; Allow lists the methods'),
   '500': errorResponse('The archive could not answer'),
+  '503': errorResponse('The archive\'s database or object store is unavailable for a moment; Retry-After says when to try again'),
 };
 
 export const openApiDocument = {
