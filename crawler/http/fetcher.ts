@@ -52,6 +52,11 @@ const SNIFF_BYTES = 256 * 1024;
 /** A download whose declared length is at most this stays in memory: no temp file to write, read back and remove. */
 const DOWNLOAD_IN_MEMORY_BYTES = MiB;
 const DEFAULT_PAGE_ACCEPT = 'text/html,application/json;q=0.9,*/*;q=0.8';
+/**
+ * Pages, JSON, CSV and robots.txt may come compressed, sparing the site most of their bytes. Attachments are asked for
+ * as they are: mostly compressed already, and their bytes are the evidence (a coding the site adds unasked is undone).
+ */
+const TEXT_ACCEPT_ENCODING = 'gzip, br';
 
 export interface PoliteFetcherOptions {
   /** The site, e.g. https://www.whatdotheyknow.com; every URL fetched must be on this origin. */
@@ -329,7 +334,7 @@ export class PoliteFetcher {
   /** Fetches a page, JSON or CSV into memory. 4xx answers (403 removed, 404, 410) are returned, not thrown. */
   async get(url: string, options: GetOptions = {}): Promise<FetchedPage> {
     const target = this.#resolve(url);
-    const requestHeaders = this.#requestHeaders(options.accept ?? DEFAULT_PAGE_ACCEPT, options.conditional);
+    const requestHeaders = this.#requestHeaders(options.accept ?? DEFAULT_PAGE_ACCEPT, options.conditional, TEXT_ACCEPT_ENCODING);
     const { exchange, redirects } = await this.#follow(
       target,
       requestHeaders,
@@ -437,8 +442,9 @@ export class PoliteFetcher {
   }
 
   /** No Cookie header ever: a stored `locale=cy` would turn every later page Welsh (site facts §1.5). */
-  #requestHeaders(accept: string, conditional?: GetOptions['conditional']): Record<string, string> {
+  #requestHeaders(accept: string, conditional?: GetOptions['conditional'], acceptEncoding?: string): Record<string, string> {
     const headers: Record<string, string> = { 'user-agent': this.userAgent, accept, 'accept-language': 'en' };
+    if (acceptEncoding) headers['accept-encoding'] = acceptEncoding;
     if (conditional?.etag) headers['if-none-match'] = conditional.etag;
     if (conditional?.lastModified) headers['if-modified-since'] = conditional.lastModified;
     return headers;
@@ -459,7 +465,7 @@ export class PoliteFetcher {
     try {
       const { exchange } = await this.#follow(
         robotsUrl,
-        this.#requestHeaders('text/plain,*/*;q=0.5'),
+        this.#requestHeaders('text/plain,*/*;q=0.5', undefined, TEXT_ACCEPT_ENCODING),
         true,
         { kind: 'buffer', maxBytes: this.#pageLimitBytes },
         ROBOTS_MAX_REDIRECTS,

@@ -50,7 +50,24 @@ function coded(body: Buffer, encoding: string, headers: Record<string, string> =
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 const ATTACHMENT_HEADERS = { 'content-type': 'application/pdf', 'content-disposition': 'attachment; filename="report.pdf"' };
 
-describe('a body the site sends content-coded, though no Accept-Encoding asked for it', () => {
+describe('compression the fetcher asks for', () => {
+  it('is gzip or brotli for robots.txt, pages and JSON; an attachment is asked for as it is', async () => {
+    const page = Buffer.from(`<html><body>${'Dear Council, '.repeat(100)}</body></html>`);
+    await setUp({
+      '/request/x': coded(gzipSync(page), 'gzip', { 'content-type': 'text/html; charset=utf-8' }),
+      [ATTACHMENT]: (_req, res) => void res.writeHead(200, ATTACHMENT_HEADERS).end('%PDF-1.4'),
+    });
+    expect((await fetcher!.get('/request/x')).body).toEqual(page);
+    await fetcher!.download(ATTACHMENT, join(dir, 'report.pdf'));
+    expect(server!.log.map((entry) => [entry.path, entry.headers['accept-encoding']])).toEqual([
+      ['/robots.txt', 'gzip, br'],
+      ['/request/x', 'gzip, br'],
+      [ATTACHMENT, undefined],
+    ]);
+  });
+});
+
+describe('a body the site sends content-coded, asked for or not', () => {
   it('is read decoded, a page and JSON alike, with the coded bytes counted as received', async () => {
     const page = Buffer.from(`<html><body><div id="request_header">${'Décision café. '.repeat(200)}</div></body></html>`);
     const json = Buffer.from(JSON.stringify({ id: 1, url_title: 'x', title: 'Décision' }));

@@ -74,6 +74,11 @@ describe(`a full crawl of a ${SITE_SIZE}-request site`, () => {
     // Nothing of a withheld attachment or message is ever asked for: their URLs answer 403.
     expect(sim.log.filter((entry) => isAttachmentPath(entry.path) && entry.status === 403)).toEqual([]);
     expect(new Set(sim.log.map((entry) => entry.userAgent))).toEqual(new Set([USER_AGENT]));
+    // Text comes compressed, which spares the site most of its bytes (and the archive matches all the same, above);
+    // attachments are asked for as they are.
+    const [attachmentLog, textLog] = [sim.log.filter((entry) => isAttachmentPath(entry.path)), sim.log.filter((entry) => !isAttachmentPath(entry.path))];
+    expect(new Set(textLog.map((entry) => entry.headers['accept-encoding']))).toEqual(new Set(['gzip, br']));
+    expect(new Set(attachmentLog.map((entry) => entry.headers['accept-encoding']))).toEqual(new Set([undefined]));
     expect(Math.max(...sim.log.map((entry) => entry.concurrent))).toBe(1);
     expect(Math.min(...requestGaps(sim.log))).toBeGreaterThanOrEqual(1000 / RATE - 1);
   });

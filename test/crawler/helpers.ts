@@ -303,11 +303,13 @@ export type Misdirect = (req: IncomingMessage, res: ServerResponse, upstream: ()
 
 /** The simulator behind a front of its own, on another port (so another origin), that can answer some requests itself. */
 export async function startFront(upstreamUrl: string, misdirect: Misdirect): Promise<{ url: string; close(): Promise<void> }> {
-  const forward = (req: IncomingMessage) =>
-    new Promise<IncomingMessage>((resolve, reject) => request(`${upstreamUrl}${req.url}`, { headers: req.headers }, resolve).on('error', reject).end());
+  const forward = (req: IncomingMessage, headers = req.headers) =>
+    new Promise<IncomingMessage>((resolve, reject) => request(`${upstreamUrl}${req.url}`, { headers }, resolve).on('error', reject).end());
   const server: Server = createServer((req, res) => {
     void (async () => {
-      const handled = await misdirect(req, res, async () => Buffer.concat(await (await forward(req)).toArray()));
+      // A body to rewrite is asked for as it is, not compressed.
+      const { 'accept-encoding': _coded, ...plain } = req.headers;
+      const handled = await misdirect(req, res, async () => Buffer.concat(await (await forward(req, plain)).toArray()));
       if (handled) return;
       const answer = await forward(req);
       res.writeHead(answer.statusCode!, answer.headers);
