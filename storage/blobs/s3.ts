@@ -27,8 +27,8 @@ export interface S3Timeouts {
   connectMs?: number;
   /**
    * A request during which no byte moves either way: sent, answered or read. A limit on silence, not on the whole
-   * request, so a 1 GB upload or download that keeps moving takes as long as it needs. A reader that stops reading
-   * (a download paused downstream) is silence too. @default 120_000
+   * request, so a 1 GB upload or download that keeps moving takes as long as it needs, and a reader may stop reading
+   * (a download paused downstream) for as long as it likes. @default 120_000
    */
   idleMs?: number;
 }
@@ -58,7 +58,14 @@ function timedTransport(useSSL: boolean, timeouts: S3Timeouts): Transport {
       outgoing.destroy(error);
     };
     // The socket's timeout: no byte read or written for `idleMs`, while connecting, sending, waiting or reading.
-    outgoing.on('timeout', () => fail(new StorageNotAnsweringError('object store', idleMs)));
+    outgoing.on('timeout', () => {
+      // Bytes received and not yet read: the reader is behind (a download paused downstream), not the store silent.
+      if (response && !response.readableFlowing && response.readableLength > 0) {
+        outgoing.setTimeout(idleMs);
+        return;
+      }
+      fail(new StorageNotAnsweringError('object store', idleMs));
+    });
     outgoing.once('socket', (socket: Socket) => {
       // A pooled socket is connected already.
       if (!socket.connecting) return;

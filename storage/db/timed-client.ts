@@ -49,6 +49,9 @@ export function timedClientClass(Client: typeof pg.Client, limits: DatabaseTimeo
 
     override query(...args: any[]): any {
       const at = args.findIndex((arg) => typeof arg === 'function');
+      // A submittable (a cursor) reports its end its own way; none is used here.
+      const submittable = typeof (args[0] as { submit?: unknown } | undefined)?.submit === 'function';
+      if (submittable) return super.query(...(args as Parameters<pg.Client['query']>));
       if (this.#silent) {
         // node-postgres would say "Client has encountered a connection error and is not queryable" (drizzle's rollback
         // after the failed statement, say), hiding why.
@@ -66,13 +69,17 @@ export function timedClientClass(Client: typeof pg.Client, limits: DatabaseTimeo
           callback(error, result);
         };
       }
-      const result: unknown = super.query(...(args as Parameters<pg.Client['query']>));
+      let result: unknown;
+      try {
+        result = super.query(...(args as Parameters<pg.Client['query']>));
+      } catch (error) {
+        // Refused before it was sent (no query text, say).
+        clearTimeout(timer);
+        throw error;
+      }
       if (result instanceof Promise) {
         const clear = () => clearTimeout(timer);
         void result.then(clear, clear);
-      } else if (at < 0) {
-        // A submittable (a cursor) reports its end its own way; none is used here.
-        clearTimeout(timer);
       }
       return result;
     }

@@ -68,7 +68,7 @@ describe('an object store that takes connections and answers nothing', () => {
     expect((await store.put(Buffer.from('an original'))).sha256).toMatch(/^[0-9a-f]{64}$/);
   });
 
-  it('lets a long upload and a slow reader take as long as they need while bytes keep moving', { timeout: 60_000 }, async () => {
+  it('lets a long upload take as long as it needs while bytes keep moving, and a reader pause for longer than the limit', { timeout: 60_000 }, async () => {
     const bucket = `slow-${randomBytes(4).toString('hex')}`;
     const s3 = await startS3Server([bucket]);
     cleanups.push(() => s3.stop());
@@ -87,11 +87,12 @@ describe('an object store that takes connections and answers nothing', () => {
     expect(Date.now() - started).toBeGreaterThan(2_500);
     expect(put.size).toBe(10 * 64 * 1024);
 
-    // Read back slowly: a pause of 300 ms after each piece.
+    // Read back by a reader that stops for longer than the limit (a download paused downstream): the store is not
+    // the one keeping silent.
     let size = 0;
     for await (const chunk of await store.get(put.sha256)) {
+      if (size === 0) await sleep(2_500);
       size += (chunk as Buffer).length;
-      await sleep(300);
     }
     expect(size).toBe(put.size);
   });
