@@ -1,5 +1,8 @@
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -66,6 +69,36 @@ describe('an object store that takes connections and answers nothing', () => {
 
     proxy.resume();
     expect((await store.put(Buffer.from('an original'))).sha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('fails a request whose connection is never made within the connect limit', { timeout: 30_000 }, async () => {
+    // A listener whose process stops taking connections: once its accept queue is full, the kernel drops further
+    // connection attempts unanswered, as a firewall that drops packets does.
+    const listener = spawn(process.execPath, [
+      '-e',
+      `const server = require('node:net').createServer().listen({ port: 0, host: '127.0.0.1', backlog: 1 }, () => {
+         console.log(server.address().port);
+         setTimeout(() => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 60_000), 50);
+       });`,
+    ]);
+    cleanups.push(async () => listener.kill('SIGKILL'));
+    const [line] = (await once(listener.stdout, 'data')) as [Buffer];
+    const port = Number(line.toString().trim());
+    await sleep(300);
+    for (let i = 0; i < 4; i++) {
+      const filler = connect(port, '127.0.0.1');
+      filler.on('error', () => {});
+      cleanups.push(async () => filler.destroy());
+    }
+    await sleep(300);
+    const store = new S3BlobStore(
+      { endPoint: '127.0.0.1', port, useSSL: false, bucket: 'never-reached', accessKey: 'S3RVER', secretKey: 'S3RVER' },
+      { connectMs: 1_000, idleMs: 20_000 },
+    );
+    const put = await failure(store.put(Buffer.from('an original')));
+    expect(describeFailure(put.error)).toBe('the object store did not complete a new connection within 1 s');
+    expect(isStorageUnavailable(put.error)).toBe(true);
+    expect(put.ms).toBeLessThan(5_000);
   });
 
   it('lets a long upload take as long as it needs while bytes keep moving, and a reader pause for longer than the limit', { timeout: 60_000 }, async () => {
