@@ -221,9 +221,11 @@ export interface PostgresTimeouts {
 export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
 
 /**
- * The statement limit of the processes that write in short statements. Their statements take milliseconds, and a
- * large archive's heaviest (a frontier claim, a long document's pages and their search vector) seconds; five minutes
- * leaves a busy server a hundredfold, and a hung one still ends a nightly run within the night.
+ * The statement limit of the processes that write in short statements. Their statements take milliseconds, and even
+ * the heaviest (a frontier claim, a long document's pages and their search vector) should take seconds on a large
+ * archive: five minutes leaves a busy server ample room. A hung server then ends a crawl within a few limits (the
+ * statements in flight, then the unlocking of its locks, each on a connection of its own), and a schedule's next tick
+ * starts as usual.
  */
 export const WRITER_STATEMENT_TIMEOUT_MS = 5 * 60_000;
 
