@@ -36,6 +36,13 @@ export interface ArchiveUse extends OpenArchiveOptions {
    * @default false
    */
   create?: boolean;
+  /**
+   * The command writes in short statements (crawl, schedule, work): on a database server each statement gets
+   * WRITER_STATEMENT_TIMEOUT_MS, so a server that hangs ends the run, and releases its lock, instead of holding both for
+   * ever. Commands that may rightly run one long statement (search, serve, export, verify) have no limit.
+   * @default false
+   */
+  shortStatements?: boolean;
 }
 
 /**
@@ -43,14 +50,15 @@ export interface ArchiveUse extends OpenArchiveOptions {
  * back: their time did not move between 8 and 32 MB of embedded buffer cache (bench/README.md, parts 23 and 28), and
  * 8 MB keeps a crawl's process about 8 MiB smaller. Commands that search keep the default.
  */
-export const FOR_WRITING: ArchiveUse = { create: true, embeddedSharedBuffersMb: 8 };
+export const FOR_WRITING: ArchiveUse = { create: true, embeddedSharedBuffersMb: 8, shortStatements: true };
 
 /** Opens the archive named by --archive / ARCHIVE_DIR / DATABASE_URL / S3_*, runs `use`, always closes. */
 export async function withArchive<T>(globals: GlobalOptions, use: (archive: Archive) => Promise<T>, options: ArchiveUse = {}): Promise<T> {
   // Loaded on use: the storage stack (PGlite, drivers) is heavy and `--help` should not wait for it.
-  const { configFromEnv, holdsEmbeddedArchive, openArchive } = await import('../storage/index.js');
+  const { configFromEnv, holdsEmbeddedArchive, openArchive, WRITER_STATEMENT_TIMEOUT_MS } = await import('../storage/index.js');
   const config = configFromEnv(process.env, { archiveDir: globals.archive });
-  const { create = false, ...open } = options;
+  const { create = false, shortStatements = false, ...open } = options;
+  if (shortStatements) open.timeouts = { ...open.timeouts, database: { statementMs: WRITER_STATEMENT_TIMEOUT_MS, ...open.timeouts?.database } };
   if (!create && !config.databaseUrl && !holdsEmbeddedArchive(config.archiveDir)) {
     const why = existsSync(config.archiveDir) ? 'it holds no archive database' : 'no such directory';
     throw new CliError(`no archive at ${config.archiveDir} (${why}): pass --archive or set ARCHIVE_DIR, or start one with \`wdtk-archive crawl\``);

@@ -5,7 +5,8 @@ import type pg from 'pg';
 import { FileBlobStore } from './blobs/files.js';
 import type { BlobInput } from './blobs/stream.js';
 import type { BlobStore } from './blobs/types.js';
-import { holdsDatabase, openEmbeddedDatabase, pgliteHandle, postgresHandle, rowsOf, type Db, type DbHandle } from './db/connect.js';
+import type { S3Timeouts } from './blobs/s3.js';
+import { holdsDatabase, openEmbeddedDatabase, pgliteHandle, postgresHandle, rowsOf, type Db, type DbHandle, type PostgresTimeouts } from './db/connect.js';
 import type { EmbeddedDatabase } from './db/embedded.js';
 import { blobs, captures, requests, requestHistory, sites, attachments } from './db/schema.js';
 import { LockLostError, OriginalsInUseError, StorageOpenError, type OriginalsUse } from './errors.js';
@@ -43,6 +44,16 @@ export interface OpenArchiveOptions {
   jobLeaseSeconds?: number;
   /** a search counts and ranks this many matches at most; beyond, its total is a lower bound (default 10,000) */
   searchExactLimit?: number;
+  /**
+   * How long a database server and an object store may stay silent before what waits on them fails with
+   * StorageNotAnsweringError. The embedded setting has none: PGlite and files run in this process.
+   */
+  timeouts?: StorageTimeouts;
+}
+
+export interface StorageTimeouts {
+  database?: PostgresTimeouts;
+  objectStore?: S3Timeouts;
 }
 
 export interface Archive {
@@ -172,7 +183,7 @@ async function tryAdvisoryLock(pool: pg.Pool, key: number, shared: boolean, onLo
   };
 }
 
-async function openBlobStore(config: ArchiveConfig): Promise<BlobStore> {
+async function openBlobStore(config: ArchiveConfig, timeouts: S3Timeouts = {}): Promise<BlobStore> {
   if (!config.s3) {
     const store = new FileBlobStore(path.join(config.archiveDir, 'blobs'));
     await store.removeStaleTemporaries(LEFTOVER_GRACE_MS);
@@ -181,7 +192,7 @@ async function openBlobStore(config: ArchiveConfig): Promise<BlobStore> {
   // The S3 client library is large (about 35 MiB resident); an archive on files never loads it.
   const { S3BlobStore } = await import('./blobs/s3.js');
   const s3 = config.s3;
-  const store = new S3BlobStore(s3);
+  const store = new S3BlobStore(s3, timeouts);
   try {
     await store.ensureBucket(s3.region);
   } catch (error) {
@@ -210,7 +221,7 @@ export async function openArchive(config: ArchiveConfig, opts: OpenArchiveOption
   let releaseDir: (() => Promise<void>) | null = null;
   let handle: DbHandle;
   if (opts.embedded) handle = await pgliteHandle(opts.embedded, false);
-  else if (config.databaseUrl) handle = await postgresHandle(config.databaseUrl);
+  else if (config.databaseUrl) handle = await postgresHandle(config.databaseUrl, opts.timeouts?.database);
   else {
     releaseDir = await lockArchiveDir(config.archiveDir);
     try {
@@ -223,7 +234,7 @@ export async function openArchive(config: ArchiveConfig, opts: OpenArchiveOption
   }
   let store: BlobStore;
   try {
-    store = await openBlobStore(config);
+    store = await openBlobStore(config, opts.timeouts?.objectStore);
     if (opts.migrate ?? true) {
       // The first statement a server gets: where a wrong DATABASE_URL shows, as a bare "connect ECONNREFUSED".
       await handle.migrate().catch((error: unknown) => {

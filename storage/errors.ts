@@ -98,6 +98,30 @@ export class StorageOpenError extends StorageError {
   }
 }
 
+/** What gave no answer, as a message names it. */
+export type SilentPart = 'database' | 'database connection' | 'object store' | 'object store connection';
+
+/**
+ * A database server or object store that took a connection or a request and then said nothing for `limitMs`: hung
+ * (stopped, swapping, behind a dead link), which no refusal would tell. Failed at once rather than waited on for ever.
+ */
+export class StorageNotAnsweringError extends StorageError {
+  readonly code = 'WDTK_STORAGE_NOT_ANSWERING';
+  constructor(
+    readonly part: SilentPart,
+    readonly limitMs: number,
+  ) {
+    const within = `within ${limitMs % 1000 === 0 ? `${limitMs / 1000} s` : `${limitMs} ms`}`;
+    const messages: Record<SilentPart, string> = {
+      database: `the database did not answer ${within}`,
+      'database connection': `the database server did not complete a new connection ${within}`,
+      'object store': `the object store did not answer ${within}`,
+      'object store connection': `the object store did not complete a new connection ${within}`,
+    };
+    super(messages[part]);
+  }
+}
+
 /** File-system errors that blame the disk or the system, not what was being written. */
 const SYSTEM_ERRNOS = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EIO', 'EACCES', 'EPERM', 'EMFILE', 'ENFILE', 'ENOMEM']);
 /** Errors reaching a database server or an object store over the network. */
@@ -121,6 +145,7 @@ export function isStorageUnavailable(error: unknown): boolean {
     if (current.name === 'RuntimeError') return true;
     // minio's S3Error: the store answered, and refused (full, access denied, no bucket); never about the bytes sent.
     if (current.name === 'S3Error') return true;
+    if (current instanceof StorageNotAnsweringError) return true;
     const code = (current as { code?: unknown }).code;
     if (typeof code === 'string') {
       if (SYSTEM_ERRNOS.has(code) || NETWORK_ERRNOS.has(code)) return true;

@@ -1,6 +1,6 @@
-export { holdsEmbeddedArchive, openArchive, type Archive, type LockLost, type OpenArchiveOptions, type ReleaseLock } from './archive.js';
+export { holdsEmbeddedArchive, openArchive, type Archive, type LockLost, type OpenArchiveOptions, type ReleaseLock, type StorageTimeouts } from './archive.js';
 export { configFromEnv } from './config.js';
-export { openEmbeddedDatabase, writeDataDirTemplate, type Db } from './db/connect.js';
+export { DEFAULT_CONNECT_TIMEOUT_MS, openEmbeddedDatabase, WRITER_STATEMENT_TIMEOUT_MS, writeDataDirTemplate, type Db, type PostgresTimeouts } from './db/connect.js';
 export type { EmbeddedDatabase } from './db/embedded.js';
 export * as schema from './db/schema.js';
 // Not through './blobs/index.js', which would load the S3 client (about 35 MiB resident) into every process:
@@ -8,7 +8,7 @@ export * as schema from './db/schema.js';
 export { FileBlobStore } from './blobs/files.js';
 export { contentDisposition, storageKey, type BlobInput } from './blobs/stream.js';
 export type { BlobStat, BlobStore, ByteRange, PutResult } from './blobs/types.js';
-export type { S3BlobStore, S3Config } from './blobs/s3.js';
+export type { S3BlobStore, S3Config, S3Timeouts } from './blobs/s3.js';
 export {
   AmbiguousRequestError,
   ArchiveBusyError,
@@ -23,6 +23,7 @@ export {
   OriginalsInUseError,
   RequestNotFoundError,
   StorageError,
+  StorageNotAnsweringError,
   StorageOpenError,
   type OriginalsUse,
 } from './errors.js';

@@ -1,7 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
+import http, { type IncomingMessage } from 'node:http';
+import https from 'node:https';
+import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import * as Minio from 'minio';
-import { BlobNotFoundError, InvalidSha256Error } from '../errors.js';
+import { BlobNotFoundError, InvalidSha256Error, StorageNotAnsweringError } from '../errors.js';
 import { contentDisposition, HashingStream, SHA256_PATTERN, storageKey, toReadable, type BlobInput } from './stream.js';
 import type { BlobStat, BlobStore, ByteRange, PutResult } from './types.js';
 
@@ -13,6 +16,67 @@ export interface S3Config {
   accessKey: string;
   secretKey: string;
   region?: string;
+}
+
+/**
+ * How long an object store may stay silent. A store that hangs keeps its connections open and answers nothing, and
+ * minio's client waits for ever: a put or a read would stall a crawl, holding its lock.
+ */
+export interface S3Timeouts {
+  /** Connecting (TCP) to the store. @default 30_000 */
+  connectMs?: number;
+  /**
+   * A request during which no byte moves either way: sent, answered or read. A limit on silence, not on the whole
+   * request, so a 1 GB upload or download that keeps moving takes as long as it needs, and a reader may stop reading
+   * (a download paused downstream) for as long as it likes. @default 120_000
+   */
+  idleMs?: number;
+}
+
+/** 30 s, as for the database (storage/db/connect.ts). */
+const DEFAULT_CONNECT_MS = 30_000;
+/** Two minutes: far past any pause of a store that works (a large copy answers within seconds), short beside a night. */
+const DEFAULT_IDLE_MS = 120_000;
+
+type Transport = Pick<typeof http, 'request'>;
+
+/**
+ * http(s).request with the limits minio lacks: `setRequestOptions` passes through only TLS and agent settings, and the
+ * agent's own socket timeout only closes idle pooled sockets. A limit destroys the request, and the response being
+ * read, with a StorageNotAnsweringError, which minio hands on as the call's error.
+ */
+function timedTransport(useSSL: boolean, timeouts: S3Timeouts): Transport {
+  const base = useSSL ? https : http;
+  const connectMs = timeouts.connectMs ?? DEFAULT_CONNECT_MS;
+  const idleMs = timeouts.idleMs ?? DEFAULT_IDLE_MS;
+  const request = (options: http.RequestOptions, callback?: (response: IncomingMessage) => void): http.ClientRequest => {
+    const outgoing = base.request({ ...options, timeout: idleMs }, callback);
+    let response: IncomingMessage | undefined;
+    outgoing.once('response', (incoming: IncomingMessage) => (response = incoming));
+    const fail = (error: Error) => {
+      response?.destroy(error);
+      outgoing.destroy(error);
+    };
+    // The socket's timeout: no byte read or written for `idleMs`, while connecting, sending, waiting or reading.
+    outgoing.on('timeout', () => {
+      // Bytes received and not yet read: the reader is behind (a download paused downstream), not the store silent.
+      if (response && !response.readableFlowing && response.readableLength > 0) {
+        outgoing.setTimeout(idleMs);
+        return;
+      }
+      fail(new StorageNotAnsweringError('object store', idleMs));
+    });
+    outgoing.once('socket', (socket: Socket) => {
+      // A pooled socket is connected already.
+      if (!socket.connecting) return;
+      const timer = setTimeout(() => fail(new StorageNotAnsweringError('object store connection', connectMs)), connectMs);
+      const clear = () => clearTimeout(timer);
+      socket.once('connect', clear);
+      socket.once('close', clear);
+    });
+    return outgoing;
+  };
+  return { request } as unknown as Transport;
 }
 
 // minio buffers one part in memory when the length is unknown: keep parts at S3's 5 MB minimum.
@@ -30,11 +94,13 @@ function checkSha(sha256: string): void {
   if (!SHA256_PATTERN.test(sha256)) throw new InvalidSha256Error(sha256);
 }
 
-export function s3Client(config: S3Config): Minio.Client {
+export function s3Client(config: S3Config, timeouts: S3Timeouts = {}): Minio.Client {
+  const useSSL = config.useSSL ?? false;
   return new Minio.Client({
     endPoint: config.endPoint,
     ...(config.port !== undefined ? { port: config.port } : {}),
-    useSSL: config.useSSL ?? false,
+    useSSL,
+    transport: timedTransport(useSSL, timeouts),
     accessKey: config.accessKey,
     secretKey: config.secretKey,
     region: config.region ?? 'us-east-1',
@@ -52,8 +118,8 @@ export class S3BlobStore implements BlobStore {
   readonly client: Minio.Client;
   readonly bucket: string;
 
-  constructor(config: S3Config) {
-    this.client = s3Client(config);
+  constructor(config: S3Config, timeouts: S3Timeouts = {}) {
+    this.client = s3Client(config, timeouts);
     this.bucket = config.bucket;
   }
 

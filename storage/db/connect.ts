@@ -199,26 +199,78 @@ function textKeptTypes(types: typeof import('@electric-sql/pglite').types): numb
   return [types.TIMESTAMP, types.TIMESTAMPTZ, types.INTERVAL, types.DATE, NUMERIC_ARRAY, TIMESTAMP_ARRAY, TIMESTAMPTZ_ARRAY, INTERVAL_ARRAY, DATE_ARRAY];
 }
 
-export async function postgresHandle(databaseUrl: string): Promise<DbHandle> {
-  const [{ default: pg }, { drizzle: drizzlePg }, { migrate: migratePg }] = await Promise.all([
+/**
+ * How long a PostgreSQL server may stay silent. Every process gives a new connection a bounded time. A statement
+ * limit is set only by the processes that write in short statements (crawl, schedule, work; see `FOR_WRITING` in
+ * cli/context.ts): there a hung server would stall a run for ever, holding its lock, and with it every later run of a
+ * schedule. A search over a large archive (search, serve, export) or a re-hash of every original (verify) may rightly
+ * take long, and a hung server costs them no lock; migrations, which may build indexes over everything, run on
+ * connections of their own without the limit whatever process runs them.
+ */
+export interface PostgresTimeouts {
+  /** A new connection, until the server is ready for a statement. @default DEFAULT_CONNECT_TIMEOUT_MS */
+  connectMs?: number;
+  /** A statement, until its answer; null for none. @default null */
+  statementMs?: number | null;
+}
+
+/**
+ * 30 s for a connection, handshake included: milliseconds on a healthy server, and past a few lost SYNs (retried after
+ * 1, 3 and 7 s) a link that loses more is no better than down.
+ */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
+
+/**
+ * The statement limit of the processes that write in short statements. Their statements take milliseconds, and even
+ * the heaviest (a frontier claim, a long document's pages and their search vector) should take seconds on a large
+ * archive: five minutes leaves a busy server ample room. A hung server then ends a crawl within a few limits (the
+ * statements in flight, then the unlocking of its locks, each on a connection of its own), and a schedule's next tick
+ * starts as usual.
+ */
+export const WRITER_STATEMENT_TIMEOUT_MS = 5 * 60_000;
+
+export async function postgresHandle(databaseUrl: string, timeouts: PostgresTimeouts = {}): Promise<DbHandle> {
+  const [{ default: pg }, { drizzle: drizzlePg }, { migrate: migratePg }, { timedClientClass }] = await Promise.all([
     import('pg'),
     import('drizzle-orm/node-postgres'),
     import('drizzle-orm/node-postgres/migrator'),
+    import('./timed-client.js'),
   ]);
-  // Keepalives: a run holds its lock on a connection that may sit idle for hours, which a firewall would cut.
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: 10, keepAlive: true });
-  // An idle client losing its server must not crash the process; the next query reports it.
-  pool.on('error', () => {});
-  // Nor one lent out, as a transaction's is: the pool stops listening to a client it lends, and a server restarting
-  // mid-transaction ended the process. The statement in flight, or the next, fails with the reason instead, and the
-  // pool drops the client when it comes back.
-  pool.on('connect', (client) => client.on('error', () => {}));
+  const connectMs = timeouts.connectMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  const newPool = (statementMs: number | null, max: number) => {
+    // Keepalives: a run holds its lock on a connection that may sit idle for hours, which a firewall would cut; probing
+    // after a minute idle (Linux waits two hours by default) keeps it open, and finds a peer that is gone.
+    const pool = new pg.Pool({
+      connectionString: databaseUrl,
+      max,
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 60_000,
+      Client: timedClientClass(pg.Client, { connectMs, statementMs }),
+    });
+    // An idle client losing its server must not crash the process; the next query reports it.
+    pool.on('error', () => {});
+    // Nor one lent out, as a transaction's is: the pool stops listening to a client it lends, and a server restarting
+    // mid-transaction ended the process. The statement in flight, or the next, fails with the reason instead, and the
+    // pool drops the client when it comes back.
+    pool.on('connect', (client) => client.on('error', () => {}));
+    return pool;
+  };
+  const pool = newPool(timeouts.statementMs ?? null, 10);
   const db = drizzlePg({ client: pool, schema });
+  const migrate = async () => {
+    // Two connections: one holds the migration lock while the migrator applies migrations on the other.
+    const migrationPool = newPool(null, 2);
+    try {
+      await migrateAlone(migrationPool, () => migratePg(drizzlePg({ client: migrationPool, schema }), { migrationsFolder }));
+    } finally {
+      await migrationPool.end();
+    }
+  };
   return {
     kind: 'postgres',
     db: db as unknown as Db,
     pool,
-    migrate: () => migrateAlone(pool, () => migratePg(db, { migrationsFolder })),
+    migrate,
     close: () => pool.end(),
   };
 }

@@ -4,7 +4,16 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll } from 'vitest';
-import { configFromEnv, openArchive, openEmbeddedDatabase, type Archive, type ArchiveConfig, type EmbeddedDatabase, type S3Config } from '../../storage/index.js';
+import {
+  configFromEnv,
+  openArchive,
+  openEmbeddedDatabase,
+  type Archive,
+  type ArchiveConfig,
+  type EmbeddedDatabase,
+  type S3Config,
+  type StorageTimeouts,
+} from '../../storage/index.js';
 import { S3BlobStore } from '../../storage/blobs/index.js';
 import { pgliteVersion } from '../../storage/db/connect.js';
 
@@ -147,10 +156,10 @@ async function emptyBucket(store: S3BlobStore): Promise<void> {
  * `migrate: false` gives a database of its own with no tables yet (for migration tests);
  * `searchExactLimit` lowers the count past which search totals become estimates; `jobLeaseSeconds` shortens the
  * time after which an extraction claim its worker has not renewed is handed out again; `s3` puts the originals on
- * that store (a test's own S3 server) instead of the setting's.
+ * that store (a test's own S3 server) instead of the setting's; `timeouts` shortens the limits on silent servers.
  */
 export async function openTestArchive(
-  opts: { migrate?: boolean; searchExactLimit?: number; jobLeaseSeconds?: number; s3?: S3Config } = {},
+  opts: { migrate?: boolean; searchExactLimit?: number; jobLeaseSeconds?: number; s3?: S3Config; timeouts?: StorageTimeouts } = {},
 ): Promise<TestArchive> {
   const migrate = opts.migrate ?? true;
   const archiveDir = await mkdtemp(path.join(tmpdir(), 'wdtk-archive-'));
@@ -175,6 +184,7 @@ export async function openTestArchive(
       ...('embedded' in database.target ? database.target : {}),
       ...(opts.searchExactLimit === undefined ? {} : { searchExactLimit: opts.searchExactLimit }),
       ...(opts.jobLeaseSeconds === undefined ? {} : { jobLeaseSeconds: opts.jobLeaseSeconds }),
+      ...(opts.timeouts === undefined ? {} : { timeouts: opts.timeouts }),
     });
     if (archive.blobs instanceof S3BlobStore) {
       const store = archive.blobs;
