@@ -50,9 +50,13 @@ export class EmbeddedPglite implements EmbeddedDatabase {
 
   /** Opens (or creates) the database; rejects with what PGlite threw, an Error or Emscripten's `{ name, errno }`. */
   static async open(options: EmbeddedDatabaseOptions): Promise<EmbeddedPglite> {
-    const [{ PGlite }, { pg_trgm }] = await Promise.all([import('@electric-sql/pglite'), import('@electric-sql/pglite/contrib/pg_trgm')]);
+    const [{ PGlite }, { pg_trgm }, { unaccent }] = await Promise.all([
+      import('@electric-sql/pglite'),
+      import('@electric-sql/pglite/contrib/pg_trgm'),
+      import('@electric-sql/pglite/contrib/unaccent'),
+    ]);
     const db = await PGlite.create(options.dataDir, {
-      extensions: { pg_trgm },
+      extensions: { pg_trgm, unaccent },
       startParams: [...PGlite.defaultStartParams, ...options.settings],
       // Without them initdb writes Postgres's default 128 MB of shared buffers into postgresql.conf and bootstraps the
       // catalogs with it, beside the new database's own instance: about 40 MiB more at the peak of creating an archive.

@@ -43,7 +43,7 @@ function pageFilters(q: SearchQuery): SQL[] {
 
 // Written out where it is used rather than read from a CTE: as a constant the planner sees the words
 // and estimates from the index statistics how many rows match.
-const tsquery = (q: SearchQuery) => sql`websearch_to_tsquery('english', ${q.text ?? ''})`;
+const tsquery = (q: SearchQuery) => sql`websearch_to_tsquery('wdtk_english', ${q.text ?? ''})`;
 
 /**
  * The matching set, one row per hit: (request_id, attachment_id, sha256, page, rank, type, authority_id,
@@ -165,7 +165,7 @@ async function searchInTransaction(db: Db, q: SearchQuery, opts: { exactLimit?: 
   const byDate = !text || q.sort === 'date';
   const stripMarkers = (expr: SQL) => sql`translate(${expr}, ${START + STOP}, '')`;
   const headline = text
-    ? sql`ts_headline('english', ${stripMarkers(sql`case when p.attachment_id is null
+    ? sql`ts_headline('wdtk_english', ${stripMarkers(sql`case when p.attachment_id is null
               then r.title || E'\n' || left(r.body_text, ${HEADLINE_SOURCE_CHARS})
               else left(dp.text, ${HEADLINE_SOURCE_CHARS}) end`)}, ${tsquery(q)}, ${HEADLINE_OPTIONS})`
     : stripMarkers(sql`left(r.body_text, 240)`);
