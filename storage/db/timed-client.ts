@@ -28,11 +28,34 @@ export function timedClientClass(Client: typeof pg.Client, limits: DatabaseTimeo
   return class TimedClient extends Client {
     /** Why this connection was given up: every later statement on it fails with the same error, not a generic one. */
     #silent: StorageNotAnsweringError | null = null;
+    /** pg-pool's `release` for the current checkout, called at most once, by whoever comes first. */
+    #poolRelease: ((error?: Error) => void) | undefined;
+    #released = false;
+
+    /**
+     * pg-pool assigns each checkout a `release` of its own, which throws when called twice. It is handed back here as
+     * soon as a limit gives the connection up: drizzle's transaction releases its client only after a BEGIN that
+     * succeeded, so a connection that went silent at BEGIN stayed checked out for ever, a slot of the pool lost each
+     * time (ten, and `serve` could not answer again once the server did), and the pool's end waited on it.
+     */
+    set release(release: (error?: Error) => void) {
+      this.#poolRelease = release;
+      this.#released = false;
+    }
+
+    get release(): (error?: Error) => void {
+      return (error) => {
+        if (this.#released) return;
+        this.#released = true;
+        this.#poolRelease?.(error);
+      };
+    }
 
     #arm(part: SilentPart, limitMs: number): NodeJS.Timeout {
       return setTimeout(() => {
         this.#silent ??= new StorageNotAnsweringError(part, limitMs);
         this.connection.stream.destroy(this.#silent);
+        if (this.#poolRelease) this.release(this.#silent);
       }, limitMs);
     }
 
