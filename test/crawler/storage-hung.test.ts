@@ -1,7 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'drizzle-orm';
 import pino from 'pino';
@@ -10,7 +7,7 @@ import { runCrawl, startSchedule, type CrawlSummary } from '../../crawler/index.
 import { startSimulator, type Simulator } from '../../fixtures/site/index.js';
 import { describeFailure, isStorageUnavailable, openArchive, type Archive } from '../../storage/index.js';
 import { openTestArchive, type TestArchive } from '../helpers/archive.js';
-import { startHangingProxy, type HangingProxy } from '../helpers/hanging-proxy.js';
+import { databaseBehindProxy, startHangingProxy, type HangingProxy } from '../helpers/hanging-proxy.js';
 import { startS3Server } from '../helpers/s3.js';
 import { differencesFromTruth, integrityProblems, isAttachmentPath } from './helpers.js';
 
@@ -96,18 +93,10 @@ describe('a crawl whose storage hangs (takes connections, answers nothing)', () 
   it.skipIf(!process.env['DATABASE_URL'])('ends within the limits when the database hangs, gives back its lock, and the next crawl resumes the run', { timeout: 180_000 }, async () => {
     const sim = await startSimulator({ requests: 40, seed: 33, maskingMs: 100 });
     cleanups.push(() => sim.close());
-    const shared = await openTestArchive();
-    cleanups.push(() => shared.cleanup());
-    const direct = new URL(shared.archive.config.databaseUrl!);
-    const proxy = await startHangingProxy(Number(direct.port));
-    cleanups.push(() => proxy.close());
-    const proxied = new URL(direct);
-    proxied.port = String(proxy.port);
-    const archiveDir = await mkdtemp(path.join(tmpdir(), 'wdtk-hung-'));
-    cleanups.push(() => rm(archiveDir, { recursive: true, force: true }));
+    const { direct: shared, proxy, databaseUrl, archiveDir } = await databaseBehindProxy(cleanups);
     // The originals are files in the test's own directory, shared by both archives.
     const openVia = (databaseUrl: string, timeouts = {}) => openArchive({ archiveDir, databaseUrl }, { migrate: false, timeouts });
-    const hanging: Archive = await openVia(proxied.toString(), { database: { connectMs: 1_000, statementMs: 1_000 } });
+    const hanging: Archive = await openVia(databaseUrl, { database: { connectMs: 1_000, statementMs: 1_000 } });
     const crawl = (archive: Archive) =>
       runCrawl(archive, { site: sim.url, scope: { all: true, ids: true }, ratePerSecond: 40, maskingRetryMs: 150, extract: false });
 

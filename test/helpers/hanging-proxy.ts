@@ -1,4 +1,8 @@
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createConnection, createServer, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { openTestArchive, type TestArchive } from './archive.js';
 
 export interface HangingProxy {
   /** 127.0.0.1 port that forwards to the target */
@@ -63,4 +67,27 @@ export async function startHangingProxy(targetPort: number): Promise<HangingProx
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+export interface DatabaseBehindProxy {
+  /** The suite's test archive, on the server database, reached directly. */
+  direct: TestArchive;
+  proxy: HangingProxy;
+  /** The same database through the proxy. */
+  databaseUrl: string;
+  /** A directory of the test's own, for the originals of an archive opened on `databaseUrl`. */
+  archiveDir: string;
+}
+
+/** The server setting's test database behind a proxy that can hang; what it opens is undone by `cleanups`, last first. */
+export async function databaseBehindProxy(cleanups: (() => Promise<unknown>)[]): Promise<DatabaseBehindProxy> {
+  const direct = await openTestArchive();
+  cleanups.push(() => direct.cleanup());
+  const url = new URL(direct.archive.config.databaseUrl!);
+  const proxy = await startHangingProxy(Number(url.port));
+  cleanups.push(() => proxy.close());
+  url.port = String(proxy.port);
+  const archiveDir = await mkdtemp(path.join(tmpdir(), 'wdtk-hung-'));
+  cleanups.push(() => rm(archiveDir, { recursive: true, force: true }));
+  return { direct, proxy, databaseUrl: url.toString(), archiveDir };
 }

@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { describeFailure, isStorageUnavailable, openArchive, StorageNotAnsweringError, type Archive } from '../../storage/index.js';
 import { S3BlobStore } from '../../storage/blobs/index.js';
 import { openTestArchive } from '../helpers/archive.js';
-import { startHangingProxy } from '../helpers/hanging-proxy.js';
+import { databaseBehindProxy, startHangingProxy } from '../helpers/hanging-proxy.js';
 import { startS3Server } from '../helpers/s3.js';
 
 /** The error `promise` rejects with, and how long it took to. */
@@ -135,21 +135,10 @@ describe('an object store that takes connections and answers nothing', () => {
 describe.skipIf(!process.env['DATABASE_URL'])('a database server that takes connections and answers nothing', () => {
   /** An archive on the test database, reached through a proxy that can hang, with limits of a second. */
   async function throughProxy(statementMs: number | null = 1_000) {
-    const shared = await openTestArchive();
-    cleanups.push(() => shared.cleanup());
-    const direct = new URL(shared.archive.config.databaseUrl!);
-    const proxy = await startHangingProxy(Number(direct.port));
-    cleanups.push(() => proxy.close());
-    const proxied = new URL(direct);
-    proxied.port = String(proxy.port);
-    const archiveDir = await mkdtemp(path.join(tmpdir(), 'wdtk-hung-'));
-    cleanups.push(() => rm(archiveDir, { recursive: true, force: true }));
-    const archive = await openArchive(
-      { archiveDir, databaseUrl: proxied.toString() },
-      { migrate: false, timeouts: { database: { connectMs: 1_000, statementMs } } },
-    );
+    const { direct, proxy, databaseUrl, archiveDir } = await databaseBehindProxy(cleanups);
+    const archive = await openArchive({ archiveDir, databaseUrl }, { migrate: false, timeouts: { database: { connectMs: 1_000, statementMs } } });
     cleanups.push(() => archive.close());
-    return { archive, proxy, direct: shared.archive };
+    return { archive, proxy, direct: direct.archive };
   }
 
   it('fails a statement, then a new connection, within the limits, as storage unavailable, and closes', { timeout: 60_000 }, async () => {

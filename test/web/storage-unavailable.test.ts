@@ -1,13 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { openArchive } from '../../storage/index.js';
 import { createApp } from '../../web/index.js';
 import { openTestArchive, type TestArchive } from '../helpers/archive.js';
-import { startHangingProxy } from '../helpers/hanging-proxy.js';
+import { databaseBehindProxy } from '../helpers/hanging-proxy.js';
 import { startS3Server, type S3TestServer } from '../helpers/s3.js';
 import { seedArchive } from './fixture.js';
 
@@ -56,18 +53,10 @@ describe.skipIf(!process.env['DATABASE_URL'])('the web UI on a database server t
   });
 
   it('answers 503 once a statement has waited its limit, and serves again once the server answers', { timeout: 60_000 }, async () => {
-    const shared = await openTestArchive();
-    cleanups.push(() => shared.cleanup());
-    await seedArchive(shared.archive);
-    const direct = new URL(shared.archive.config.databaseUrl!);
-    const proxy = await startHangingProxy(Number(direct.port));
-    cleanups.push(() => proxy.close());
-    const proxied = new URL(direct);
-    proxied.port = String(proxy.port);
-    const archiveDir = await mkdtemp(path.join(tmpdir(), 'wdtk-web-hung-'));
-    cleanups.push(() => rm(archiveDir, { recursive: true, force: true }));
+    const { direct, proxy, databaseUrl, archiveDir } = await databaseBehindProxy(cleanups);
+    await seedArchive(direct.archive);
     // As `serve` opens it, with a limit of a second for the test instead of a minute.
-    const archive = await openArchive({ archiveDir, databaseUrl: proxied.toString() }, { migrate: false, timeouts: { database: { connectMs: 1_000, statementMs: 1_000 } } });
+    const archive = await openArchive({ archiveDir, databaseUrl }, { migrate: false, timeouts: { database: { connectMs: 1_000, statementMs: 1_000 } } });
     const app = createApp(archive);
     const search = async () => app.request('/api/search?q=housing');
     // As many connections open as the pool holds (ten), each idle when the server hangs: a search takes one of them.
