@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { createWriteStream } from 'node:fs';
-import { maxHeaderSize } from 'node:http';
 import { open, rename, rm } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -57,6 +56,11 @@ const DEFAULT_PAGE_ACCEPT = 'text/html,application/json;q=0.9,*/*;q=0.8';
  * as they are: mostly compressed already, and their bytes are the evidence (a coding the site adds unasked is undone).
  */
 const TEXT_ACCEPT_ENCODING = 'gzip, br';
+/**
+ * Node's own default, set here rather than read from node:http: on Node 24 an ES import of node:http loads Node's
+ * bundled undici beside ours (test/crawler-http/lean-imports.test.ts).
+ */
+const MAX_HEADER_BYTES = 16 * 1024;
 
 export interface PoliteFetcherOptions {
   /** The site, e.g. https://www.whatdotheyknow.com; every URL fetched must be on this origin. */
@@ -324,7 +328,7 @@ export class PoliteFetcher {
     // Every waiting caller listens for close(); hundreds waiting is normal, not a leak.
     setMaxListeners(0, this.#abort.signal);
     this.#pacer = new RequestPacer(intervalFromRate(options.ratePerSecond ?? DEFAULT_RATE_PER_SECOND), this.#abort.signal);
-    this.#agent = new Agent({ connections: 1, pipelining: 1, connect: { timeout: this.#timeoutMs } });
+    this.#agent = new Agent({ connections: 1, pipelining: 1, maxHeaderSize: MAX_HEADER_BYTES, connect: { timeout: this.#timeoutMs } });
   }
 
   get stats(): FetchStats {
@@ -635,7 +639,7 @@ export class PoliteFetcher {
       if (reason) throw new RetryableFailure(reason, error);
       // The same answer would come again: not worth another attempt, and undici's own words name no URL.
       if ((error as { code?: unknown }).code === 'UND_ERR_HEADERS_OVERFLOW') {
-        throw new FetchFailedError(url.href, `${url.href} answered with response headers over the ${maxHeaderSize} bytes allowed`, undefined, { cause: error });
+        throw new FetchFailedError(url.href, `${url.href} answered with response headers over the ${MAX_HEADER_BYTES} bytes allowed`, undefined, { cause: error });
       }
       throw error;
     }
