@@ -36,13 +36,6 @@ export interface ArchiveUse extends OpenArchiveOptions {
    * @default false
    */
   create?: boolean;
-  /**
-   * The command writes in short statements (crawl, schedule, work): on a database server each statement gets
-   * WRITER_STATEMENT_TIMEOUT_MS, so a server that hangs ends the run, and releases its lock, instead of holding both for
-   * ever. Commands that may rightly run one long statement (search, serve, export, verify) have no limit.
-   * @default false
-   */
-  shortStatements?: boolean;
 }
 
 /**
@@ -50,15 +43,30 @@ export interface ArchiveUse extends OpenArchiveOptions {
  * back: their time did not move between 8 and 32 MB of embedded buffer cache (bench/README.md, parts 23 and 28), and
  * 8 MB keeps a crawl's process about 8 MiB smaller. Commands that search keep the default.
  */
-export const FOR_WRITING: ArchiveUse = { create: true, embeddedSharedBuffersMb: 8, shortStatements: true };
+export const FOR_WRITING: ArchiveUse = {
+  create: true,
+  embeddedSharedBuffersMb: 8,
+  // On a database server. Their statements take milliseconds, the heaviest (a frontier claim, a long document's pages
+  // and their search vector) seconds on a large archive: five minutes leaves a busy server ample room, and a server
+  // that hangs ends the run, and its lock, within a few limits instead of never (then a schedule's next tick starts).
+  timeouts: { database: { statementMs: 5 * 60_000 } },
+};
+
+/**
+ * How `serve` opens the archive. A page or an API call waits a minute at most for a database statement on a server
+ * (a search counts 10,000 matches at most, an export reads 500 rows at a time: seconds on a large archive). Past it, on
+ * a server that hangs, the visitor gets a 503 rather than an answer that never comes: a reverse proxy in front (nginx's
+ * default) gives up at 60 s anyway. Other commands that read (search, export, verify) may rightly run long, and have no
+ * statement limit.
+ */
+export const FOR_SERVING: ArchiveUse = { timeouts: { database: { statementMs: 60_000 } } };
 
 /** Opens the archive named by --archive / ARCHIVE_DIR / DATABASE_URL / S3_*, runs `use`, always closes. */
 export async function withArchive<T>(globals: GlobalOptions, use: (archive: Archive) => Promise<T>, options: ArchiveUse = {}): Promise<T> {
   // Loaded on use: the storage stack (PGlite, drivers) is heavy and `--help` should not wait for it.
-  const { configFromEnv, holdsEmbeddedArchive, openArchive, WRITER_STATEMENT_TIMEOUT_MS } = await import('../storage/index.js');
+  const { configFromEnv, holdsEmbeddedArchive, openArchive } = await import('../storage/index.js');
   const config = configFromEnv(process.env, { archiveDir: globals.archive });
-  const { create = false, shortStatements = false, ...open } = options;
-  if (shortStatements) open.timeouts = { ...open.timeouts, database: { statementMs: WRITER_STATEMENT_TIMEOUT_MS, ...open.timeouts?.database } };
+  const { create = false, ...open } = options;
   if (!create && !config.databaseUrl && !holdsEmbeddedArchive(config.archiveDir)) {
     const why = existsSync(config.archiveDir) ? 'it holds no archive database' : 'no such directory';
     throw new CliError(`no archive at ${config.archiveDir} (${why}): pass --archive or set ARCHIVE_DIR, or start one with \`wdtk-archive crawl\``);

@@ -1,6 +1,6 @@
 export { holdsEmbeddedArchive, openArchive, type Archive, type LockLost, type OpenArchiveOptions, type ReleaseLock, type StorageTimeouts } from './archive.js';
 export { configFromEnv } from './config.js';
-export { DEFAULT_CONNECT_TIMEOUT_MS, openEmbeddedDatabase, WRITER_STATEMENT_TIMEOUT_MS, writeDataDirTemplate, type Db, type PostgresTimeouts } from './db/connect.js';
+export { openEmbeddedDatabase, writeDataDirTemplate, type Db, type PostgresTimeouts } from './db/connect.js';
 export type { EmbeddedDatabase } from './db/embedded.js';
 export * as schema from './db/schema.js';
 // Not through './blobs/index.js', which would load the S3 client (about 35 MiB resident) into every process:

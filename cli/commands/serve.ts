@@ -1,13 +1,6 @@
 import type { Command } from 'commander';
-import { globalsOf, printJson, untilInterrupted, withArchive } from '../context.js';
+import { FOR_SERVING, globalsOf, printJson, untilInterrupted, withArchive } from '../context.js';
 import { wholeNumber } from '../options.js';
-
-/**
- * A page or API answer waits this long at most for one database statement (a search counts 10,000 matches at most, an
- * export reads 500 rows at a time: seconds on a large archive). Past it, on a database server that hangs, the visitor
- * gets a 503 instead of an answer that never comes: a reverse proxy in front (nginx's default) gives up at 60 s anyway.
- */
-const SERVE_STATEMENT_TIMEOUT_MS = 60_000;
 
 export function registerServe(program: Command): void {
   program
@@ -25,6 +18,6 @@ export function registerServe(program: Command): void {
         else process.stdout.write(`serving the archive at ${server.url}${token ? ' (read token required)' : ''}\n  Ctrl-C to stop\n`);
         await untilInterrupted();
         await server.close();
-      }, { timeouts: { database: { statementMs: SERVE_STATEMENT_TIMEOUT_MS } } });
+      }, FOR_SERVING);
     });
 }

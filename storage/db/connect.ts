@@ -201,11 +201,10 @@ function textKeptTypes(types: typeof import('@electric-sql/pglite').types): numb
 
 /**
  * How long a PostgreSQL server may stay silent. Every process gives a new connection a bounded time. A statement
- * limit is set only by the processes that write in short statements (crawl, schedule, work; see `FOR_WRITING` in
- * cli/context.ts): there a hung server would stall a run for ever, holding its lock, and with it every later run of a
- * schedule. A search over a large archive (search, serve, export) or a re-hash of every original (verify) may rightly
- * take long, and a hung server costs them no lock; migrations, which may build indexes over everything, run on
- * connections of their own without the limit whatever process runs them.
+ * limit is set only by the processes that ask for one (crawl, schedule, work and serve; see `FOR_WRITING` and
+ * `FOR_SERVING` in cli/context.ts): a search over a large archive or a re-hash of every original (verify) may rightly
+ * take long. Migrations, which may build indexes over everything, run on connections of their own without the limit
+ * whatever process runs them.
  */
 export interface PostgresTimeouts {
   /** A new connection, until the server is ready for a statement. @default DEFAULT_CONNECT_TIMEOUT_MS */
@@ -218,16 +217,7 @@ export interface PostgresTimeouts {
  * 30 s for a connection, handshake included: milliseconds on a healthy server, and past a few lost SYNs (retried after
  * 1, 3 and 7 s) a link that loses more is no better than down.
  */
-export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
-
-/**
- * The statement limit of the processes that write in short statements. Their statements take milliseconds, and even
- * the heaviest (a frontier claim, a long document's pages and their search vector) should take seconds on a large
- * archive: five minutes leaves a busy server ample room. A hung server then ends a crawl within a few limits (the
- * statements in flight, then the unlocking of its locks, each on a connection of its own), and a schedule's next tick
- * starts as usual.
- */
-export const WRITER_STATEMENT_TIMEOUT_MS = 5 * 60_000;
+const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
 
 export async function postgresHandle(databaseUrl: string, timeouts: PostgresTimeouts = {}): Promise<DbHandle> {
   const [{ default: pg }, { drizzle: drizzlePg }, { migrate: migratePg }, { timedClientClass }] = await Promise.all([
