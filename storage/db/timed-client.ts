@@ -25,6 +25,19 @@ type Callback = (error: Error | null, result?: unknown) => void;
  * on it ends with it once the server notices.
  */
 export function timedClientClass(Client: typeof pg.Client, limits: DatabaseTimeouts): typeof pg.Client {
+  /**
+   * Set when a limit gives a connection up, cleared by the next answer on any connection. Meanwhile a statement has no
+   * longer than a new connection to answer: once the server is known to be silent, each clean-up statement of a stopping
+   * process (putting its rows back, recording its run, giving back its locks) waited the whole statement limit in turn,
+   * and a crawl with a limit of 5 minutes took a quarter of an hour to end.
+   */
+  let serverSilent = false;
+  const statementLimit = (): number | null =>
+    limits.statementMs === null ? null : serverSilent ? Math.min(limits.statementMs, limits.connectMs) : limits.statementMs;
+  const answered = () => {
+    serverSilent = false;
+  };
+
   return class TimedClient extends Client {
     /** Why this connection was given up: every later statement on it fails with the same error, not a generic one. */
     #silent: StorageNotAnsweringError | null = null;
@@ -53,6 +66,7 @@ export function timedClientClass(Client: typeof pg.Client, limits: DatabaseTimeo
 
     #arm(part: SilentPart, limitMs: number): NodeJS.Timeout {
       return setTimeout(() => {
+        serverSilent = true;
         this.#silent ??= new StorageNotAnsweringError(part, limitMs);
         this.connection.stream.destroy(this.#silent);
         if (this.#poolRelease) this.release(this.#silent);
@@ -62,9 +76,24 @@ export function timedClientClass(Client: typeof pg.Client, limits: DatabaseTimeo
     // node-postgres's overloads (a promise, or a callback) in one signature.
     override connect(callback?: (...args: any[]) => void): any {
       const timer = this.#arm('database connection', limits.connectMs);
-      if (!callback) return (super.connect() as Promise<pg.Client>).finally(() => clearTimeout(timer));
-      super.connect((error: Error | null, client?: pg.Client) => {
+      const settled = (error: unknown) => {
         clearTimeout(timer);
+        if (!error) answered();
+      };
+      if (!callback) {
+        return (super.connect() as Promise<pg.Client>).then(
+          (client) => {
+            settled(null);
+            return client;
+          },
+          (error: unknown) => {
+            settled(error);
+            throw error;
+          },
+        );
+      }
+      super.connect((error: Error | null, client?: pg.Client) => {
+        settled(error);
         callback(error, client);
       });
       return undefined;
@@ -83,12 +112,18 @@ export function timedClientClass(Client: typeof pg.Client, limits: DatabaseTimeo
         process.nextTick(() => (args[at] as Callback)(silent));
         return undefined;
       }
-      if (limits.statementMs === null) return super.query(...(args as Parameters<pg.Client['query']>));
-      const timer = this.#arm('database', limits.statementMs);
+      const limitMs = statementLimit();
+      if (limitMs === null) return super.query(...(args as Parameters<pg.Client['query']>));
+      const timer = this.#arm('database', limitMs);
+      // Any answer, an error from the server included, shows it is not silent; an end by the limit is not one.
+      const settled = () => {
+        clearTimeout(timer);
+        if (!this.#silent) answered();
+      };
       if (at >= 0) {
         const callback = args[at] as Callback;
         args[at] = (error: Error | null, result?: unknown) => {
-          clearTimeout(timer);
+          settled();
           callback(error, result);
         };
       }
@@ -100,10 +135,7 @@ export function timedClientClass(Client: typeof pg.Client, limits: DatabaseTimeo
         clearTimeout(timer);
         throw error;
       }
-      if (result instanceof Promise) {
-        const clear = () => clearTimeout(timer);
-        void result.then(clear, clear);
-      }
+      if (result instanceof Promise) void result.then(settled, settled);
       return result;
     }
 

@@ -173,6 +173,33 @@ describe.skipIf(!process.env['DATABASE_URL'])('a database server that takes conn
     proxy.resume();
   });
 
+  it('gives statements only the connect limit once the server is known silent, and the full limit again once it answers', { timeout: 60_000 }, async () => {
+    const { archive, proxy } = await throughProxy(4_000);
+    // Two connections open and idle in the pool, so the second statement below needs no new one.
+    const nap = sql`select pg_sleep(0.2)`;
+    await Promise.all([archive.db.execute(nap), archive.db.execute(nap)]);
+
+    proxy.hang();
+    const first = await failure(archive.runs.list());
+    expect(describeFailure(first.error)).toMatch(/^the database did not answer within 4 s/);
+    expect(first.ms).toBeGreaterThanOrEqual(3_900);
+    const accepted = proxy.accepted();
+    const second = await failure(archive.runs.list());
+    expect(proxy.accepted()).toBe(accepted);
+    expect(describeFailure(second.error)).toMatch(/^the database did not answer within 1 s/);
+    expect(second.ms).toBeLessThan(3_000);
+
+    // An answer ends the suspicion: a statement slower than the connect limit passes, and a silence waits its 4 s.
+    proxy.resume();
+    await archive.runs.list();
+    const slow = (await archive.db.execute(sql`select pg_sleep(1.5) as slept`)) as unknown as { rows: unknown[] };
+    expect(slow.rows).toHaveLength(1);
+    proxy.hang();
+    const again = await failure(archive.runs.list());
+    expect(describeFailure(again.error)).toMatch(/^the database did not answer within 4 s/);
+    proxy.resume();
+  });
+
   it('bounds only the processes that ask: without a limit a long statement runs to its end, with one it fails', { timeout: 60_000 }, async () => {
     const limited = await throughProxy(1_000);
     const slow = sql`select pg_sleep(1.5) as slept`;
