@@ -20,7 +20,7 @@ import {
 } from './errors.js';
 import { collectingEveryMiB } from './download-garbage.js';
 import { buildUserAgent, packageVersion } from './identity.js';
-import { RequestPacer } from './pacing.js';
+import { ANSWER_TIME_FACTOR, RequestPacer, type PaceAfterAnswer } from './pacing.js';
 import {
   backoffDelay,
   classifyTransportError,
@@ -272,6 +272,11 @@ export function decodeText(body: Buffer, contentType: string | undefined): strin
   }
 }
 
+/** A pause or an answer time as a log line says it. */
+function seconds(ms: number): string {
+  return ms < 1_000 ? `${Math.round(ms)} ms` : `${(ms / 1_000).toFixed(1)} s`;
+}
+
 function intervalFromRate(ratePerSecond: number): number {
   if (Number.isNaN(ratePerSecond) || ratePerSecond < 0) throw new RangeError(`ratePerSecond must be ≥ 0, got ${ratePerSecond}`);
   return ratePerSecond === 0 || ratePerSecond === Number.POSITIVE_INFINITY ? 0 : 1000 / ratePerSecond;
@@ -304,6 +309,8 @@ export class PoliteFetcher {
   #robotsAskedAt = 0;
   #failuresInARow = 0;
   #slowDownsInARow = 0;
+  /** The site's answer times, not the rate, set the pause between requests (said once, when it starts and ends). */
+  #pacedBySite = false;
 
   constructor(options: PoliteFetcherOptions) {
     this.#site = new URL(options.baseUrl);
@@ -598,6 +605,17 @@ export class PoliteFetcher {
     }
   }
 
+  #notePace(pace: PaceAfterAnswer, url: URL): void {
+    if (pace.slowedBySite === this.#pacedBySite) return;
+    this.#pacedBySite = pace.slowedBySite;
+    const event = { url: url.href, answerMs: Math.round(pace.answerMs), pauseMs: Math.round(pace.pauseMs) };
+    if (pace.slowedBySite) {
+      this.#logger.warn(event, `the site took ${seconds(pace.answerMs)} to answer: waiting ${seconds(pace.pauseMs)} (${ANSWER_TIME_FACTOR} times its answer time) before each request while it stays slow`);
+    } else {
+      this.#logger.info(event, `the site answers in time again: back to one request every ${seconds(this.#pacer.intervalMs)}`);
+    }
+  }
+
   /** One HTTP request, body included, within its time limit. Runs inside the pacer, so nothing else is on the wire meanwhile. */
   async #exchange(url: URL, requestHeaders: Record<string, string>, target: BodyTarget): Promise<Exchange> {
     const progress = { bytes: 0 };
@@ -643,7 +661,7 @@ export class PoliteFetcher {
       }
       throw error;
     }
-    this.#pacer.answered();
+    this.#notePace(this.#pacer.answered(), url);
     const status = response.statusCode;
     const headers = flattenHeaders(response.headers);
     const record = async (): Promise<void> => {

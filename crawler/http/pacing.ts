@@ -1,11 +1,33 @@
 import PQueue from 'p-queue';
 
 /**
+ * A site that takes long to answer is busy: the pause after an answer is at least this many times as long as the site
+ * took to give it, so we never keep it busy more than a third of the time, however slow it gets. Heritrix waits five
+ * times a fetch's duration by default, Scrapy's AutoThrottle about once its latency. At WhatDoTheyKnow's usual
+ * answer times (well under a second) the 2 s interval is the larger; this only slows a crawl down when the site does.
+ */
+export const ANSWER_TIME_FACTOR = 2;
+/** The pause an answer's time can ask for goes no higher: past it, a site that slow fails our time limits anyway. */
+export const MAX_ANSWER_TIME_PAUSE_MS = 60_000;
+
+/** How the pause after the last answer was set: by the configured interval, or by the time the site took. */
+export interface PaceAfterAnswer {
+  /** how long the site took to answer (request sent until response headers in) */
+  answerMs: number;
+  /** the pause before the next request */
+  pauseMs: number;
+  /** the answer's time set the pause, not the interval */
+  slowedBySite: boolean;
+}
+
+/**
  * Runs requests one at a time (a p-queue of concurrency 1) and keeps the queue paused between them.
  *
  * The interval is counted from the moment the previous request was answered (response headers in, or
  * the attempt failed), not from when we sent it: only then do we know the site has seen it, so however
  * the network delays a request, the site's own log never shows two requests closer than the interval.
+ * After an answer the pause is also at least ANSWER_TIME_FACTOR times the time the site took to give it,
+ * unless pacing is off (an interval of 0).
  * All times are performance.now() milliseconds.
  */
 export class RequestPacer {
@@ -13,6 +35,7 @@ export class RequestPacer {
   readonly #signal: AbortSignal;
   #intervalMs: number;
   #lastAnsweredMs: number | undefined;
+  #jobStartedMs = 0;
   #answeredThisJob = false;
   #resumeAtMs = 0;
   #resumeTimer: NodeJS.Timeout | undefined;
@@ -32,21 +55,28 @@ export class RequestPacer {
     return this.#queue.add(
       async () => {
         this.#answeredThisJob = false;
+        this.#jobStartedMs = performance.now();
         try {
           return await job();
         } finally {
-          if (!this.#answeredThisJob) this.answered();
+          // A failed attempt (reset, time limit) is not an answer: its time says nothing of how busy the site is.
+          if (!this.#answeredThisJob) this.#ended();
         }
       },
       { priority, signal: this.#signal },
     );
   }
 
-  /** The running request has its answer; the next may start one interval from now. */
-  answered(): void {
-    this.#answeredThisJob = true;
-    this.#lastAnsweredMs = performance.now();
-    this.#holdUntil(this.#lastAnsweredMs + this.#intervalMs);
+  /**
+   * The running request has its answer; the next may start one interval from now, or later if the site took long to
+   * give it (ANSWER_TIME_FACTOR).
+   */
+  answered(): PaceAfterAnswer {
+    const answerMs = performance.now() - this.#jobStartedMs;
+    const bySite = this.#intervalMs > 0 ? Math.min(answerMs * ANSWER_TIME_FACTOR, MAX_ANSWER_TIME_PAUSE_MS) : 0;
+    const pauseMs = Math.max(this.#intervalMs, bySite);
+    this.#ended(pauseMs);
+    return { answerMs, pauseMs, slowedBySite: bySite > this.#intervalMs };
   }
 
   /** No request starts within `waitMs` from now (Retry-After); the interval still applies too. */
@@ -67,6 +97,12 @@ export class RequestPacer {
     if (intervalMs <= this.#intervalMs) return;
     this.#intervalMs = intervalMs;
     if (this.#lastAnsweredMs !== undefined) this.#holdUntil(this.#lastAnsweredMs + intervalMs);
+  }
+
+  #ended(pauseMs = this.#intervalMs): void {
+    this.#answeredThisJob = true;
+    this.#lastAnsweredMs = performance.now();
+    this.#holdUntil(this.#lastAnsweredMs + pauseMs);
   }
 
   close(): void {

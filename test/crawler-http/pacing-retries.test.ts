@@ -44,6 +44,48 @@ describe('pacing', () => {
     expect(server!.connectionsOpened).toBe(1);
   });
 
+  describe('a site slow to answer', () => {
+    const SLOW_MS = 300;
+    const routes: Record<string, Route> = {
+      '/slow/1': (_req, res) => void setTimeout(() => text(res, 200, 'slow'), SLOW_MS),
+      '/slow/2': (_req, res) => void setTimeout(() => text(res, 200, 'slow'), SLOW_MS),
+      '/fast/1': (_req, res) => text(res, 200, 'fast'),
+      '/fast/2': (_req, res) => text(res, 200, 'fast'),
+    };
+    const gapsBetween = (paths: string[]) => {
+      const at = paths.map((path) => server!.hits(path)[0]!.at);
+      return at.slice(1).map((time, i) => time - at[i]!);
+    };
+    const paths = ['/slow/1', '/slow/2', '/fast/1', '/fast/2'];
+
+    it('gets a pause of twice its answer time after each slow answer, says so once, and the interval again once it is quick', async () => {
+      const { logger, lines } = capturingLogger();
+      await setUp(routes, { ratePerSecond: 50, logger });
+      await Promise.all(paths.map((path) => fetcher!.get(path)));
+
+      const [afterSlow1, afterSlow2, afterFast1] = gapsBetween(paths);
+      // Its answer, then twice as long again, from one request's arrival to the next.
+      expect(afterSlow1).toBeGreaterThanOrEqual(3 * SLOW_MS - 20);
+      expect(afterSlow2).toBeGreaterThanOrEqual(3 * SLOW_MS - 20);
+      expect(afterFast1).toBeGreaterThanOrEqual(20);
+      expect(afterFast1).toBeLessThan(SLOW_MS);
+      const said = lines.filter((line) => String(line.msg).startsWith('the site'));
+      expect(said.map((line) => [line.level, line.url])).toEqual([
+        [40, `${server!.url}/slow/1`],
+        [30, `${server!.url}/fast/1`],
+      ]);
+      expect(said[0]!.msg).toMatch(/^the site took 3\d\d ms to answer: waiting [67]\d\d ms \(2 times its answer time\) before each request while it stays slow$/);
+      expect(said[1]!.msg).toBe('the site answers in time again: back to one request every 20 ms');
+    });
+
+    it('adds no pause with the rate limit off', async () => {
+      await setUp(routes, { ratePerSecond: 0 });
+      await Promise.all(paths.map((path) => fetcher!.get(path)));
+      const [afterSlow1] = gapsBetween(paths);
+      expect(afterSlow1).toBeLessThan(2 * SLOW_MS);
+    });
+  });
+
   it('spaces retries and redirect hops like any other request', async () => {
     await setUp(
       {

@@ -125,8 +125,11 @@ export function minGapMs(log: LoggedRequest[]): number {
 }
 
 /** A pino logger whose JSON lines land in `lines`, for asserting on what operators would read. */
-export function capturingLogger(): { logger: Logger; lines: { level: number; msg: string }[] } {
-  const lines: { level: number; msg: string }[] = [];
+/** A pino line: its level, its message and the fields logged with it. */
+export type LogLine = { level: number; msg: string } & Record<string, unknown>;
+
+export function capturingLogger(): { logger: Logger; lines: LogLine[] } {
+  const lines: LogLine[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, callback) {
       for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) lines.push(JSON.parse(line));
