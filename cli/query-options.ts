@@ -24,7 +24,8 @@ export function addSearchFilters(command: Command): Command {
     .option('--to <date>', 'requests made on or before YYYY-MM-DD', isoDate('--to', 'endOfDay'))
     .option('--type <type>', 'only documents of this type (pdf, docx, xlsx, eml...)', lowerCase)
     .option('--sort <order>', SORTS.join(' or '), sortOrder, 'relevance')
-    .option('--include-removed', 'include requests the site has removed');
+    .option('--include-removed', 'include requests the site has removed')
+    .option('--include-unlisted', 'include requests the site keeps off its listings and search, though public by their link (backpage)');
 }
 
 export interface SearchFlags {
@@ -36,6 +37,7 @@ export interface SearchFlags {
   type?: string;
   sort: string;
   includeRemoved?: boolean;
+  includeUnlisted?: boolean;
   limit?: number;
   offset?: number;
 }
@@ -58,6 +60,7 @@ export function toSearchQuery(text: string | undefined, flags: SearchFlags): Sea
     limit: flags.limit,
     offset: flags.offset,
     includeRemoved: flags.includeRemoved,
+    includeUnlisted: flags.includeUnlisted,
   };
 }
 

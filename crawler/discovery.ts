@@ -102,7 +102,8 @@ export async function crawlAuthorities(ctx: RunContext, url: string): Promise<vo
  * also every numeric id up to the highest known that the archive has never seen.
  */
 export async function sweepKnownRequests(ctx: RunContext, sweep: SweepPayload): Promise<void> {
-  const base = { siteId: ctx.siteId };
+  // A request the site keeps off its listings (backpage) is known all the same, and checked like any other.
+  const base = { siteId: ctx.siteId, includeUnlisted: true };
   const items: FrontierItem[] = [];
   if (sweep.recheckKnown) {
     const queries: SearchQuery[] = [];

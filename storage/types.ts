@@ -111,6 +111,11 @@ export interface SearchQuery {
   limit?: number;
   offset?: number;
   includeRemoved?: boolean;
+  /**
+   * Also requests the site keeps off its listings and out of its search, though public by their link (backpage
+   * prominence): left out by default, as the site leaves them out.
+   */
+  includeUnlisted?: boolean;
   siteId?: number;
 }
 
@@ -146,6 +151,8 @@ export interface SearchHit {
   removedAt?: string;
   /** with `removedAt`: the reason recorded (the site's notice), if any */
   removalReason?: string | null;
+  /** set only on a request the site keeps off its listings and search (backpage), which only `includeUnlisted` finds */
+  unlisted?: true;
 }
 
 export interface SearchResult {

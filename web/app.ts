@@ -57,6 +57,14 @@ function attachmentJson(a: AttachmentDetail) {
  * The web UI and JSON API over an open archive. Pages are rendered on the server with hono's escaping
  * html`` templates and work without JavaScript; originals are streamed from the blob store.
  */
+/**
+ * A request the site keeps off its listings and search (backpage) is served by its link, as the site serves it, and
+ * with the site's own X-Robots-Tag, so a public archive does not put it before search engines either.
+ */
+function keepOffSearchEngines(c: Context, request: RequestDetail): void {
+  if (request.prominence === 'backpage') c.header('X-Robots-Tag', 'noindex');
+}
+
 export function createApp(archive: Archive, opts: AppOptions = {}): Hono {
   const app = new Hono();
   app.use('*', securityHeaders);
@@ -112,6 +120,7 @@ export function createApp(archive: Archive, opts: AppOptions = {}): Hono {
     const request = await getRequest(c.req.param('slug'));
     if (!request) return c.html(notFoundPage('No archived request has this name or id.'), 404);
     if (request.removedAt) return c.html(removedPage(request), 410);
+    keepOffSearchEngines(c, request);
     return c.html(requestPage(publicRequest(request)));
   });
 
@@ -203,6 +212,7 @@ export function createApp(archive: Archive, opts: AppOptions = {}): Hono {
     const request = await getRequest(c.req.param('slug'));
     if (!request) return c.json({ error: 'not found' }, 404);
     if (request.removedAt) return removedJson(c, request.removedAt, request.removalReason);
+    keepOffSearchEngines(c, request);
     return c.json(publicRequest(request));
   });
 

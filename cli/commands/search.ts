@@ -42,6 +42,7 @@ function formatHit(hit: SearchHit, position: number): string[] {
     `${position}. ${hit.title}  [${hit.urlTitle}]`,
     `   ${hit.authority.name} · ${hit.status}${hit.date ? ` · ${hit.date.slice(0, 10)}` : ''}${where}`,
     ...(hit.removedAt ? [`   REMOVED from the site ${hit.removedAt.slice(0, 10)}: ${hit.removalReason ?? 'no reason recorded'}`] : []),
+    ...(hit.unlisted ? ['   UNLISTED: the site serves it by its link but keeps it off its listings and search'] : []),
   ];
   // The snippet is printable already, and may carry the reverse video that marks its matches.
   return [...about.map(printable), ...(snippet ? [`   ${snippet}`] : [])];

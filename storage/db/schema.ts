@@ -257,6 +257,8 @@ export const searchPages = pgTable(
     status: text('status').notNull(),
     created: tstz('created'),
     removed: boolean('removed').notNull(),
+    /** The request is public by its link but kept off the site's listings and search (backpage prominence). */
+    unlisted: boolean('unlisted').notNull().default(false),
     type: text('type'),
     search: tsvector('search').notNull(),
   },

@@ -17,6 +17,7 @@ function requestFilters(q: SearchQuery): SQL[] {
   const filters: SQL[] = [];
   if (q.siteId !== undefined) filters.push(sql`r.site_id = ${q.siteId}`);
   if (!q.includeRemoved) filters.push(sql`r.removed_at is null`);
+  if (!q.includeUnlisted) filters.push(sql`r.prominence <> 'backpage'`);
   // uncorrelated, so the planner looks the ids up once (an id belongs to one site, as its requests do)
   if (q.authority) filters.push(sql`r.authority_id in (select au.id from authorities au where au.url_name = ${q.authority})`);
   if (q.status) filters.push(sql`r.status = ${q.status}`);
@@ -32,6 +33,7 @@ function pageFilters(q: SearchQuery): SQL[] {
   const filters: SQL[] = [];
   if (q.siteId !== undefined) filters.push(sql`h.site_id = ${q.siteId}`);
   if (!q.includeRemoved) filters.push(sql`not h.removed`);
+  if (!q.includeUnlisted) filters.push(sql`not h.unlisted`);
   if (q.authority) filters.push(sql`h.authority_id in (select au.id from authorities au where au.url_name = ${q.authority})`);
   if (q.status) filters.push(sql`h.status = ${q.status}`);
   if (q.requester) filters.push(sql`h.requester_id in (select u.id from users u where u.url_name = ${q.requester})`);
@@ -131,6 +133,7 @@ interface HitRow {
   headline: string;
   removed_at: string | null;
   removal_reason: string | null;
+  prominence: string;
 }
 
 interface FacetRow {
@@ -173,7 +176,7 @@ async function searchInTransaction(db: Db, q: SearchQuery, opts: { exactLimit?: 
   const pageOfHits = sql`(select coalesce(json_agg(h), '[]'::json) from (
          select p.request_id, p.attachment_id, p.sha256, p.page, p.rank, p.type, r.remote_id, r.url_title, r.title,
                 a.url_name as authority_url_name, a.name as authority_name, r.status, p.created, att.filename,
-                ${headline} as headline, r.removed_at, r.removal_reason
+                ${headline} as headline, r.removed_at, r.removal_reason, r.prominence
          from p join requests r on r.id = p.request_id join authorities a on a.id = r.authority_id
          left join attachments att on att.id = p.attachment_id
          left join document_pages dp on dp.sha256 = p.sha256 and dp.page = p.page
@@ -251,6 +254,7 @@ async function searchInTransaction(db: Db, q: SearchQuery, opts: { exactLimit?: 
       hit.removedAt = new Date(h.removed_at).toISOString();
       hit.removalReason = h.removal_reason;
     }
+    if (h.prominence === 'backpage') hit.unlisted = true;
     return hit;
   });
   return { total: totalIsEstimate ? exactLimit : (row?.seen ?? 0), totalIsEstimate, hits, facets };

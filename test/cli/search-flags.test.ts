@@ -3,7 +3,10 @@ import type { Archive } from '../../storage/index.js';
 import { openChildArchive, startCli, type ChildArchive } from '../helpers/cli.js';
 import { SITE, storeDoc, thread } from '../storage/fixtures.js';
 
-/** Two threads a day apart: one with a PDF, made mid-morning on 1 March 2023, and one the site has since removed. */
+/**
+ * Two threads a day apart: one with a PDF, made mid-morning on 1 March 2023, and one the site has since removed; and a
+ * third the site keeps off its listings (backpage).
+ */
 async function fill(archive: Archive): Promise<void> {
   const siteId = await archive.ensureSite(SITE);
   const pdf = await storeDoc(archive, 'bin collection contract');
@@ -14,6 +17,9 @@ async function fill(archive: Archive): Promise<void> {
     remoteId: 102, urlTitle: 'parking_fines', title: 'Parking fines issued', remoteCreatedAt: new Date('2023-03-02T15:00:00Z'), events: [],
   }), {});
   await archive.markRemoved(siteId, 102, 'hidden by the site', {});
+  await archive.reconcileRequest(siteId, { ...thread({
+    remoteId: 103, urlTitle: 'parking_permits_mill_lane', title: 'Parking permits for Mill Lane', remoteCreatedAt: new Date('2023-03-03T10:00:00Z'), events: [],
+  }), prominence: 'backpage' }, {});
 }
 
 describe('search and export filters on the command line', () => {
@@ -80,6 +86,20 @@ describe('search and export filters on the command line', () => {
     expect(hits.map((hit) => [hit.remoteId, hit.removalReason ?? null])).toEqual([[102, 'hidden by the site'], [101, null]]);
     expect(hits[0]!.removedAt).toMatch(/^\d{4}-\d\d-\d\dT/);
     expect((await cli('search', 'bin')).stdout).not.toContain('REMOVED');
+  });
+
+  it('--include-unlisted adds, and marks, the requests the site keeps off its listings, in search and export', async () => {
+    expect(remoteIds((await cli('--json', 'search', 'parking')).stdout)).toEqual([]);
+    const text = await cli('search', 'parking', '--include-unlisted');
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/^1\. Parking permits for Mill Lane  \[parking_permits_mill_lane\]\n.*\n   UNLISTED: the site serves it by its link but keeps it off its listings and search\n/m);
+    const json = await cli('--json', 'search', 'parking', '--include-unlisted', '--include-removed', '--sort', 'date');
+    const hits = (JSON.parse(json.stdout) as { hits: { remoteId: number; unlisted?: boolean }[] }).hits;
+    expect(hits.map((hit) => [hit.remoteId, hit.unlisted ?? false])).toEqual([[103, true], [102, false]]);
+    const exported = async (...flags: string[]) =>
+      (await cli('export', '--format', 'jsonl', ...flags)).stdout.trim().split('\n').map((line) => (JSON.parse(line) as { remoteId: number }).remoteId);
+    expect(new Set(await exported())).toEqual(new Set([101]));
+    expect(new Set(await exported('--include-unlisted'))).toEqual(new Set([101, 103]));
   });
 
   const refused = async (args: string[], message: string) => {

@@ -118,6 +118,52 @@ describe('accents in search', () => {
   });
 });
 
+describe('requests the site keeps off its listings (backpage)', () => {
+  test('are left out of search, threads and documents, from an upgraded archive and as the site demotes one, unless asked for', async () => {
+    const archive = await open({ migrate: false });
+    await migrateUpTo(archive, 'search_pages_unlisted');
+    const siteId = await archive.ensureSite(SITE);
+    const withLetter = async (remoteId: number, urlTitle: string, prominence: string, page: string) => {
+      const letter = await storeDoc(archive, `${urlTitle} letter`);
+      const input = { ...thread({ remoteId, urlTitle, title: `Gritting routes: ${urlTitle}` }), prominence };
+      input.events[1]!.attachments.push({ remoteId: 10, part: 2, filename: 'routes.pdf', hidden: false,
+        content: { sha256: letter.sha256, size: letter.size, fetchedAt: new Date() } });
+      await archive.reconcileRequest(siteId, input, {});
+      const [job] = await archive.jobs.claim('test', 1);
+      await archive.jobs.complete(job!.id, { type: 'pdf', pageCount: 1, needsOcr: false, warnings: [], metadata: {}, pages: [{ number: 1, text: page }] });
+      return input;
+    };
+    const leeds = await withLetter(21, 'leeds', 'normal', 'Salt is spread on priority routes in Leeds.');
+    await withLetter(22, 'bradford', 'backpage', 'Salt is spread on priority routes in Bradford by Mr Sam Roe of 4 Mill Lane.');
+    await archive.migrate();
+
+    const found = async (text: string, options: { includeUnlisted?: boolean } = {}) =>
+      (await archive.search({ text, ...options })).hits.map((hit) => `${hit.urlTitle} ${hit.attachment ? 'page' : 'thread'}`).sort();
+    const exported = async (options: { includeUnlisted?: boolean } = {}) => {
+      const slugs = new Set<string>();
+      for await (const row of archive.exportRows({ text: 'gritting', ...options })) if (row.kind === 'request') slugs.add(row.urlTitle);
+      return [...slugs].sort();
+    };
+    expect(await found('gritting')).toEqual(['leeds thread']);
+    expect(await found('salt')).toEqual(['leeds page']);
+    expect(await found('mill lane')).toEqual([]);
+    expect(await exported()).toEqual(['leeds']);
+    expect((await archive.search({ text: 'salt' })).facets.authority?.map((facet) => facet.count)).toEqual([1]);
+    expect(await found('salt', { includeUnlisted: true })).toEqual(['bradford page', 'leeds page']);
+    expect(await exported({ includeUnlisted: true })).toEqual(['bradford', 'leeds']);
+    // Still a request of the archive's, shown by its name.
+    expect((await archive.getRequest('bradford'))?.prominence).toBe('backpage');
+
+    // The site demotes Leeds, then lists it again.
+    const again = (prominence: string) => archive.reconcileRequest(siteId, { ...leeds, prominence }, {});
+    await again('backpage');
+    expect(await found('gritting')).toEqual([]);
+    expect(await found('salt')).toEqual([]);
+    await again('normal');
+    expect(await found('salt')).toEqual(['leeds page']);
+  });
+});
+
 /** Applies the migrations before the one tagged `<nnnn>_<name>`, as an archive made by an earlier release has them. */
 async function migrateUpTo(archive: Archive, name: string): Promise<void> {
   const folder = await mkdtemp(path.join(tmpdir(), 'wdtk-migrations-'));

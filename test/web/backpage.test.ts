@@ -1,0 +1,58 @@
+import type { Hono } from 'hono';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Archive } from '../../storage/index.js';
+import { createApp } from '../../web/index.js';
+import { openTestArchive } from '../helpers/archive.js';
+import { seedArchive, THREAD } from './fixture.js';
+
+// A request the site serves by its link but keeps off its listings and search, with X-Robots-Tag: noindex.
+const BACKPAGE = { remoteId: 4500, urlTitle: 'gritting_complaints_mill_lane', title: 'Gritting complaints about Mill Lane' };
+
+let archive: Archive;
+let cleanup: () => Promise<void>;
+let app: Hono;
+
+beforeAll(async () => {
+  ({ archive, cleanup } = await openTestArchive());
+  const { siteId } = await seedArchive(archive);
+  await archive.reconcileRequest(
+    siteId,
+    {
+      ...BACKPAGE,
+      authority: THREAD.authority,
+      requester: { urlName: 'sam_roe', name: 'Sam Roe' },
+      status: 'successful',
+      prominence: 'backpage',
+      remoteCreatedAt: new Date('2024-05-01T09:00:00Z'),
+      events: [{ kind: 'outgoing', messageId: 95, time: new Date('2024-05-01T09:00:00Z'), author: 'Sam Roe', hidden: false, text: 'Please send the gritting complaints.', attachments: [] }],
+    },
+    {},
+  );
+  app = createApp(archive);
+});
+afterAll(async () => cleanup());
+
+describe('a backpage request in the web UI and API', () => {
+  it('is served by its link with X-Robots-Tag: noindex, as the site serves it', async () => {
+    for (const path of [`/request/${BACKPAGE.urlTitle}`, `/api/request/${BACKPAGE.urlTitle}`, `/request/${BACKPAGE.remoteId}`]) {
+      const response = await app.request(path);
+      expect(response.status, path).toBe(200);
+      expect(response.headers.get('x-robots-tag'), path).toBe('noindex');
+    }
+    expect(await (await app.request(`/request/${BACKPAGE.urlTitle}`)).text()).toContain(BACKPAGE.title);
+    const listed = await app.request(`/request/${THREAD.urlTitle}`);
+    expect(listed.status).toBe(200);
+    expect(listed.headers.get('x-robots-tag')).toBeNull();
+  });
+
+  it('is in no search, facet, authority page or export', async () => {
+    const api = (await (await app.request('/api/search?q=gritting')).json()) as { total: number; hits: unknown[] };
+    expect(api).toMatchObject({ total: 0, hits: [] });
+    expect(await (await app.request('/search?q=gritting')).text()).not.toContain(BACKPAGE.title);
+    const everything = (await (await app.request('/api/search')).json()) as { hits: { urlTitle: string }[] };
+    expect(everything.hits.map((hit) => hit.urlTitle)).toContain(THREAD.urlTitle);
+    expect(everything.hits.map((hit) => hit.urlTitle)).not.toContain(BACKPAGE.urlTitle);
+    expect(await (await app.request(`/authority/${THREAD.authority.urlName}`)).text()).not.toContain(BACKPAGE.title);
+    expect(await (await app.request('/export.jsonl')).text()).not.toContain(BACKPAGE.urlTitle);
+  });
+});
