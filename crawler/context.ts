@@ -96,6 +96,8 @@ export interface RunContext {
   tmpDir: string;
   /** How long to leave an attachment the site is still masking before asking again. */
   maskingRetryMs: number;
+  /** How many unseen numeric ids the id walk queues at a time. */
+  idWalkChunk: number;
   /** Held by remote request id while a thread is read, fetched and reconciled: rows run side by side, a thread does not. */
   threads: KeyedLock;
   /** The run was started by a process that died or was stopped: some of its downloads were stored before this one began. */

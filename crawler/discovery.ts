@@ -1,7 +1,7 @@
 import { parseAuthoritiesCsv, parseListingPage } from '../parsers/index.js';
 import type { FrontierItem, SearchQuery } from '../storage/index.js';
 import { fetchAndKeep, UnexpectedResponseError, type RunContext } from './context.js';
-import { listingItem, requestItem, type ListingScan, type SweepPayload } from './frontier.js';
+import { listingItem, requestItem, sweepItem, type ListingScan, type SweepPayload } from './frontier.js';
 import { bodyPath, splitWindow, type DateWindow } from './urls.js';
 
 /** Listings stop at page 20 (25 items each): 500 results is all a listing will ever show. */
@@ -127,21 +127,31 @@ export async function sweepKnownRequests(ctx: RunContext, sweep: SweepPayload): 
     }
     ctx.log.info({ known: holders.size }, 'known requests in scope queued for a check');
   }
-  if (sweep.ids) {
-    const known = new Set<number>();
-    let highest = 0;
-    for await (const row of ctx.archive.exportRows({ ...base, includeRemoved: true })) {
-      if (row.kind !== 'request') continue;
-      known.add(row.remoteId);
-      highest = Math.max(highest, row.remoteId);
-    }
-    let unseen = 0;
-    for (let remoteId = 1; remoteId <= highest; remoteId++) {
-      if (known.has(remoteId)) continue;
-      items.push(requestItem(ctx.urls, { remoteId }));
-      unseen++;
-    }
-    ctx.log.info({ highest, unseen }, 'numeric ids never seen queued for a check');
-  }
+  if (sweep.ids) items.push(...(await nextIdsToWalk(ctx, sweep)));
   await ctx.archive.frontier.add(ctx.runId, items);
+}
+
+/**
+ * The next `ctx.idWalkChunk` numeric ids the archive has never seen, up to the highest known when the walk began, and a
+ * sweep after them for the rest. A chunk at a time: walking up to an id of 1.3 million (or one a site made up) queued
+ * every unseen id at once, hundreds of MB in memory and as many frontier rows before the first was asked for.
+ */
+async function nextIdsToWalk(ctx: RunContext, sweep: SweepPayload): Promise<FrontierItem[]> {
+  const known = new Set<number>();
+  let highest = 0;
+  for await (const row of ctx.archive.exportRows({ siteId: ctx.siteId, includeRemoved: true, includeUnlisted: true })) {
+    if (row.kind !== 'request') continue;
+    known.add(row.remoteId);
+    highest = Math.max(highest, row.remoteId);
+  }
+  const from = sweep.idsFrom ?? 1;
+  const upTo = sweep.idsUpTo ?? highest;
+  const items: FrontierItem[] = [];
+  let remoteId = from;
+  for (; remoteId <= upTo && items.length < ctx.idWalkChunk; remoteId++) {
+    if (!known.has(remoteId)) items.push(requestItem(ctx.urls, { remoteId }));
+  }
+  ctx.log.info({ from, to: remoteId - 1, highest: upTo, unseen: items.length }, 'numeric ids never seen queued for a check');
+  if (remoteId <= upTo) items.push(sweepItem(ctx.urls, { sweep: true, recheckKnown: false, ids: true, idsFrom: remoteId, idsUpTo: upTo }));
+  return items;
 }

@@ -44,6 +44,9 @@ export interface SweepPayload {
   sweep: true;
   recheckKnown: boolean;
   ids: boolean;
+  /** The id walk goes on from here, up to `idsUpTo` (both set by the sweep that queued this one). */
+  idsFrom?: number;
+  idsUpTo?: number;
   authorities?: string[];
   requesters?: string[];
   window?: DateWindow;
@@ -86,7 +89,8 @@ export function csvItem(urls: SiteUrls): FrontierItem {
 }
 
 export function sweepItem(urls: SiteUrls, sweep: SweepPayload): FrontierItem {
-  return { kind: 'request', key: 'sweep:known-requests', url: urls.origin, payload: sweep, priority: PRIORITY.sweep };
+  const key = sweep.idsFrom === undefined ? 'sweep:known-requests' : `sweep:ids-from-${sweep.idsFrom}`;
+  return { kind: 'request', key, url: urls.origin, payload: sweep, priority: PRIORITY.sweep };
 }
 
 export function attachmentsItem(urls: SiteUrls, payload: AttachmentPayload): FrontierItem {

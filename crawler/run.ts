@@ -59,6 +59,11 @@ export interface CrawlOptions {
    * who has asked the site should try again, by starting a crawl by hand.
    */
   refuseAfterBlock?: boolean;
+  /**
+   * How many unseen numeric ids `--ids` queues at a time (default 1,000); the next are queued once those are done, so
+   * the frontier stays small however high the site's ids go.
+   */
+  idWalkChunk?: number;
   /** How long an item that failed waits before its next attempt in the run (default 10 s; tests shorten it). */
   itemRetryMs?: number;
   /** Fetcher tuning beyond rate and budget (tests shorten backoff). */
@@ -111,6 +116,8 @@ export class RunInProgressError extends Error {
 
 const DAY_MS = 86_400_000;
 const ITEM_RETRY_MS = 10_000;
+/** 1,000 ids: half an hour of requests at the default rate, and a few hundred KB of frontier rows. */
+const DEFAULT_ID_WALK_CHUNK = 1_000;
 const ITEM_MAX_ATTEMPTS = 3;
 /** Answers to a listing or the authorities CSV that no later attempt in the run would change. */
 const NOT_THERE = new Set([404, 410]);
@@ -281,6 +288,7 @@ export async function runCrawl(archive: Archive, options: CrawlOptions): Promise
       log: log.child({ runId }),
       tmpDir,
       maskingRetryMs: options.maskingRetryMs ?? 2_000,
+      idWalkChunk: Math.max(1, Math.floor(options.idWalkChunk ?? DEFAULT_ID_WALK_CHUNK)),
       threads: new KeyedLock(),
       resumed,
       threadsDownloading: new Set(),
