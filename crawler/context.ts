@@ -12,6 +12,8 @@ export interface RunCounters {
   requests: number;
   retries: number;
   notModified: number;
+  /** Answers so slow that the site's answer time, not the rate, set the pause after them (the crawl slowed down with it). */
+  slowAnswers: number;
   /** Bytes received over the wire. */
   bytes: number;
   json: number;
@@ -58,6 +60,7 @@ export function emptyCounters(): RunCounters {
     requests: 0,
     retries: 0,
     notModified: 0,
+    slowAnswers: 0,
     bytes: 0,
     json: 0,
     pages: 0,

@@ -155,6 +155,7 @@ function combine(base: Partial<RunCounters>, ours: RunCounters, fetcher: PoliteF
   total.requests += stats.requests;
   total.retries += stats.retries;
   total.notModified += stats.notModified;
+  total.slowAnswers += stats.slowAnswers;
   total.bytes += stats.bytes;
   total.newestListedMs = Math.max(base.newestListedMs ?? 0, ours.newestListedMs);
   return total;

@@ -189,6 +189,8 @@ export interface FetchStats {
   requests: number;
   retries: number;
   notModified: number;
+  /** Answers the site took so long to give that their time, not the rate, set the pause after them. */
+  slowAnswers: number;
   bytes: number;
   byStatus: Record<number, number>;
 }
@@ -304,7 +306,7 @@ export class PoliteFetcher {
   readonly #attemptTimeLimit: { baseMs: number; perMiBMs: number };
   readonly #abort = new AbortController();
   #closed = false;
-  readonly #stats: FetchStats = { requests: 0, retries: 0, notModified: 0, bytes: 0, byStatus: {} };
+  readonly #stats: FetchStats = { requests: 0, retries: 0, notModified: 0, slowAnswers: 0, bytes: 0, byStatus: {} };
   #robots: Promise<RobotsRules> | undefined;
   #robotsAskedAt = 0;
   #failuresInARow = 0;
@@ -606,6 +608,7 @@ export class PoliteFetcher {
   }
 
   #notePace(pace: PaceAfterAnswer, url: URL): void {
+    if (pace.slowedBySite) this.#stats.slowAnswers++;
     if (pace.slowedBySite === this.#pacedBySite) return;
     this.#pacedBySite = pace.slowedBySite;
     const event = { url: url.href, answerMs: Math.round(pace.answerMs), pauseMs: Math.round(pace.pauseMs) };

@@ -76,6 +76,7 @@ describe('pacing', () => {
       ]);
       expect(said[0]!.msg).toMatch(/^the site took 3\d\d ms to answer: waiting [67]\d\d ms \(2 times its answer time\) before each request while it stays slow$/);
       expect(said[1]!.msg).toBe('the site answers in time again: back to one request every 20 ms');
+      expect(fetcher!.stats.slowAnswers).toBe(2);
     });
 
     it('adds no pause with the rate limit off', async () => {

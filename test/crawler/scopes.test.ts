@@ -73,6 +73,25 @@ describe('crawl scopes', () => {
     expect(formatSummary(summary)).toContain('unknown:  1 request the site does not serve to the public and the archive never had');
   });
 
+  it('waits twice as long as the site took after a slow answer, and says so in the summary', { timeout: 60_000 }, async () => {
+    const archive = await fresh();
+    const slug = sim.groundTruth().requests.find((r) => r.prominence === 'normal')!.urlTitle;
+    sim.clearLog();
+    sim.setFaults({ rate: 1, kinds: ['slow'], routes: /\.json$/, slowMs: 400 });
+    const summary = await runCrawl(archive, { site: sim.url, scope: { requests: [slug] }, ratePerSecond: 200, extract: false }).finally(() =>
+      sim.setFaults(undefined),
+    );
+    expect(summary.outcome).toBe('ok');
+    const json = sim.log.findIndex((entry) => entry.path.endsWith('.json'));
+    const next = sim.log[json + 1];
+    expect(next).toBeDefined();
+    // 400 ms for the answer, then 800 ms before the next request: not the 5 ms of the rate.
+    expect(next!.time - sim.log[json]!.time).toBeGreaterThanOrEqual(1_180);
+    // The JSON at least; at 5 ms between requests, a page that took 3 ms also sets the pause.
+    expect(summary.counters.slowAnswers).toBeGreaterThanOrEqual(1);
+    expect(formatSummary(summary)).toMatch(/\n  pace: {5}\d+ answers? slow enough that the crawl waited twice as long after them as the site took \(see the log\)$/m);
+  });
+
   it('--body with a url_name the site does not have fails, asking for its listing once', { timeout: 60_000 }, async () => {
     const archive = await fresh();
     sim.clearLog();
