@@ -99,7 +99,7 @@ export async function crawlAuthorities(ctx: RunContext, url: string): Promise<vo
  * Queues the known, not yet removed requests in scope. Their keys are their stored slugs, so the ones discovery
  * already listed are not fetched twice; what remains are requests the site stopped listing: removed, embargoed, or
  * renamed (the old slug then leads through the numeric id, as does a slug that two known requests hold). With `ids`,
- * also every numeric id up to the highest known that the archive has never seen.
+ * also the numeric ids up to the highest known that the archive has never seen, a chunk at a time.
  */
 export async function sweepKnownRequests(ctx: RunContext, sweep: SweepPayload): Promise<void> {
   // A request the site keeps off its listings (backpage) is known all the same, and checked like any other.
@@ -137,21 +137,13 @@ export async function sweepKnownRequests(ctx: RunContext, sweep: SweepPayload): 
  * every unseen id at once, hundreds of MB in memory and as many frontier rows before the first was asked for.
  */
 async function nextIdsToWalk(ctx: RunContext, sweep: SweepPayload): Promise<FrontierItem[]> {
-  const known = new Set<number>();
-  let highest = 0;
-  for await (const row of ctx.archive.exportRows({ siteId: ctx.siteId, includeRemoved: true, includeUnlisted: true })) {
-    if (row.kind !== 'request') continue;
-    known.add(row.remoteId);
-    highest = Math.max(highest, row.remoteId);
-  }
   const from = sweep.idsFrom ?? 1;
-  const upTo = sweep.idsUpTo ?? highest;
-  const items: FrontierItem[] = [];
-  let remoteId = from;
-  for (; remoteId <= upTo && items.length < ctx.idWalkChunk; remoteId++) {
-    if (!known.has(remoteId)) items.push(requestItem(ctx.urls, { remoteId }));
-  }
-  ctx.log.info({ from, to: remoteId - 1, highest: upTo, unseen: items.length }, 'numeric ids never seen queued for a check');
-  if (remoteId <= upTo) items.push(sweepItem(ctx.urls, { sweep: true, recheckKnown: false, ids: true, idsFrom: remoteId, idsUpTo: upTo }));
+  const upTo = sweep.idsUpTo ?? (await ctx.archive.highestRemoteId(ctx.siteId));
+  const unseen = from <= upTo ? await ctx.archive.unseenRemoteIds(ctx.siteId, from, upTo, ctx.idWalkChunk) : [];
+  const items = unseen.map((remoteId) => requestItem(ctx.urls, { remoteId }));
+  // A full chunk may have stopped short of the end: the rest is the next sweep's.
+  const next = unseen.length === ctx.idWalkChunk ? unseen[unseen.length - 1]! + 1 : upTo + 1;
+  ctx.log.info({ from, to: next - 1, highest: upTo, unseen: unseen.length }, 'numeric ids never seen queued for a check');
+  if (next <= upTo) items.push(sweepItem(ctx.urls, { sweep: true, recheckKnown: false, ids: true, idsFrom: next, idsUpTo: upTo }));
   return items;
 }

@@ -96,6 +96,10 @@ export interface Archive {
   heldAttachments(siteId: number, requestRemoteId: number): Promise<Set<string>>;
   /** The known requests (not removed) checked longest ago, oldest first: what a rolling re-check asks about next. */
   leastRecentlyChecked(siteId: number, limit: number): Promise<{ remoteId: number; urlTitle: string }[]>;
+  /** The highest numeric id of the site's requests the archive holds, removed ones included; 0 for none. */
+  highestRemoteId(siteId: number): Promise<number>;
+  /** Up to `limit` numeric ids from `from` to `upTo`, ascending, of requests the archive has never held for the site. */
+  unseenRemoteIds(siteId: number, from: number, upTo: number, limit: number): Promise<number[]>;
   /** Records that these requests were checked now and found unchanged (a change is recorded by its reconcile). */
   markChecked(siteId: number, remoteIds: number[]): Promise<void>;
   reconcileRequest(siteId: number, input: ReconcileInput, ctx: { runId?: number; captureId?: number }): Promise<ReconcileOutcome>;
@@ -145,6 +149,8 @@ export type LockLost = (error: LockLostError) => void;
 // Advisory lock keys on a Postgres server: 'wdtk' in ASCII for "one crawl at a time", the next one for the originals.
 const RUN_LOCK_KEY = 0x7764746b;
 const ORIGINALS_LOCK_KEY = RUN_LOCK_KEY + 1;
+/** Numeric ids looked up per statement when looking for the ones the archive has never held. */
+const ID_WINDOW = 10_000;
 
 /** A session-level advisory lock on a connection of its own, held until released; null if another session holds it. */
 async function tryAdvisoryLock(pool: pg.Pool, key: number, shared: boolean, onLost?: LockLost): Promise<ReleaseLock | null> {
@@ -467,6 +473,28 @@ function createArchive(
         .where(sql`${requests.siteId} = ${siteId} and ${requests.removedAt} is null`)
         .orderBy(requests.lastCheckedAt, requests.id)
         .limit(limit);
+    },
+
+    async highestRemoteId(siteId) {
+      const [row] = await db.select({ highest: sql<number | null>`max(${requests.remoteId})` }).from(requests).where(eq(requests.siteId, siteId));
+      return Number(row?.highest ?? 0);
+    },
+
+    async unseenRemoteIds(siteId, from, upTo, limit) {
+      // A window of ids at a time, each id looked up in the (site_id, remote_id) index: as many probes as the ids
+      // spanned, however many requests the archive holds. One series up to `upTo` would be sorted whole first, which
+      // for an id of two billion never ends.
+      const unseen: number[] = [];
+      for (let start = from; start <= upTo && unseen.length < limit; start += ID_WINDOW) {
+        const rows = await rowsOf<{ id: number }>(
+          db,
+          sql`select g.id from generate_series(${start}::int, ${Math.min(upTo, start + ID_WINDOW - 1)}::int) as g(id)
+              where not exists (select 1 from ${requests} r where r.site_id = ${siteId} and r.remote_id = g.id)
+              order by g.id limit ${limit - unseen.length}`,
+        );
+        unseen.push(...rows.map((row) => Number(row.id)));
+      }
+      return unseen;
     },
 
     async markChecked(siteId, remoteIds) {
