@@ -45,6 +45,9 @@ const DEFAULT_MAX_RETRY_AFTER_MS = 60 * 60 * 1000;
 const DEFAULT_MAX_CONSECUTIVE_FAILURES = 10;
 const DEFAULT_ATTEMPT_BASE_MS = 10 * 60 * 1000;
 const DEFAULT_ATTEMPT_PER_MIB_MS = 2_000;
+const DEFAULT_SLOW_SPELL_CALM_MS = 60_000;
+// WhatDoTheyKnow answers in well under a second when all is well.
+const DEFAULT_SLOW_SPELL_STRUGGLE_MS = 1_000;
 const MAX_REDIRECTS = 10;
 const ROBOTS_MAX_REDIRECTS = 5; // RFC 9309 §2.3.1.2
 const SNIFF_BYTES = 256 * 1024;
@@ -98,6 +101,13 @@ export interface PoliteFetcherOptions {
   robots?: boolean;
   /** How long robots.txt's rules are kept before it is fetched again (default 24 h, RFC 9309 §2.4's limit). */
   robotsMaxAgeMs?: number;
+  /**
+   * When the site's answer times set the pace (see RequestPacer), that is one spell, logged when it starts and when
+   * it ends: once every answer for `calmMs` (default 1 min) has been quick, so answers either side of the line do not
+   * log a line each. The start is a warning when an answer of the spell took `struggleMs` (default 1 s) or more, a
+   * site in difficulty; below that it is only slower than a fast `ratePerSecond`, and logged at info.
+   */
+  slowSpell?: { calmMs?: number; struggleMs?: number };
 }
 
 export interface ResponseRecord {
@@ -311,8 +321,13 @@ export class PoliteFetcher {
   #robotsAskedAt = 0;
   #failuresInARow = 0;
   #slowDownsInARow = 0;
-  /** The site's answer times, not the rate, set the pause between requests (said once, when it starts and ends). */
-  #pacedBySite = false;
+  readonly #slowSpellCalmMs: number;
+  readonly #slowSpellStruggleMs: number;
+  /**
+   * While the site's answer times set the pause between requests: since when every answer has been quick (none, while
+   * they are not), and whether the spell was said at warn.
+   */
+  #slowSpell: { quickSinceMs: number | undefined; warned: boolean } | undefined;
 
   constructor(options: PoliteFetcherOptions) {
     this.#site = new URL(options.baseUrl);
@@ -329,6 +344,8 @@ export class PoliteFetcher {
     this.#backoffMaxMs = options.backoff?.maxMs ?? DEFAULT_BACKOFF_MAX_MS;
     this.#maxRetryAfterMs = options.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS;
     this.#maxConsecutiveFailures = Math.max(1, options.maxConsecutiveFailures ?? DEFAULT_MAX_CONSECUTIVE_FAILURES);
+    this.#slowSpellCalmMs = options.slowSpell?.calmMs ?? DEFAULT_SLOW_SPELL_CALM_MS;
+    this.#slowSpellStruggleMs = options.slowSpell?.struggleMs ?? DEFAULT_SLOW_SPELL_STRUGGLE_MS;
     this.#attemptTimeLimit = {
       baseMs: options.attemptTimeLimit?.baseMs ?? DEFAULT_ATTEMPT_BASE_MS,
       perMiBMs: options.attemptTimeLimit?.perMiBMs ?? DEFAULT_ATTEMPT_PER_MIB_MS,
@@ -608,15 +625,24 @@ export class PoliteFetcher {
   }
 
   #notePace(pace: PaceAfterAnswer, url: URL): void {
-    if (pace.slowedBySite) this.#stats.slowAnswers++;
-    if (pace.slowedBySite === this.#pacedBySite) return;
-    this.#pacedBySite = pace.slowedBySite;
     const event = { url: url.href, answerMs: Math.round(pace.answerMs), pauseMs: Math.round(pace.pauseMs) };
-    if (pace.slowedBySite) {
-      this.#logger.warn(event, `the site took ${seconds(pace.answerMs)} to answer: waiting ${seconds(pace.pauseMs)} (${ANSWER_TIME_FACTOR} times its answer time) before each request while it stays slow`);
-    } else {
-      this.#logger.info(event, `the site answers in time again: back to one request every ${seconds(this.#pacer.intervalMs)}`);
+    const spell = this.#slowSpell;
+    if (!pace.slowedBySite) {
+      if (spell === undefined) return;
+      const now = performance.now();
+      spell.quickSinceMs ??= now;
+      if (now - spell.quickSinceMs < this.#slowSpellCalmMs) return;
+      this.#slowSpell = undefined;
+      this.#logger.info(event, `the site has answered in time for ${seconds(this.#slowSpellCalmMs)}: back to one request every ${seconds(this.#pacer.intervalMs)}`);
+      return;
     }
+    this.#stats.slowAnswers++;
+    const struggling = pace.answerMs >= this.#slowSpellStruggleMs;
+    this.#slowSpell = { quickSinceMs: undefined, warned: (spell?.warned ?? false) || struggling };
+    if (spell && (spell.warned || !struggling)) return;
+    const said = `the site took ${seconds(pace.answerMs)} to answer: waiting ${seconds(pace.pauseMs)} (${ANSWER_TIME_FACTOR} times its answer time) before each request while it stays slow`;
+    if (struggling) this.#logger.warn(event, said);
+    else this.#logger.info(event, said);
   }
 
   /** One HTTP request, body included, within its time limit. Runs inside the pacer, so nothing else is on the wire meanwhile. */
