@@ -72,7 +72,7 @@ export function formatSummary(summary: CrawlSummary): string {
     `  stored:   ${count(c.attachments, 'attachment download')} (${mib(c.attachmentBytes)})${c.maskingRequeued ? `, ${c.maskingRequeued} waited for masking` : ''}${c.attachmentsTooLarge ? `, ${c.attachmentsTooLarge} over the size limit and left out` : ''}${c.attachmentsOffSite ? `, ${c.attachmentsOffSite} off the site and left out` : ''}${c.attachmentsDisallowed ? `, ${c.attachmentsDisallowed} forbidden by robots.txt and left out` : ''}`,
   ];
   if (c.slowAnswers) {
-    lines.push(`  pace:     ${count(c.slowAnswers, 'answer')} slow enough that the crawl waited twice as long after them as the site took (see the log)`);
+    lines.push(`  pace:     ${count(c.slowAnswers, 'answer')} slow enough that the crawl waited twice as long after them as the site took`);
   }
   if (c.notPublicRequests) {
     lines.push(`  unknown:  ${count(c.notPublicRequests, 'request')} the site does not serve to the public and the archive never had (a mistyped slug, or hidden or embargoed; see the log)`);
