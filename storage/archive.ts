@@ -14,7 +14,7 @@ import { lockArchiveDir } from './lock.js';
 import { LEFTOVER_GRACE_MS, purge, verify } from './maintenance.js';
 import { getAttachment, getRequest } from './queries/reads.js';
 import { exportRows, search, unknownFilters } from './queries/search.js';
-import { frontierApi, JOB_LEASE_SECONDS, jobsApi, releaseAllJobClaims, runsApi } from './queues.js';
+import { frontierApi, JOB_LEASE_SECONDS, jobsApi, releaseAllJobClaims, runsApi, UNFINISHED_RUN_ERROR } from './queues.js';
 import { asBlobMissing, reconcileRequest } from './reconcile.js';
 import type {
   ArchiveConfig,
@@ -27,6 +27,7 @@ import type {
   ReconcileInput,
   ReconcileOutcome,
   RequestDetail,
+  RunRow,
   SearchQuery,
   SearchResult,
   VerifyOptions,
@@ -122,6 +123,11 @@ export interface Archive {
   lockRuns(onLost?: LockLost): Promise<ReleaseLock | null>;
   /** Whether a crawl holds the run lock now: a run left 'running' while none does was ended by its process dying. */
   runLockHeld(): Promise<boolean>;
+  /**
+   * Runs newest first, as they stand: one left 'running' while no crawl holds the run lock was ended by its process
+   * dying (killed outright, it could not record its end) and is given as interrupted, as the next crawl records it.
+   */
+  pastRuns(limit: number): Promise<RunRow[]>;
   /**
    * Writers of originals (a crawl, a snapshot) share this lock; a remover (purge, verify --remove-unindexed) holds it
    * alone. A put that finds its object stored already writes nothing and its row follows: a remover in between would
@@ -334,6 +340,19 @@ function createArchive(
     }
   };
 
+  const runs = runsApi(db);
+  const isRunLockHeld = async (): Promise<boolean> => {
+    if (!handle.pool) return runLockHeld;
+    // A one-number advisory key shows in pg_locks as its high half (classid) and low half (objid), objsubid 1.
+    const [row] = await rowsOf<{ held: boolean }>(
+      db,
+      sql`select exists (select 1 from pg_locks where locktype = 'advisory' and granted and objsubid = 1
+            and database = (select oid from pg_database where datname = current_database())
+            and classid::bigint = ${Math.floor(RUN_LOCK_KEY / 2 ** 32)} and objid::bigint = ${RUN_LOCK_KEY % 2 ** 32}) as held`,
+    );
+    return row?.held ?? false;
+  };
+
   return {
     config,
     db,
@@ -538,7 +557,7 @@ function createArchive(
       // A crawl stores objects a moment before their rows; none may be stored while unindexed ones are deleted.
       return removingOriginals('removing unindexed originals', () => verify(db, store, opts));
     },
-    runs: runsApi(db),
+    runs,
 
     async lockRuns(onLost) {
       if (handle.pool) return tryAdvisoryLock(handle.pool, RUN_LOCK_KEY, false, onLost);
@@ -548,17 +567,14 @@ function createArchive(
         runLockHeld = false;
       };
     },
-    async runLockHeld() {
-      if (!handle.pool) return runLockHeld;
-      // A one-number advisory key shows in pg_locks as its high half (classid) and low half (objid), objsubid 1.
-      const [row] = await rowsOf<{ held: boolean }>(
-        db,
-        sql`select exists (select 1 from pg_locks where locktype = 'advisory' and granted and objsubid = 1
-              and database = (select oid from pg_database where datname = current_database())
-              and classid::bigint = ${Math.floor(RUN_LOCK_KEY / 2 ** 32)} and objid::bigint = ${RUN_LOCK_KEY % 2 ** 32}) as held`,
-      );
-      return row?.held ?? false;
+    async pastRuns(limit) {
+      // Asked before and after the list: a crawl starting or ending in between still counts as going on.
+      const heldBefore = await isRunLockHeld();
+      const rows = await runs.list(limit);
+      if (heldBefore || (await isRunLockHeld())) return rows;
+      return rows.map((run) => (run.outcome === 'running' ? { ...run, outcome: 'interrupted' as const, error: UNFINISHED_RUN_ERROR } : run));
     },
+    runLockHeld: isRunLockHeld,
     lockOriginals,
 
     frontier: frontierApi(db),

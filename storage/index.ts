@@ -28,5 +28,5 @@ export {
   type OriginalsUse,
 } from './errors.js';
 export { processExists } from './lock.js';
-export { JOB_MAX_ATTEMPTS, localWorkerId, UNFINISHED_RUN_ERROR } from './queues.js';
+export { describeRunScope, JOB_MAX_ATTEMPTS, localWorkerId, UNFINISHED_RUN_ERROR } from './queues.js';
 export type * from './types.js';

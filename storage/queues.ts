@@ -10,6 +10,22 @@ const INSERT_CHUNK = 500;
 /** The error of a run whose process ended (killed, or the machine restarted) while it was running. */
 export const UNFINISHED_RUN_ERROR = 'the process ended without finishing the run';
 
+/** A run's scope as its crawl options spell it (`recent recheck 1000`), for a person reading the list of runs. */
+export function describeRunScope(scope: Record<string, unknown>): string {
+  const parts: string[] = [];
+  if (scope['all']) parts.push('all');
+  if (scope['recent']) parts.push('recent');
+  const backfill = scope['backfill'] as { from: string; to: string } | null | undefined;
+  if (backfill) parts.push(`backfill ${backfill.from}..${backfill.to}`);
+  for (const key of ['bodies', 'users', 'requests'] as const) {
+    const values = scope[key] as string[] | undefined;
+    if (values?.length) parts.push(`${key} ${values.join(',')}`);
+  }
+  if (scope['ids']) parts.push('ids');
+  if (scope['recheck']) parts.push(`recheck ${String(scope['recheck'])}`);
+  return parts.join(' ') || '-';
+}
+
 export function runsApi(db: Db) {
   return {
     async start(scope: object): Promise<number> {

@@ -183,7 +183,7 @@ export function createApp(archive: Archive, opts: AppOptions = {}): Hono {
     return c.html(authorityPage(authority, result, paged));
   });
 
-  app.get('/runs', async (c) => c.html(runsPage(await archive.runs.list(100))));
+  app.get('/runs', async (c) => c.html(runsPage(await archive.pastRuns(100))));
 
   // ---- exports ----
   const exportRoute = (format: ExportFormat) => async (c: Context) => {
@@ -250,7 +250,7 @@ export function createApp(archive: Archive, opts: AppOptions = {}): Hono {
   });
 
   app.get('/api/runs', async (c) => {
-    return c.json({ runs: await archive.runs.list(positiveParam('limit', c.req.query('limit'), 100, 1000)) });
+    return c.json({ runs: await archive.pastRuns(positiveParam('limit', c.req.query('limit'), 100, 1000)) });
   });
 
   return app;

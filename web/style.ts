@@ -36,6 +36,8 @@ table { border-collapse: collapse; width: 100%; background: #fff; font-size: .92
 th, td { border: 1px solid var(--line); padding: .35rem .5rem; text-align: left; vertical-align: top; }
 th { background: #f1f3f4; }
 td.url { word-break: break-all; min-width: 14rem; }
+details.counters table { font-size: .8rem; width: auto; }
+details.counters th { font-weight: 400; }
 td.hash, .hash { font-family: "DejaVu Sans Mono", ui-monospace, monospace; font-size: .8rem; word-break: break-all; }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; background: #fff; border: 1px solid var(--line); border-radius: 6px; padding: .75rem 1rem; }
 dl.facts dt { color: var(--muted); }

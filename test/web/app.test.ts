@@ -231,13 +231,39 @@ describe('authority and runs pages', () => {
     expect(body).toMatch(/successful<\/a><\/td><td>1</i);
   });
 
-  it('lists runs with their counters', async () => {
-    const runId = await archive.runs.start({ recent: true });
-    await archive.runs.finish(runId, 'ok', { requests: 3, attachments: 2 });
+  it('lists runs with their scope, time taken and main counters, and every counter on demand', async () => {
+    const runId = await archive.runs.start({ recent: true, recheck: 1000 });
+    const counters = { requests: 3, notModified: 1, attachments: 2, attachmentBytes: 2048, newRequests: 1, changedRequests: 4 };
+    await archive.runs.finish(runId, 'ok', counters);
     const body = await (await get('/runs')).text();
-    expect(body).toContain('<th>attachments</th>');
+    const row = body.slice(body.indexOf(`<td>${runId}</td>`), body.indexOf('</details>', body.indexOf(`<td>${runId}</td>`)));
+    expect(row).toContain('<td>recent recheck 1000</td>');
+    expect(row).toMatch(/<td>\d+ s<\/td>/);
+    expect(row).toContain('<td>3 (1 not modified)</td>');
+    expect(row).toContain('<td>1 new, 4 changed, 0 removed</td>');
+    expect(row).toContain('<td>2 (2.0 KB)</td>');
+    expect(row).toContain('<tr><th>attachmentBytes</th><td>2048</td></tr>');
     const api = (await (await get('/api/runs')).json()) as { runs: { id: number; counters: Record<string, number> }[] };
-    expect(api.runs.find((r) => r.id === runId)?.counters).toEqual({ requests: 3, attachments: 2 });
+    expect(api.runs.find((r) => r.id === runId)?.counters).toEqual(counters);
+  });
+
+  it('gives a run whose process died as interrupted, as the next crawl records it', async () => {
+    // Started and never finished, with no crawl holding the run lock: its process was killed outright.
+    const runId = await archive.runs.start({ all: true });
+    const body = await (await get('/runs')).text();
+    const row = body.slice(body.indexOf(`<td>${runId}</td>`));
+    expect(row).toMatch(/^<td>\d+<\/td>\s*<td>all<\/td>\s*<td>[^<]+<\/td>\s*<td>not ended<\/td>\s*<td>interrupted<div class="muted">the process ended without finishing the run<\/div><\/td>/);
+    const api = (await (await get('/api/runs')).json()) as { runs: { id: number; outcome: string; error: string | null }[] };
+    expect(api.runs.find((r) => r.id === runId)).toMatchObject({ outcome: 'interrupted', error: 'the process ended without finishing the run' });
+
+    const release = await archive.lockRuns();
+    try {
+      const running = (await (await get('/api/runs')).json()) as { runs: { id: number; outcome: string }[] };
+      expect(running.runs.find((r) => r.id === runId)?.outcome).toBe('running');
+    } finally {
+      await release!();
+    }
+    await archive.runs.finish(runId, 'interrupted', {});
   });
 });
 

@@ -1,6 +1,6 @@
 import { html } from 'hono/html';
-import type { RunRow, SearchResult } from '../../storage/index.js';
-import { formatDate, formatDateTime, page, type Html } from '../layout.js';
+import { describeRunScope, type RunRow, type SearchResult } from '../../storage/index.js';
+import { formatDate, formatDateTime, formatSize, page, type Html } from '../layout.js';
 
 export function authorityPage(
   authority: { urlName: string; name: string },
@@ -26,19 +26,41 @@ export function authorityPage(
   return page(authority.name, body);
 }
 
+function formatDuration(fromDate: Date, toDate: Date): string {
+  const seconds = Math.max(0, Math.round((toDate.getTime() - fromDate.getTime()) / 1000));
+  if (seconds < 60) return `${seconds} s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes} min ${seconds % 60} s`;
+  return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+}
+
+function runRow(r: RunRow): Html {
+  const count = (name: string) => r.counters[name] ?? 0;
+  const notModified = count('notModified');
+  return html`<tr>
+<td>${r.id}</td>
+<td>${describeRunScope(r.scope)}</td>
+<td>${formatDateTime(r.startedAt)}</td>
+<td>${r.endedAt ? formatDuration(r.startedAt, r.endedAt) : 'not ended'}</td>
+<td>${r.outcome}${r.error ? html`<div class="muted">${r.error}</div>` : ''}</td>
+<td>${count('requests')}${notModified ? html` (${notModified} not modified)` : ''}</td>
+<td>${count('newRequests')} new, ${count('changedRequests')} changed, ${count('removedRequests')} removed</td>
+<td>${count('attachments')} (${formatSize(count('attachmentBytes'))})</td>
+<td>${count('errors')}</td>
+<td><details class="counters"><summary>all</summary><table><tbody>${Object.keys(r.counters)
+    .sort()
+    .map((name) => html`<tr><th>${name}</th><td>${r.counters[name]}</td></tr>`)}</tbody></table></details></td>
+</tr>`;
+}
+
 export function runsPage(runs: RunRow[]): Html {
-  const counterNames = [...new Set(runs.flatMap((r) => Object.keys(r.counters)))].sort();
   const body = html`<h1>Archival runs</h1>
 <p class="muted">Most recent first. <a href="/api/runs">JSON</a></p>
 ${runs.length === 0
   ? html`<p class="muted">No run yet.</p>`
-  : html`<table>
-<thead><tr><th>Run</th><th>Started</th><th>Ended</th><th>Outcome</th>${counterNames.map((n) => html`<th>${n}</th>`)}<th>Error</th></tr></thead>
-<tbody>${runs.map(
-      (r) => html`<tr><td>${r.id}</td><td>${formatDateTime(r.startedAt)}</td><td>${formatDateTime(r.endedAt)}</td><td>${r.outcome}</td>${counterNames.map(
-        (n) => html`<td>${r.counters[n] ?? 0}</td>`,
-      )}<td>${r.error ?? ''}</td></tr>`,
-    )}</tbody>
+  : html`<table class="runs">
+<thead><tr><th>Run</th><th>Scope</th><th>Started</th><th>Took</th><th>Outcome</th><th>Requests to the site</th><th>Threads</th><th>Attachments downloaded</th><th>Errors</th><th>Counters</th></tr></thead>
+<tbody>${runs.map(runRow)}</tbody>
 </table>`}`;
   return page('Runs', body);
 }
