@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   const archive = await openArchive({ archiveDir });
   try {
     // A progress bar on a terminal; otherwise only warnings, so the demo's own lines stay readable.
-    const reporter = process.stderr.isTTY ? createCrawlReporter({ tty: true }) : { log: pino({ level: 'warn' }), onProgress: () => {}, stop: () => {} };
+    const reporter = process.stderr.isTTY ? await createCrawlReporter({ tty: true }) : { log: pino({ level: 'warn' }), onProgress: () => {}, stop: () => {} };
     say('crawling: robots.txt, the authorities CSV, every authority listing, each request as JSON, then its page and attachments...');
     const summary = await runCrawl(archive, {
       site: simulator.url,

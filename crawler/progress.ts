@@ -1,3 +1,4 @@
+import { Writable } from 'node:stream';
 import cliProgress from 'cli-progress';
 import { pino, type Logger } from 'pino';
 import type { RunCounters } from './context.js';
@@ -10,21 +11,37 @@ export interface CrawlReporter {
 }
 
 /**
- * On a terminal: a progress bar, and only warnings as log lines. Otherwise (cron, docker, pipes):
- * structured JSON logs on stderr, one line per event.
+ * On a terminal: a progress bar, and only warnings, as lines a person reads (pino-pretty, loaded only then) above it.
+ * Otherwise (cron, docker, pipes): structured JSON logs on stderr, one line per event.
  */
-export function createCrawlReporter(opts: { tty: boolean; verbose?: boolean }): CrawlReporter {
+export async function createCrawlReporter(opts: {
+  tty: boolean;
+  verbose?: boolean;
+  /** where the bar and the lines go on a terminal (default stderr) */
+  terminal?: NodeJS.WriteStream;
+}): Promise<CrawlReporter> {
   if (!opts.tty) {
     const log = pino({ level: opts.verbose ? 'debug' : 'info' }, pino.destination(2));
     return { log, onProgress: () => {}, stop: () => {} };
   }
-  const log = pino({ level: opts.verbose ? 'debug' : 'warn' }, pino.destination(2));
+  const { default: pretty } = await import('pino-pretty');
+  const terminal = opts.terminal ?? process.stderr;
+  // The bar is redrawn on the next line: clear it from this one first.
+  const aboveTheBar = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      terminal.write(`\r\x1b[2K${chunk.toString()}`, done);
+    },
+  });
+  const log = pino(
+    { level: opts.verbose ? 'debug' : 'warn' },
+    pretty({ destination: aboveTheBar, singleLine: true, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss', colorize: terminal.hasColors() }),
+  );
   const bar = new cliProgress.SingleBar(
     {
       format: ' {bar} {value}/{total} items | {requests} requests | {threads} threads | {attachments} attachments | {errors} errors',
       hideCursor: true,
       clearOnComplete: true,
-      stream: process.stderr,
+      stream: terminal,
     },
     cliProgress.Presets.shades_classic,
   );

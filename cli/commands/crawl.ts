@@ -124,7 +124,7 @@ export function registerCrawl(program: Command): void {
     .action(async (flags: CrawlFlags, command: Command) => {
       const globals = globalsOf(command);
       const { createCrawlReporter, formatSummary } = await import('../../crawler/index.js');
-      const reporter = createCrawlReporter({ tty: process.stderr.isTTY === true && !globals.json, verbose: globals.verbose ?? false });
+      const reporter = await createCrawlReporter({ tty: process.stderr.isTTY === true && !globals.json, verbose: globals.verbose ?? false });
       const signals = abortOnSignals();
       let summary: CrawlSummary;
       try {

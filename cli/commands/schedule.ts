@@ -13,7 +13,7 @@ export function registerSchedule(program: Command): void {
   ).action(async (flags: CrawlFlags & { cron: string; timezone?: string }, command: Command) => {
     const globals = globalsOf(command);
     const { createCrawlReporter, formatSummary, ScheduleError, ScheduleHaltError, SiteBlockedError, startSchedule } = await import('../../crawler/index.js');
-    const { log } = createCrawlReporter({ tty: false, verbose: globals.verbose ?? false });
+    const { log } = await createCrawlReporter({ tty: false, verbose: globals.verbose ?? false });
     await scopeOf(flags, globals.site);
     const signals = abortOnSignals();
     let schedule;

@@ -15,7 +15,7 @@ export function registerWork(program: Command): void {
     .action(async (opts: { watch?: boolean; poll: number; concurrency?: number; retryFailed?: boolean }, command: Command) => {
       const globals = globalsOf(command);
       const { createCrawlReporter, runExtractionWorker } = await import('../../crawler/index.js');
-      const { log } = createCrawlReporter({ tty: false, verbose: globals.verbose ?? false });
+      const { log } = await createCrawlReporter({ tty: false, verbose: globals.verbose ?? false });
       const signals = abortOnSignals();
       try {
         const summary = await withArchive(
