@@ -282,6 +282,8 @@ export interface AttachmentDetail extends AttachmentSummary {
     urlTitle: string;
     title: string;
     authority: { urlName: string; name: string };
+    /** 'backpage': the site serves the request by its link but keeps it off its listings, search and search engines */
+    prominence: string;
     removedAt: Date | null;
     removalReason: string | null;
   };

@@ -54,17 +54,18 @@ function attachmentJson(a: AttachmentDetail) {
 }
 
 /**
+ * A request the site keeps off its listings and search (backpage) is served by its link, as the site serves it, and
+ * with the site's own X-Robots-Tag, so a public archive does not put it, or its attachments, before search engines
+ * either. `setHeader` is the context's for a response it builds, the Response's own for one returned as it is.
+ */
+function keepOffSearchEngines(request: { prominence: string }, setHeader: (name: string, value: string) => void): void {
+  if (request.prominence === 'backpage') setHeader('X-Robots-Tag', 'noindex');
+}
+
+/**
  * The web UI and JSON API over an open archive. Pages are rendered on the server with hono's escaping
  * html`` templates and work without JavaScript; originals are streamed from the blob store.
  */
-/**
- * A request the site keeps off its listings and search (backpage) is served by its link, as the site serves it, and
- * with the site's own X-Robots-Tag, so a public archive does not put it before search engines either.
- */
-function keepOffSearchEngines(c: Context, request: RequestDetail): void {
-  if (request.prominence === 'backpage') c.header('X-Robots-Tag', 'noindex');
-}
-
 export function createApp(archive: Archive, opts: AppOptions = {}): Hono {
   const app = new Hono();
   app.use('*', securityHeaders);
@@ -120,7 +121,7 @@ export function createApp(archive: Archive, opts: AppOptions = {}): Hono {
     const request = await getRequest(c.req.param('slug'));
     if (!request) return c.html(notFoundPage('No archived request has this name or id.'), 404);
     if (request.removedAt) return c.html(removedPage(request), 410);
-    keepOffSearchEngines(c, request);
+    keepOffSearchEngines(request, c.header);
     return c.html(requestPage(publicRequest(request)));
   });
 
@@ -134,6 +135,7 @@ export function createApp(archive: Archive, opts: AppOptions = {}): Hono {
     }
     const query = textParam('q', c.req.query('q'))?.trim() || undefined;
     const pages = attachment.sha256 ? await pageTexts(archive, attachment.sha256, query) : [];
+    keepOffSearchEngines(attachment.request, c.header);
     return c.html(attachmentPage(attachment, pages, query));
   });
 
@@ -142,12 +144,15 @@ export function createApp(archive: Archive, opts: AppOptions = {}): Hono {
     if (!attachment?.sha256) return c.text('Not found', 404);
     const gone = attachmentGone(attachment);
     if (gone) return c.text(`Gone: ${gone.reason ?? gone.error}`, 410);
-    return blobResponse(archive, c.req.raw, {
+    const response = await blobResponse(archive, c.req.raw, {
       sha256: attachment.sha256,
       size: attachment.size ?? attachment.blob?.size ?? null,
       filename: attachment.filename ?? `attachment-${attachment.id}`,
       contentType: attachment.contentType ?? attachment.blob?.mime ?? null,
     });
+    // A Response returned as it is keeps only its own headers: one set through the context would be lost.
+    keepOffSearchEngines(attachment.request, (name, value) => response.headers.set(name, value));
+    return response;
   });
 
   app.get(`/capture/:id{${NUMBER}}/:file{snapshot\\.(pdf|png)}`, async (c) => {
@@ -212,7 +217,7 @@ export function createApp(archive: Archive, opts: AppOptions = {}): Hono {
     const request = await getRequest(c.req.param('slug'));
     if (!request) return c.json({ error: 'not found' }, 404);
     if (request.removedAt) return removedJson(c, request.removedAt, request.removalReason);
-    keepOffSearchEngines(c, request);
+    keepOffSearchEngines(request, c.header);
     return c.json(publicRequest(request));
   });
 
@@ -221,6 +226,7 @@ export function createApp(archive: Archive, opts: AppOptions = {}): Hono {
     if (!attachment) return c.json({ error: 'not found' }, 404);
     const gone = attachmentGone(attachment);
     if (gone) return c.json(gone, 410);
+    keepOffSearchEngines(attachment.request, c.header);
     return c.json(attachmentJson(attachment));
   });
 
@@ -230,6 +236,7 @@ export function createApp(archive: Archive, opts: AppOptions = {}): Hono {
     const gone = attachmentGone(attachment);
     if (gone) return c.json(gone, 410);
     const pages = attachment.sha256 ? await pageTexts(archive, attachment.sha256, undefined) : [];
+    keepOffSearchEngines(attachment.request, c.header);
     return c.json({ id: attachment.id, sha256: attachment.sha256, pages: pages.map((p) => ({ number: p.number, text: p.parts.map((part) => part.text).join('') })) });
   });
 

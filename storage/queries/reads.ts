@@ -161,6 +161,7 @@ export async function getAttachment(db: Db, idOrSha: string): Promise<Attachment
         remoteId: requests.remoteId,
         urlTitle: requests.urlTitle,
         title: requests.title,
+        prominence: requests.prominence,
         removedAt: requests.removedAt,
         removalReason: requests.removalReason,
       },
@@ -221,3 +222,4 @@ export async function getAttachment(db: Db, idOrSha: string): Promise<Attachment
     message: row.message?.messageId != null ? row.message : null,
   };
 }
+
