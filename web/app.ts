@@ -2,7 +2,15 @@ import { Readable } from 'node:stream';
 import { sql } from 'drizzle-orm';
 import { Hono, type Context } from 'hono';
 import { html } from 'hono/html';
-import { describeFailure, isStorageUnavailable, type Archive, type AttachmentDetail, type RequestDetail } from '../storage/index.js';
+import {
+  describeFailure,
+  isStorageUnavailable,
+  type Archive,
+  type AttachmentCopies,
+  type AttachmentCopy,
+  type AttachmentDetail,
+  type RequestDetail,
+} from '../storage/index.js';
 import { pageTexts } from './documents.js';
 import { blobResponse } from './download.js';
 import { exportStream, type ExportFormat } from './export.js';
@@ -45,11 +53,19 @@ async function authorityByUrlName(archive: Archive, urlName: string): Promise<{ 
   return row ? { urlName: row.url_name, name: row.name } : null;
 }
 
-function attachmentJson(a: AttachmentDetail) {
+/** A public copy as the API gives it: where it was released, without the visibility facts every public copy shares. */
+function copyJson(copy: AttachmentCopy) {
+  const { id, remoteId, urlTitle, title, authority } = copy.request;
+  return { id: copy.id, filename: copy.filename, messageTime: copy.messageTime, request: { id, remoteId, urlTitle, title, authority } };
+}
+
+function attachmentJson(a: AttachmentDetail, copies: AttachmentCopies) {
   return {
     ...a,
     downloadUrl: a.sha256 ? `/attachment/${a.id}/download` : null,
     textUrl: `/api/attachment/${a.id}/text`,
+    alsoReleasedIn: copies.copies.map(copyJson),
+    alsoReleasedInMore: copies.more,
   };
 }
 
@@ -100,6 +116,9 @@ export function createApp(archive: Archive, opts: AppOptions = {}): Hono {
 
   const getRequest = async (slugOrId: string): Promise<RequestDetail | null> => archive.getRequest(slugOrId, { includeRemoved: true });
   const getAttachment = async (idOrSha: string): Promise<AttachmentDetail | null> => archive.getAttachment(idOrSha);
+  // Only the copies the site shows and lists: a withheld one is left out before it is counted, so not even a count tells of it.
+  const publicCopies = async (a: AttachmentDetail): Promise<AttachmentCopies> =>
+    (await archive.attachmentCopies([a.id])).get(a.id) ?? { copies: [], more: 0 };
 
   // ---- pages ----
   const searchRoute = async (c: Context) => {
@@ -136,7 +155,7 @@ export function createApp(archive: Archive, opts: AppOptions = {}): Hono {
     const query = textParam('q', c.req.query('q'))?.trim() || undefined;
     const pages = attachment.sha256 ? await pageTexts(archive, attachment.sha256, query) : [];
     keepOffSearchEngines(attachment.request, c.header);
-    return c.html(attachmentPage(attachment, pages, query));
+    return c.html(attachmentPage(attachment, pages, query, await publicCopies(attachment)));
   });
 
   app.get(`/attachment/:id{${ATTACHMENT}}/download`, async (c) => {
@@ -227,7 +246,7 @@ export function createApp(archive: Archive, opts: AppOptions = {}): Hono {
     const gone = attachmentGone(attachment);
     if (gone) return c.json(gone, 410);
     keepOffSearchEngines(attachment.request, c.header);
-    return c.json(attachmentJson(attachment));
+    return c.json(attachmentJson(attachment, await publicCopies(attachment)));
   });
 
   app.get(`/api/attachment/:id{${ATTACHMENT}}/text`, async (c) => {

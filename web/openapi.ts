@@ -80,7 +80,21 @@ export const openApiDocument = {
         summary: 'An attachment with its blob and provenance (the capture it was fetched in: URL, time, status, headers)',
         parameters: [idParameter('idOrSha256', 'Attachment id or the sha256 of its content', '^([0-9]+|[0-9a-f]{64})$')],
         responses: {
-          '200': json({ type: 'object', description: 'AttachmentDetail, with downloadUrl and textUrl' }, `The attachment; ${NOINDEX}`),
+          '200': json(
+            {
+              type: 'object',
+              description: 'AttachmentDetail, with downloadUrl and textUrl',
+              properties: {
+                alsoReleasedIn: {
+                  type: 'array',
+                  description: 'The other public attachments with the same content (sha256), earliest message first, at most 100',
+                  items: { $ref: '#/components/schemas/AttachmentCopy' },
+                },
+                alsoReleasedInMore: { type: 'integer', description: 'How many more public copies there are than alsoReleasedIn lists' },
+              },
+            },
+            `The attachment; ${NOINDEX}`,
+          ),
           '404': errorResponse('Not archived'),
           '410': errorResponse('No longer public: its request was removed from the site, or the site hides or removed the attachment or its message; the reason is given'),
           ...commonErrors,
@@ -163,6 +177,25 @@ export const openApiDocument = {
     securitySchemes: { bearerToken: { type: 'http', scheme: 'bearer' } },
     schemas: {
       Error: { type: 'object', required: ['error'], properties: { error: { type: 'string' }, removedAt: { type: 'string' }, reason: { type: 'string' } } },
+      AttachmentCopy: {
+        type: 'object',
+        description: 'The same document released in another request (or again in the same one)',
+        properties: {
+          id: { type: 'integer', description: 'Attachment id: its page is /attachment/{id}' },
+          filename: { type: ['string', 'null'] },
+          messageTime: { type: ['string', 'null'], description: 'When the message it came with was sent' },
+          request: {
+            type: 'object',
+            properties: {
+              id: { type: 'integer' },
+              remoteId: { type: 'integer' },
+              urlTitle: { type: 'string' },
+              title: { type: 'string' },
+              authority: { type: 'object', properties: { urlName: { type: 'string' }, name: { type: 'string' } } },
+            },
+          },
+        },
+      },
       Facet: { type: 'object', properties: { key: { type: 'string' }, label: { type: 'string' }, count: { type: 'integer' } } },
       SearchHit: {
         type: 'object',
