@@ -12,12 +12,13 @@ import { blobs, captures, requests, requestHistory, sites, attachments } from '.
 import { LockLostError, OriginalsInUseError, StorageOpenError, type OriginalsUse } from './errors.js';
 import { lockArchiveDir } from './lock.js';
 import { LEFTOVER_GRACE_MS, purge, verify } from './maintenance.js';
-import { getAttachment, getRequest } from './queries/reads.js';
+import { attachmentCopies, getAttachment, getRequest } from './queries/reads.js';
 import { exportRows, search, unknownFilters } from './queries/search.js';
 import { frontierApi, JOB_LEASE_SECONDS, jobsApi, releaseAllJobClaims, runsApi, UNFINISHED_RUN_ERROR } from './queues.js';
 import { asBlobMissing, reconcileRequest } from './reconcile.js';
 import type {
   ArchiveConfig,
+  AttachmentCopies,
   AttachmentDetail,
   CaptureInput,
   ExportRow,
@@ -112,6 +113,11 @@ export interface Archive {
   unknownFilters(q: SearchQuery): Promise<NamingFilter[]>;
   getRequest(slugOrId: string, opts?: { includeRemoved?: boolean; siteId?: number }): Promise<RequestDetail | null>;
   getAttachment(idOrSha: string): Promise<AttachmentDetail | null>;
+  /**
+   * The other attachments with the same content as each of these (the same document released elsewhere), earliest
+   * first: by default only those the site shows and lists; `includeWithheld` adds the rest, for the operator.
+   */
+  attachmentCopies(attachmentIds: number[], opts?: { includeWithheld?: boolean }): Promise<Map<number, AttachmentCopies>>;
   exportRows(q: SearchQuery): AsyncIterable<ExportRow>;
   /** With `removeUnindexed`, holds the originals for removal: throws OriginalsInUseError while a crawl or a snapshot stores any. */
   verify(opts?: VerifyOptions): Promise<VerifyReport>;
@@ -551,6 +557,7 @@ function createArchive(
     unknownFilters: (q) => unknownFilters(db, q),
     getRequest: (slugOrId, opts) => getRequest(db, slugOrId, opts),
     getAttachment: (idOrSha) => getAttachment(db, idOrSha),
+    attachmentCopies: (attachmentIds, opts) => attachmentCopies(db, attachmentIds, opts),
     exportRows: (q) => exportRows(db, q),
     async verify(opts = {}) {
       if (!opts.removeUnindexed) return verify(db, store, opts);

@@ -282,10 +282,41 @@ export interface AttachmentDetail extends AttachmentSummary {
     urlTitle: string;
     title: string;
     authority: { urlName: string; name: string };
+    /** 'backpage': the site serves the request by its link but keeps it off its listings, search and search engines */
+    prominence: string;
     removedAt: Date | null;
     removalReason: string | null;
   };
   message: { kind: EventDetail['kind']; messageId: number; eventId: number | null; time: Date | null; author: string | null; hidden: boolean } | null;
+}
+
+/**
+ * Another attachment with the same content (sha256) as a given one: the same document released again, to another
+ * requester or by another authority (or twice in one thread). It carries what decides whether the site shows it.
+ */
+export interface AttachmentCopy {
+  id: number;
+  filename: string | null;
+  hidden: boolean;
+  removedAt: Date | null;
+  /** the time of the message it came with: who got the document first */
+  messageTime: Date | null;
+  messageHidden: boolean;
+  request: {
+    id: number;
+    remoteId: number;
+    urlTitle: string;
+    title: string;
+    prominence: string;
+    removedAt: Date | null;
+    authority: { urlName: string; name: string };
+  };
+}
+
+/** An attachment's copies, earliest message first, at most 100 of them; `more` counts the rest. */
+export interface AttachmentCopies {
+  copies: AttachmentCopy[];
+  more: number;
 }
 
 export interface ExportRow {

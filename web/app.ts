@@ -2,7 +2,15 @@ import { Readable } from 'node:stream';
 import { sql } from 'drizzle-orm';
 import { Hono, type Context } from 'hono';
 import { html } from 'hono/html';
-import { describeFailure, isStorageUnavailable, type Archive, type AttachmentDetail, type RequestDetail } from '../storage/index.js';
+import {
+  describeFailure,
+  isStorageUnavailable,
+  type Archive,
+  type AttachmentCopies,
+  type AttachmentCopy,
+  type AttachmentDetail,
+  type RequestDetail,
+} from '../storage/index.js';
 import { pageTexts } from './documents.js';
 import { blobResponse } from './download.js';
 import { exportStream, type ExportFormat } from './export.js';
@@ -45,26 +53,35 @@ async function authorityByUrlName(archive: Archive, urlName: string): Promise<{ 
   return row ? { urlName: row.url_name, name: row.name } : null;
 }
 
-function attachmentJson(a: AttachmentDetail) {
+/** A public copy as the API gives it: where it was released, without the visibility facts every public copy shares. */
+function copyJson(copy: AttachmentCopy) {
+  const { id, remoteId, urlTitle, title, authority } = copy.request;
+  return { id: copy.id, filename: copy.filename, messageTime: copy.messageTime, request: { id, remoteId, urlTitle, title, authority } };
+}
+
+function attachmentJson(a: AttachmentDetail, copies: AttachmentCopies) {
   return {
     ...a,
     downloadUrl: a.sha256 ? `/attachment/${a.id}/download` : null,
     textUrl: `/api/attachment/${a.id}/text`,
+    alsoReleasedIn: copies.copies.map(copyJson),
+    alsoReleasedInMore: copies.more,
   };
+}
+
+/**
+ * A request the site keeps off its listings and search (backpage) is served by its link, as the site serves it, and
+ * with the site's own X-Robots-Tag, so a public archive does not put it, or its attachments, before search engines
+ * either. `setHeader` is the context's for a response it builds, the Response's own for one returned as it is.
+ */
+function keepOffSearchEngines(request: { prominence: string }, setHeader: (name: string, value: string) => void): void {
+  if (request.prominence === 'backpage') setHeader('X-Robots-Tag', 'noindex');
 }
 
 /**
  * The web UI and JSON API over an open archive. Pages are rendered on the server with hono's escaping
  * html`` templates and work without JavaScript; originals are streamed from the blob store.
  */
-/**
- * A request the site keeps off its listings and search (backpage) is served by its link, as the site serves it, and
- * with the site's own X-Robots-Tag, so a public archive does not put it before search engines either.
- */
-function keepOffSearchEngines(c: Context, request: RequestDetail): void {
-  if (request.prominence === 'backpage') c.header('X-Robots-Tag', 'noindex');
-}
-
 export function createApp(archive: Archive, opts: AppOptions = {}): Hono {
   const app = new Hono();
   app.use('*', securityHeaders);
@@ -99,6 +116,9 @@ export function createApp(archive: Archive, opts: AppOptions = {}): Hono {
 
   const getRequest = async (slugOrId: string): Promise<RequestDetail | null> => archive.getRequest(slugOrId, { includeRemoved: true });
   const getAttachment = async (idOrSha: string): Promise<AttachmentDetail | null> => archive.getAttachment(idOrSha);
+  // Only the copies the site shows and lists: a withheld one is left out before it is counted, so not even a count tells of it.
+  const publicCopies = async (a: AttachmentDetail): Promise<AttachmentCopies> =>
+    (await archive.attachmentCopies([a.id])).get(a.id) ?? { copies: [], more: 0 };
 
   // ---- pages ----
   const searchRoute = async (c: Context) => {
@@ -120,7 +140,7 @@ export function createApp(archive: Archive, opts: AppOptions = {}): Hono {
     const request = await getRequest(c.req.param('slug'));
     if (!request) return c.html(notFoundPage('No archived request has this name or id.'), 404);
     if (request.removedAt) return c.html(removedPage(request), 410);
-    keepOffSearchEngines(c, request);
+    keepOffSearchEngines(request, c.header);
     return c.html(requestPage(publicRequest(request)));
   });
 
@@ -134,7 +154,8 @@ export function createApp(archive: Archive, opts: AppOptions = {}): Hono {
     }
     const query = textParam('q', c.req.query('q'))?.trim() || undefined;
     const pages = attachment.sha256 ? await pageTexts(archive, attachment.sha256, query) : [];
-    return c.html(attachmentPage(attachment, pages, query));
+    keepOffSearchEngines(attachment.request, c.header);
+    return c.html(attachmentPage(attachment, pages, query, await publicCopies(attachment)));
   });
 
   app.get(`/attachment/:id{${ATTACHMENT}}/download`, async (c) => {
@@ -142,12 +163,15 @@ export function createApp(archive: Archive, opts: AppOptions = {}): Hono {
     if (!attachment?.sha256) return c.text('Not found', 404);
     const gone = attachmentGone(attachment);
     if (gone) return c.text(`Gone: ${gone.reason ?? gone.error}`, 410);
-    return blobResponse(archive, c.req.raw, {
+    const response = await blobResponse(archive, c.req.raw, {
       sha256: attachment.sha256,
       size: attachment.size ?? attachment.blob?.size ?? null,
       filename: attachment.filename ?? `attachment-${attachment.id}`,
       contentType: attachment.contentType ?? attachment.blob?.mime ?? null,
     });
+    // A Response returned as it is keeps only its own headers: one set through the context would be lost.
+    keepOffSearchEngines(attachment.request, (name, value) => response.headers.set(name, value));
+    return response;
   });
 
   app.get(`/capture/:id{${NUMBER}}/:file{snapshot\\.(pdf|png)}`, async (c) => {
@@ -212,7 +236,7 @@ export function createApp(archive: Archive, opts: AppOptions = {}): Hono {
     const request = await getRequest(c.req.param('slug'));
     if (!request) return c.json({ error: 'not found' }, 404);
     if (request.removedAt) return removedJson(c, request.removedAt, request.removalReason);
-    keepOffSearchEngines(c, request);
+    keepOffSearchEngines(request, c.header);
     return c.json(publicRequest(request));
   });
 
@@ -221,7 +245,8 @@ export function createApp(archive: Archive, opts: AppOptions = {}): Hono {
     if (!attachment) return c.json({ error: 'not found' }, 404);
     const gone = attachmentGone(attachment);
     if (gone) return c.json(gone, 410);
-    return c.json(attachmentJson(attachment));
+    keepOffSearchEngines(attachment.request, c.header);
+    return c.json(attachmentJson(attachment, await publicCopies(attachment)));
   });
 
   app.get(`/api/attachment/:id{${ATTACHMENT}}/text`, async (c) => {
@@ -230,6 +255,7 @@ export function createApp(archive: Archive, opts: AppOptions = {}): Hono {
     const gone = attachmentGone(attachment);
     if (gone) return c.json(gone, 410);
     const pages = attachment.sha256 ? await pageTexts(archive, attachment.sha256, undefined) : [];
+    keepOffSearchEngines(attachment.request, c.header);
     return c.json({ id: attachment.id, sha256: attachment.sha256, pages: pages.map((p) => ({ number: p.number, text: p.parts.map((part) => part.text).join('') })) });
   });
 

@@ -28,6 +28,9 @@ const idParameter = (name: string, description: string, pattern: string) => ({
   schema: { type: 'string', pattern },
 });
 
+// A backpage request's thread and attachments are answered with the site's own X-Robots-Tag, which these responses name.
+const NOINDEX = 'X-Robots-Tag: noindex when the request is one the site keeps off its listings and search (backpage)';
+
 const json = (schema: object, description: string) => ({ description, content: { 'application/json': { schema } } });
 const errorResponse = (description: string) => json({ $ref: '#/components/schemas/Error' }, description);
 // Any path can answer these, each as an Error object.
@@ -65,7 +68,7 @@ export const openApiDocument = {
         summary: 'A request thread: metadata, messages, attachments with sha256, captures and change history',
         parameters: [idParameter('idOrSlug', "The site's numeric request id (as in /request/<id> on the site) or the request's url_title, current or earlier", '^[A-Za-z0-9_-]+$')],
         responses: {
-          '200': json({ type: 'object', description: 'RequestDetail' }, 'The thread'),
+          '200': json({ type: 'object', description: 'RequestDetail' }, `The thread; ${NOINDEX}`),
           '404': errorResponse('Not archived'),
           '410': errorResponse('Removed from the site; the reason is given'),
           ...commonErrors,
@@ -77,7 +80,21 @@ export const openApiDocument = {
         summary: 'An attachment with its blob and provenance (the capture it was fetched in: URL, time, status, headers)',
         parameters: [idParameter('idOrSha256', 'Attachment id or the sha256 of its content', '^([0-9]+|[0-9a-f]{64})$')],
         responses: {
-          '200': json({ type: 'object', description: 'AttachmentDetail, with downloadUrl and textUrl' }, 'The attachment'),
+          '200': json(
+            {
+              type: 'object',
+              description: 'AttachmentDetail, with downloadUrl and textUrl',
+              properties: {
+                alsoReleasedIn: {
+                  type: 'array',
+                  description: 'The other public attachments with the same content (sha256), earliest message first, at most 100',
+                  items: { $ref: '#/components/schemas/AttachmentCopy' },
+                },
+                alsoReleasedInMore: { type: 'integer', description: 'How many more public copies there are than alsoReleasedIn lists' },
+              },
+            },
+            `The attachment; ${NOINDEX}`,
+          ),
           '404': errorResponse('Not archived'),
           '410': errorResponse('No longer public: its request was removed from the site, or the site hides or removed the attachment or its message; the reason is given'),
           ...commonErrors,
@@ -91,7 +108,7 @@ export const openApiDocument = {
         responses: {
           '200': json(
             { type: 'object', properties: { pages: { type: 'array', items: { type: 'object', properties: { number: { type: 'integer' }, text: { type: 'string' } } } } } },
-            'Pages in order',
+            `Pages in order; ${NOINDEX}`,
           ),
           '404': errorResponse('Not archived'),
           '410': errorResponse('No longer public: its request was removed from the site, or the site hides or removed the attachment or its message; the reason is given'),
@@ -132,7 +149,7 @@ export const openApiDocument = {
           { name: 'If-None-Match', in: 'header', description: 'ETags already held', schema: { type: 'string' } },
         ],
         responses: {
-          '200': { description: 'The original; X-Content-Sha256 names its sha256, the ETag is its quoted sha256', content: { 'application/octet-stream': { schema: { type: 'string', contentMediaType: 'application/octet-stream' } } } },
+          '200': { description: `The original; X-Content-Sha256 names its sha256, the ETag is its quoted sha256; ${NOINDEX}`, content: { 'application/octet-stream': { schema: { type: 'string', contentMediaType: 'application/octet-stream' } } } },
           '206': { description: 'The byte range asked for; Content-Range places it in the original', content: { 'application/octet-stream': { schema: { type: 'string', contentMediaType: 'application/octet-stream' } } } },
           '304': { description: 'If-None-Match named this content: nothing sent' },
           '416': { description: 'The range starts past the end; Content-Range gives the size' },
@@ -160,6 +177,25 @@ export const openApiDocument = {
     securitySchemes: { bearerToken: { type: 'http', scheme: 'bearer' } },
     schemas: {
       Error: { type: 'object', required: ['error'], properties: { error: { type: 'string' }, removedAt: { type: 'string' }, reason: { type: 'string' } } },
+      AttachmentCopy: {
+        type: 'object',
+        description: 'The same document released in another request (or again in the same one)',
+        properties: {
+          id: { type: 'integer', description: 'Attachment id: its page is /attachment/{id}' },
+          filename: { type: ['string', 'null'] },
+          messageTime: { type: ['string', 'null'], description: 'When the message it came with was sent' },
+          request: {
+            type: 'object',
+            properties: {
+              id: { type: 'integer' },
+              remoteId: { type: 'integer' },
+              urlTitle: { type: 'string' },
+              title: { type: 'string' },
+              authority: { type: 'object', properties: { urlName: { type: 'string' }, name: { type: 'string' } } },
+            },
+          },
+        },
+      },
       Facet: { type: 'object', properties: { key: { type: 'string' }, label: { type: 'string' }, count: { type: 'integer' } } },
       SearchHit: {
         type: 'object',

@@ -1,28 +1,65 @@
 import type { Command } from 'commander';
-import type { RequestDetail } from '../../storage/index.js';
+import type { AttachmentCopies, AttachmentCopy, AttachmentSummary, RequestDetail } from '../../storage/index.js';
 import { globalsOf, printJson, withArchive } from '../context.js';
 import { CliError } from '../errors.js';
 import { printable } from '../format.js';
 
+/** Each attachment's copies (its sha256 elsewhere), every one of them: the operator sees what the web leaves out. */
+type CopiesByAttachment = Map<number, AttachmentCopies>;
+
 export function registerShow(program: Command): void {
   program
     .command('show')
-    .description('a request: metadata, timeline, attachments with sha256 (removed requests are shown, marked as such)')
+    .description('a request: metadata, timeline, attachments with sha256 and where else each was released (removed requests are shown, marked as such)')
     .argument('<slug_or_id>', "the request's url_title, or its numeric id on the site")
     .action(async (slugOrId: string, _flags: unknown, command: Command) => {
       const globals = globalsOf(command);
-      const request = await withArchive(globals, (archive) => archive.getRequest(slugOrId, { includeRemoved: true }));
-      if (!request) throw new CliError(`no request "${slugOrId}" in the archive`);
-      if (globals.json) printJson(request);
-      else process.stdout.write(printable(formatRequest(request)));
+      const shown = await withArchive(globals, async (archive) => {
+        const request = await archive.getRequest(slugOrId, { includeRemoved: true });
+        if (!request) return null;
+        // One read for the whole thread, not one per attachment.
+        const copies = await archive.attachmentCopies(request.attachments.map((a) => a.id), { includeWithheld: true });
+        return { request, copies };
+      });
+      if (!shown) throw new CliError(`no request "${slugOrId}" in the archive`);
+      if (globals.json) printJson(withCopies(shown.request, shown.copies));
+      else process.stdout.write(printable(formatRequest(shown.request, shown.copies)));
     });
+}
+
+/** The RequestDetail with each attachment's `alsoReleasedIn` and `alsoReleasedInMore`, under its message and in the list. */
+function withCopies(r: RequestDetail, copies: CopiesByAttachment) {
+  const annotated = (a: AttachmentSummary) => ({ ...a, alsoReleasedIn: copies.get(a.id)?.copies ?? [], alsoReleasedInMore: copies.get(a.id)?.more ?? 0 });
+  return { ...r, events: r.events.map((e) => ({ ...e, attachments: e.attachments.map(annotated) })), attachments: r.attachments.map(annotated) };
 }
 
 function date(value: Date | null): string {
   return value ? value.toISOString() : '?';
 }
 
-function formatRequest(r: RequestDetail): string {
+/** What keeps a copy off the web UI, as `show` marks hidden material elsewhere. */
+function copyMarks(copy: AttachmentCopy): string[] {
+  return [
+    ...(copy.hidden ? ['hidden on the site'] : []),
+    ...(copy.removedAt ? ['removed from the site'] : []),
+    ...(copy.messageHidden ? ['its message hidden on the site'] : []),
+    ...(copy.request.removedAt ? ['request REMOVED from the site'] : []),
+    ...(copy.request.prominence === 'backpage' ? ['UNLISTED'] : []),
+  ];
+}
+
+function copyLines(found: AttachmentCopies | undefined): string[] {
+  if (!found) return [];
+  const lines = found.copies.map((copy) => {
+    const marks = copyMarks(copy);
+    const day = copy.messageTime ? copy.messageTime.toISOString().slice(0, 10) : '?';
+    return `      also in [${copy.id}] ${copy.request.urlTitle} (${copy.request.authority.urlName}) ${day}${marks.length ? `  [${marks.join(', ')}]` : ''}`;
+  });
+  if (found.more > 0) lines.push(`      and ${found.more} more`);
+  return lines;
+}
+
+function formatRequest(r: RequestDetail, copies: CopiesByAttachment): string {
   const lines = [
     r.title,
     `  ${r.urlTitle} (id ${r.remoteId}) · ${r.statusLabel ?? r.status} · to ${r.authority.name} (${r.authority.urlName})` +
@@ -35,7 +72,7 @@ function formatRequest(r: RequestDetail): string {
     if (event.text) lines.push(...event.text.split('\n').map((line) => `    ${line}`));
     for (const a of event.attachments) {
       const state = a.hidden ? 'hidden on the site' : a.sha256 ? `sha256 ${a.sha256} · ${a.size ?? '?'} bytes` : 'not yet fetched';
-      lines.push(`    📎 [${a.id}] ${a.filename ?? '(no name)'} · ${a.type ?? a.contentType ?? '?'} · ${state}`);
+      lines.push(`    📎 [${a.id}] ${a.filename ?? '(no name)'} · ${a.type ?? a.contentType ?? '?'} · ${state}`, ...copyLines(copies.get(a.id)));
     }
   }
   for (const h of r.history) lines.push(`  history: ${date(h.at)} ${h.change} ${h.from ?? ''} → ${h.to ?? ''}`);

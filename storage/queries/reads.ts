@@ -1,8 +1,8 @@
 import { and, asc, desc, eq, inArray, or, sql, type SQL } from 'drizzle-orm';
-import type { Db } from '../db/connect.js';
+import { rowsOf, type Db } from '../db/connect.js';
 import { attachments, authorities, blobs, captures, events, requestHistory, requests, users } from '../db/schema.js';
 import { AmbiguousRequestError } from '../errors.js';
-import type { AttachmentDetail, AttachmentSummary, CaptureSummary, EventDetail, RequestDetail } from '../types.js';
+import type { AttachmentCopies, AttachmentDetail, AttachmentSummary, CaptureSummary, EventDetail, RequestDetail } from '../types.js';
 
 const SHA256 = /^[0-9a-f]{64}$/;
 // Ids are 32-bit columns: a larger number matches nothing, and as a query parameter Postgres would reject it.
@@ -161,6 +161,7 @@ export async function getAttachment(db: Db, idOrSha: string): Promise<Attachment
         remoteId: requests.remoteId,
         urlTitle: requests.urlTitle,
         title: requests.title,
+        prominence: requests.prominence,
         removedAt: requests.removedAt,
         removalReason: requests.removalReason,
       },
@@ -220,4 +221,85 @@ export async function getAttachment(db: Db, idOrSha: string): Promise<Attachment
     request: { ...row.request, authority: row.authority },
     message: row.message?.messageId != null ? row.message : null,
   };
+}
+
+/** Copies listed per attachment; one released to hundreds of requesters names the first hundred and counts the rest. */
+const COPIES_LIMIT = 100;
+
+interface CopyRow {
+  of_id: number;
+  id: number;
+  filename: string | null;
+  hidden: boolean;
+  removed_at: Date | string | null;
+  message_time: Date | string | null;
+  message_hidden: boolean;
+  request_id: number;
+  remote_id: number;
+  url_title: string;
+  title: string;
+  prominence: string;
+  request_removed_at: Date | string | null;
+  authority_url_name: string;
+  authority_name: string;
+  listed: number;
+  copies: number;
+}
+
+// Raw rows carry timestamps as the driver gives them: a Date from PGlite, a string from node-postgres.
+const asDate = (value: Date | string | null) => (value === null ? null : new Date(value));
+
+/**
+ * For each of these attachments, the other attachments with the same content, earliest message first (who got the
+ * document first), in one statement. Without `includeWithheld`, only the copies the site shows and lists: of a live
+ * request it keeps on its listings (not backpage), neither the copy nor its message hidden, the copy not removed; the
+ * limit and the count of the rest then see only those, so nothing of a withheld copy shows. An attachment with no
+ * such copy has no entry.
+ */
+export async function attachmentCopies(db: Db, attachmentIds: number[], opts: { includeWithheld?: boolean } = {}): Promise<Map<number, AttachmentCopies>> {
+  const found = new Map<number, AttachmentCopies>();
+  if (attachmentIds.length === 0) return found;
+  const shown = opts.includeWithheld
+    ? sql`true`
+    : sql`r.removed_at is null and r.prominence <> 'backpage' and not a.hidden and a.removed_at is null and not coalesce(e.hidden, false)`;
+  const rows = await rowsOf<CopyRow>(
+    db,
+    sql`select * from (
+          select m.id as of_id, a.id, a.filename, a.hidden, a.removed_at, e.time as message_time,
+                 coalesce(e.hidden, false) as message_hidden, r.id as request_id, r.remote_id, r.url_title, r.title,
+                 r.prominence, r.removed_at as request_removed_at, au.url_name as authority_url_name, au.name as authority_name,
+                 (row_number() over (partition by m.id order by e.time asc nulls last, a.id))::int as listed,
+                 (count(*) over (partition by m.id))::int as copies
+          from attachments m
+          join attachments a on a.sha256 = m.sha256 and a.id <> m.id
+          join requests r on r.id = a.request_id
+          join authorities au on au.id = r.authority_id
+          left join events e on e.request_id = a.request_id and e.kind = 'incoming' and e.message_id = a.incoming_message_id
+          where m.id in (${sql.join(attachmentIds.map((id) => sql`${id}`), sql`, `)}) and ${shown}
+        ) c
+        where c.listed <= ${COPIES_LIMIT}
+        order by c.of_id, c.listed`,
+  );
+  for (const row of rows) {
+    let entry = found.get(row.of_id);
+    if (!entry) found.set(row.of_id, (entry = { copies: [], more: Math.max(0, row.copies - COPIES_LIMIT) }));
+    entry.copies.push({
+      id: row.id,
+      filename: row.filename,
+      hidden: row.hidden,
+      removedAt: asDate(row.removed_at),
+      messageTime: asDate(row.message_time),
+      messageHidden: row.message_hidden,
+      request: {
+        id: row.request_id,
+        remoteId: row.remote_id,
+        urlTitle: row.url_title,
+        title: row.title,
+        prominence: row.prominence,
+        removedAt: asDate(row.request_removed_at),
+        authority: { urlName: row.authority_url_name, name: row.authority_name },
+      },
+    });
+  }
+  return found;
 }

@@ -1,6 +1,6 @@
 import { html } from 'hono/html';
-import type { AttachmentDetail } from '../../storage/index.js';
-import { formatDateTime, formatSize, highlighted, page, type Html } from '../layout.js';
+import type { AttachmentCopies, AttachmentDetail } from '../../storage/index.js';
+import { formatDate, formatDateTime, formatSize, highlighted, page, type Html } from '../layout.js';
 
 export interface PageText {
   number: number;
@@ -31,7 +31,18 @@ ${capture
   : ''}`;
 }
 
-export function attachmentPage(a: AttachmentDetail, pages: PageText[], query: string | undefined): Html {
+/** Where else the same file was released, earliest first; nothing when it was released once. */
+function alsoReleasedIn({ copies, more }: AttachmentCopies): Html {
+  if (copies.length === 0) return html``;
+  return html`<h2 id="also-released-in">Also released in</h2>
+<p class="muted">The same file (the same sha256), earliest first.</p>
+<ul class="also-released-in">${copies.map(
+    (copy) => html`<li><a href="/attachment/${copy.id}">${copy.filename ?? `attachment ${copy.id}`}</a> in <a href="/request/${encodeURIComponent(copy.request.urlTitle)}">${copy.request.title}</a> · <a href="/authority/${encodeURIComponent(copy.request.authority.urlName)}">${copy.request.authority.name}</a> · ${formatDate(copy.messageTime)}</li>`,
+  )}</ul>
+${more > 0 ? html`<p class="muted">And ${more} more.</p>` : ''}`;
+}
+
+export function attachmentPage(a: AttachmentDetail, pages: PageText[], query: string | undefined, copies: AttachmentCopies): Html {
   const name = a.filename ?? `attachment ${a.id}`;
   const hits = pages.reduce((n, p) => n + p.parts.filter((part) => part.match).length, 0);
   const body = html`<h1>${name}</h1>
@@ -44,6 +55,7 @@ export function attachmentPage(a: AttachmentDetail, pages: PageText[], query: st
   <dt>sha256</dt><dd class="hash">${a.sha256 ?? '—'}</dd>
   <dt>Data</dt><dd><a href="/api/attachment/${a.id}">JSON</a> · <a href="#provenance">provenance</a></dd>
 </dl>
+${alsoReleasedIn(copies)}
 <h2 id="text">Text</h2>
 <form class="search no-print" action="/attachment/${a.id}" method="get">
   <input type="search" name="q" value="${query ?? ''}" aria-label="Find in this document">
