@@ -67,6 +67,7 @@ function formatRequest(r: RequestDetail, copies: CopiesByAttachment): string {
     `  made ${date(r.remoteCreatedAt)} · archived ${date(r.firstArchivedAt)} · last changed ${date(r.lastChangedAt)}`,
   ];
   if (r.removedAt) lines.push(`  REMOVED from the site ${date(r.removedAt)}: ${r.removalReason ?? 'no reason recorded'}`);
+  if (r.prominence === 'backpage') lines.push('  UNLISTED: the site keeps it off its listings and search (backpage), though it serves it by its link');
   for (const event of r.events) {
     lines.push('', `${date(event.time)}  ${event.kind} #${event.messageId}  ${event.author ?? ''}${event.hidden ? '  [hidden on the site]' : ''}`);
     if (event.text) lines.push(...event.text.split('\n').map((line) => `    ${line}`));

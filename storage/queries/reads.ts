@@ -182,6 +182,8 @@ export async function getAttachment(db: Db, idOrSha: string): Promise<Attachment
     .orderBy(
       sql`${requests.removedAt} is not null`,
       sql`(${attachments.hidden} or ${attachments.removedAt} is not null or coalesce(${events.hidden}, false))`,
+      // By sha256, a listed request's copy before a backpage one's: the one the site would put before a reader.
+      sql`${requests.prominence} = 'backpage'`,
       asc(attachments.id),
     )
     .limit(1);

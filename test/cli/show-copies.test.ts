@@ -36,6 +36,13 @@ describe('show lists where else each attachment was released', () => {
     expect(lines[unshared + 1] ?? '').not.toContain('also in');
   });
 
+  it('marks a request the site keeps off its listings as unlisted', async () => {
+    const shown = await show([COPY_HOLDERS.backpage.urlTitle]);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout.split('\n').slice(0, 4)).toContain('  UNLISTED: the site keeps it off its listings and search (backpage), though it serves it by its link');
+    expect((await show([COPY_HOLDERS.camden.urlTitle])).stdout).not.toContain('UNLISTED:');
+  });
+
   it('with --json, gives each attachment its alsoReleasedIn with the visibility of every copy', async () => {
     const shown = await show(['--json', String(COPY_HOLDERS.removed.remoteId)]);
     expect(shown.code).toBe(0);

@@ -135,6 +135,28 @@ describe('alsoReleasedIn in the API', () => {
     expect(body.alsoReleasedIn.map((copy) => copy.id)).toEqual([ids.camden]);
   });
 
+  it('by sha256, answers with a listed copy before a backpage one stored earlier', async () => {
+    const leaflet = await archive.putBlob(Buffer.from('Snow clearance leaflet, winter 2024.'), { contentType: 'text/plain' });
+    const part: AttachmentInput = {
+      remoteId: 2,
+      part: 2,
+      filename: 'snow leaflet.txt',
+      contentType: 'text/plain',
+      hidden: false,
+      content: { sha256: leaflet.sha256, size: leaflet.size, fetchedAt: new Date('2024-09-02T10:00:00Z') },
+    };
+    const authority = COPY_HOLDERS.camden.authority;
+    const unlisted = { remoteId: 6301, urlTitle: 'snow_leaflet_unlisted', title: 'Snow leaflet, kept off the listings', authority, day: '2024-09-01' };
+    const listed = { remoteId: 6302, urlTitle: 'snow_leaflet_listed', title: 'Snow leaflet', authority, day: '2024-09-01' };
+    await archive.reconcileRequest(seeded.siteId, threadOf(unlisted, [part], { prominence: 'backpage' }), {});
+    await archive.reconcileRequest(seeded.siteId, threadOf(listed, [part]), {});
+    const listedId = (await archive.getRequest(listed.urlTitle))!.attachments[0]!.id;
+
+    const res = await get(`/api/attachment/${leaflet.sha256}`);
+    expect(((await res.json()) as AttachmentJson).id).toBe(listedId);
+    expect(res.headers.get('x-robots-tag')).toBeNull();
+  });
+
   it('is empty for a document released once', async () => {
     const body = (await (await get(`/api/attachment/${ids.unshared}`)).json()) as AttachmentJson;
     expect(body).toMatchObject({ alsoReleasedIn: [], alsoReleasedInMore: 0 });
