@@ -288,6 +288,19 @@ export interface AttachmentDetail extends AttachmentSummary {
     removalReason: string | null;
   };
   message: { kind: EventDetail['kind']; messageId: number; eventId: number | null; time: Date | null; author: string | null; hidden: boolean } | null;
+  /** Text extraction of the content, as its job in the queue stands; null before the content is stored. */
+  extraction: ExtractionState | null;
+}
+
+/** Where a document's text extraction stands, and what it said about the document. */
+export interface ExtractionState {
+  /** pending: waiting for a worker (again, after a failed attempt); failed: given up on, `error` says why */
+  status: 'pending' | 'running' | 'done' | 'failed';
+  attempts: number;
+  error: string | null;
+  finishedAt: Date | null;
+  /** what extraction noticed about a document it read (truncated, a page it could not read, a scan without OCR...) */
+  warnings: string[];
 }
 
 /**

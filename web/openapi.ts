@@ -91,6 +91,17 @@ export const openApiDocument = {
                   items: { $ref: '#/components/schemas/AttachmentCopy' },
                 },
                 alsoReleasedInMore: { type: 'integer', description: 'How many more public copies there are than alsoReleasedIn lists' },
+                extraction: {
+                  type: ['object', 'null'],
+                  description: 'Where text extraction of the content stands; null before the content is stored',
+                  properties: {
+                    status: { type: 'string', enum: ['pending', 'running', 'done', 'failed'] },
+                    attempts: { type: 'integer' },
+                    error: { type: ['string', 'null'], description: 'Why the last attempt failed' },
+                    finishedAt: { type: ['string', 'null'], format: 'date-time' },
+                    warnings: { type: 'array', items: { type: 'string' }, description: 'What extraction noticed about the document' },
+                  },
+                },
               },
             },
             `The attachment; ${NOINDEX}`,

@@ -36,6 +36,7 @@ table { border-collapse: collapse; width: 100%; background: #fff; font-size: .92
 th, td { border: 1px solid var(--line); padding: .35rem .5rem; text-align: left; vertical-align: top; }
 th { background: #f1f3f4; }
 td.url { word-break: break-all; min-width: 14rem; }
+ul.plain { margin: 0; padding-left: 1.1rem; }
 details.counters table { font-size: .8rem; width: auto; }
 details.counters th { font-weight: 400; }
 td.hash, .hash { font-family: "DejaVu Sans Mono", ui-monospace, monospace; font-size: .8rem; word-break: break-all; }

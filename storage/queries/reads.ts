@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, inArray, or, sql, type SQL } from 'drizzle-orm';
 import { rowsOf, type Db } from '../db/connect.js';
-import { attachments, authorities, blobs, captures, events, requestHistory, requests, users } from '../db/schema.js';
+import { attachments, authorities, blobs, captures, events, jobs, requestHistory, requests, users } from '../db/schema.js';
 import { AmbiguousRequestError } from '../errors.js';
 import type { AttachmentCopies, AttachmentDetail, AttachmentSummary, CaptureSummary, EventDetail, RequestDetail } from '../types.js';
 
@@ -168,12 +168,14 @@ export async function getAttachment(db: Db, idOrSha: string): Promise<Attachment
       authority: { urlName: authorities.urlName, name: authorities.name },
       capture: captures,
       message: { kind: events.kind, messageId: events.messageId, eventId: events.eventId, time: events.time, author: events.author, hidden: events.hidden },
+      job: { status: jobs.status, attempts: jobs.attempts, error: jobs.error, finishedAt: jobs.finishedAt },
     })
     .from(attachments)
     .innerJoin(requests, eq(requests.id, attachments.requestId))
     .innerJoin(authorities, eq(authorities.id, requests.authorityId))
     .leftJoin(blobs, eq(blobs.sha256, attachments.sha256))
     .leftJoin(captures, eq(captures.id, attachments.captureId))
+    .leftJoin(jobs, eq(jobs.sha256, attachments.sha256))
     .leftJoin(
       events,
       and(eq(events.requestId, attachments.requestId), eq(events.kind, 'incoming'), eq(events.messageId, attachments.incomingMessageId)),
@@ -222,6 +224,7 @@ export async function getAttachment(db: Db, idOrSha: string): Promise<Attachment
       : null,
     request: { ...row.request, authority: row.authority },
     message: row.message?.messageId != null ? row.message : null,
+    extraction: row.job?.status != null ? { ...row.job, warnings: b?.warnings ?? [] } : null,
   };
 }
 

@@ -175,7 +175,7 @@ describe('alsoReleasedIn in the API', () => {
       components: { schemas: Record<string, { properties: Record<string, unknown> }> };
     };
     const described = doc.paths['/api/attachment/{idOrSha256}']!.get.responses['200']!.content['application/json']!.schema.properties;
-    expect(Object.keys(described).sort()).toEqual(['alsoReleasedIn', 'alsoReleasedInMore']);
+    expect(Object.keys(described)).toEqual(expect.arrayContaining(['alsoReleasedIn', 'alsoReleasedInMore']));
     const body = (await (await get(`/api/attachment/${ids.camden}`)).json()) as AttachmentJson;
     const copy = body.alsoReleasedIn[0]!;
     expect(Object.keys(doc.components.schemas['AttachmentCopy']!.properties).sort()).toEqual(Object.keys(copy).sort());

@@ -42,16 +42,41 @@ function alsoReleasedIn({ copies, more }: AttachmentCopies): Html {
 ${more > 0 ? html`<p class="muted">And ${more} more.</p>` : ''}`;
 }
 
+/** Where the text stands: a reader must not take a document whose extraction failed, or is still to come, for one without text. */
+function extractionState(a: AttachmentDetail): { fact: string; noText: string } {
+  const x = a.extraction;
+  if (!a.sha256) return { fact: 'not downloaded', noText: 'No text: the original was not downloaded.' };
+  if (!x) return { fact: '—', noText: 'No text extracted.' };
+  const tries = `${x.attempts} attempt${x.attempts === 1 ? '' : 's'}`;
+  switch (x.status) {
+    case 'pending':
+      return x.attempts === 0
+        ? { fact: 'waiting to be extracted', noText: 'No text yet: the document is waiting to be extracted.' }
+        : { fact: `to be tried again after ${tries}: ${x.error ?? 'no reason recorded'}`, noText: 'No text yet: extraction is to be tried again.' };
+    case 'running':
+      return { fact: 'being extracted', noText: 'No text yet: the document is being extracted.' };
+    case 'failed':
+      return { fact: `could not be extracted (${tries}): ${x.error ?? 'no reason recorded'}`, noText: 'No text: extraction failed, so search does not find this document.' };
+    case 'done': {
+      const scan = a.blob?.needsOcr ? '; scanned pages without a text layer, which OCR did not read (tesseract missing or failing)' : '';
+      return { fact: `extracted ${formatDateTime(x.finishedAt)}${scan}`, noText: 'No text: the document holds none that could be read.' };
+    }
+  }
+}
+
 export function attachmentPage(a: AttachmentDetail, pages: PageText[], query: string | undefined, copies: AttachmentCopies): Html {
   const name = a.filename ?? `attachment ${a.id}`;
   const hits = pages.reduce((n, p) => n + p.parts.filter((part) => part.match).length, 0);
+  const state = extractionState(a);
   const body = html`<h1>${name}</h1>
 <p class="meta">From <a href="/request/${encodeURIComponent(a.request.urlTitle)}">${a.request.title}</a> · <a href="/authority/${encodeURIComponent(a.request.authority.urlName)}">${a.request.authority.name}</a>${a.message ? html` · message of ${formatDateTime(a.message.time)}` : ''}</p>
 <dl class="facts">
   <dt>Original</dt><dd>${a.sha256 ? html`<a href="/attachment/${a.id}/download">Download the original</a> (${formatSize(a.size)})` : 'not downloaded'}</dd>
   <dt>Declared type</dt><dd>${a.contentType ?? '—'}</dd>
   <dt>Detected type</dt><dd>${a.blob?.sniffedType ?? a.type ?? '—'}${a.blob?.mime ? html` (${a.blob.mime})` : ''}</dd>
-  <dt>Pages</dt><dd>${a.pageCount ?? a.blob?.pageCount ?? '—'}${a.blob?.needsOcr ? ' (scanned: text by OCR)' : ''}</dd>
+  <dt>Pages</dt><dd>${a.pageCount ?? a.blob?.pageCount ?? '—'}</dd>
+  <dt>Text</dt><dd id="extraction">${state.fact}</dd>
+  ${a.extraction?.warnings.length ? html`<dt>Extraction notes</dt><dd><ul class="plain">${a.extraction.warnings.map((w) => html`<li>${w}</li>`)}</ul></dd>` : ''}
   <dt>sha256</dt><dd class="hash">${a.sha256 ?? '—'}</dd>
   <dt>Data</dt><dd><a href="/api/attachment/${a.id}">JSON</a> · <a href="#provenance">provenance</a></dd>
 </dl>
@@ -63,7 +88,7 @@ ${alsoReleasedIn(copies)}
 </form>
 ${query ? html`<p class="muted">${hits} match${hits === 1 ? '' : 'es'} for “${query}”.</p>` : ''}
 ${pages.length === 0
-  ? html`<p class="muted">No text extracted${a.sha256 ? ' yet' : ''}.</p>`
+  ? html`<p class="muted">${state.noText}</p>`
   : pages.map((p) => html`<section class="page-text" id="page-${p.number}"><h3>Page ${p.number}</h3><pre>${highlighted(p.parts)}</pre></section>`)}
 ${provenance(a)}`;
   return page(name, body);
