@@ -3,7 +3,7 @@ import { and, desc, eq, getTableColumns, inArray, notInArray, sql, type SQL } fr
 import { rowsOf, type Db } from './db/connect.js';
 import { processExists } from './lock.js';
 import { blobs, documentPages, frontier, jobs, runs } from './db/schema.js';
-import type { ExtractionResult, FrontierItem, FrontierRow, JobClaim, RunRow } from './types.js';
+import type { ExtractionResult, FrontierItem, FrontierRow, JobClaim, JobOverview, RunRow } from './types.js';
 
 const INSERT_CHUNK = 500;
 
@@ -385,6 +385,39 @@ export function jobsApi(db: Db, leaseSeconds: number) {
         if (job?.status === 'failed') await tx.update(blobs).set({ extractionStatus: 'failed' }).where(eq(blobs.sha256, job.sha256));
         return job?.status === 'pending' ? 'pending' : 'failed';
       });
+    },
+    /**
+     * The queue at a glance: how many jobs are in each state, and the failed ones, newest failure first, each with a
+     * name it is archived under (the first attachment holding it) so an operator can find the document.
+     */
+    async overview(failedLimit: number): Promise<JobOverview> {
+      const counted = await db.select({ status: jobs.status, count: sql<number>`count(*)::int` }).from(jobs).groupBy(jobs.status);
+      const counts = { pending: 0, running: 0, done: 0, failed: 0 };
+      for (const row of counted) counts[row.status] = row.count;
+      const failed = await rowsOf<{ sha256: string; attempts: number; error: string | null; finished_at: Date | string | null; filename: string | null; url_title: string | null }>(
+        db,
+        sql`select j.sha256, j.attempts, j.error, j.finished_at, held.filename, held.url_title
+            from jobs j
+            left join lateral (
+              select a.filename, r.url_title from attachments a join requests r on r.id = a.request_id
+              where a.sha256 = j.sha256 order by a.id limit 1
+            ) held on true
+            where j.status = 'failed'
+            order by j.finished_at desc nulls last, j.id desc
+            limit ${failedLimit}`,
+      );
+      return {
+        counts,
+        failed: failed.map((row) => ({
+          sha256: row.sha256,
+          attempts: row.attempts,
+          error: row.error,
+          // a Date from PGlite, a string from node-postgres
+          finishedAt: row.finished_at === null ? null : new Date(row.finished_at),
+          filename: row.filename,
+          urlTitle: row.url_title,
+        })),
+      };
     },
     /**
      * Puts every failed job back in the queue with its attempts cleared: after the extractor was upgraded or OCR

@@ -437,6 +437,20 @@ export interface ExtractionResult {
   pages: { number: number; text: string }[];
 }
 
+/** The extraction queue: jobs by state, and the failed ones with why. */
+export interface JobOverview {
+  counts: { pending: number; running: number; done: number; failed: number };
+  failed: {
+    sha256: string;
+    attempts: number;
+    error: string | null;
+    finishedAt: Date | null;
+    /** an attachment holding it, and its request: where to find the document */
+    filename: string | null;
+    urlTitle: string | null;
+  }[];
+}
+
 export interface JobClaim {
   id: number;
   sha256: string;

@@ -1,6 +1,8 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
+import type { JobOverview } from '../../storage/index.js';
 import { FOR_WRITING, globalsOf, printJson, withArchive } from '../context.js';
 import { CliError } from '../errors.js';
+import { printable } from '../format.js';
 import { wholeNumber } from '../options.js';
 import { abortOnSignals } from './crawl.js';
 
@@ -12,8 +14,21 @@ export function registerWork(program: Command): void {
     .option('--poll <seconds>', 'how often an idle --watch worker looks for jobs (up to a day)', wholeNumber('--poll', 1, 86_400), 5)
     .option('--concurrency <n>', 'documents extracted at once, each in its own thread (default 2, up to 64)', wholeNumber('--concurrency', 1, 64))
     .option('--retry-failed', 'first put every document whose extraction failed back in the queue (after an upgrade, or installing tesseract)')
-    .action(async (opts: { watch?: boolean; poll: number; concurrency?: number; retryFailed?: boolean }, command: Command) => {
+    .addOption(
+      new Option('--failed', 'extract nothing: list the documents whose extraction failed, with why, and how many jobs are in each state').conflicts([
+        'retryFailed',
+        'watch',
+        'concurrency',
+      ]),
+    )
+    .action(async (opts: { watch?: boolean; poll: number; concurrency?: number; retryFailed?: boolean; failed?: boolean }, command: Command) => {
       const globals = globalsOf(command);
+      if (opts.failed) {
+        const overview = await withArchive(globals, (archive) => archive.jobs.overview(FAILED_LISTED));
+        if (globals.json) printJson(overview);
+        else process.stdout.write(printable(formatOverview(overview)));
+        return;
+      }
       const { createCrawlReporter, runExtractionWorker } = await import('../../crawler/index.js');
       const { log } = await createCrawlReporter({ tty: false, verbose: globals.verbose ?? false });
       const signals = abortOnSignals();
@@ -44,4 +59,18 @@ export function registerWork(program: Command): void {
         signals.dispose();
       }
     });
+}
+
+/** Failed documents listed by `work --failed`; the counts say how many there are in all. */
+const FAILED_LISTED = 1_000;
+
+function formatOverview({ counts, failed }: JobOverview): string {
+  const lines = [`extraction queue: ${counts.pending} waiting, ${counts.running} being extracted, ${counts.done} done, ${counts.failed} failed`];
+  for (const job of failed) {
+    const where = job.urlTitle ? `${job.filename ?? '(no name)'} in ${job.urlTitle}` : 'held by no attachment';
+    lines.push('', `${job.sha256}  ${where}`, `  ${job.attempts} attempt${job.attempts === 1 ? '' : 's'}, last ${job.finishedAt?.toISOString() ?? '?'}: ${job.error ?? 'no reason recorded'}`);
+  }
+  if (counts.failed > failed.length) lines.push('', `and ${counts.failed - failed.length} more`);
+  if (counts.failed > 0) lines.push('', 'work --retry-failed puts them back in the queue');
+  return `${lines.join('\n')}\n`;
 }
