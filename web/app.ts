@@ -19,7 +19,7 @@ import { openApiDocument } from './openapi.js';
 import { BadQueryError, filtersFromParams, MAX_API_LIMIT, pagedQueryFromParams, PAGE_SIZE, positiveParam, textParam } from './query.js';
 import { readOnly, rejectTraversal, requireToken, securityHeaders } from './security.js';
 import { STYLESHEET } from './style.js';
-import { attachmentPage } from './views/attachment.js';
+import { attachmentPage, citation } from './views/attachment.js';
 import { authorityPage, runsPage } from './views/lists.js';
 import { removedPage, requestPage } from './views/request.js';
 import { searchPage } from './views/search.js';
@@ -66,6 +66,7 @@ function attachmentJson(a: AttachmentDetail, copies: AttachmentCopies) {
     textUrl: `/api/attachment/${a.id}/text`,
     alsoReleasedIn: copies.copies.map(copyJson),
     alsoReleasedInMore: copies.more,
+    citation: citation(a),
   };
 }
 

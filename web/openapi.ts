@@ -91,6 +91,10 @@ export const openApiDocument = {
                   items: { $ref: '#/components/schemas/AttachmentCopy' },
                 },
                 alsoReleasedInMore: { type: 'integer', description: 'How many more public copies there are than alsoReleasedIn lists' },
+                citation: {
+                  type: ['string', 'null'],
+                  description: 'A citation: who released it, when, in reply to which request (its address on the site), and the original address, retrieval time and sha256; null before the original is stored',
+                },
                 extraction: {
                   type: ['object', 'null'],
                   description: 'Where text extraction of the content stands; null before the content is stored',

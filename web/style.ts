@@ -37,6 +37,7 @@ th, td { border: 1px solid var(--line); padding: .35rem .5rem; text-align: left;
 th { background: #f1f3f4; }
 td.url { word-break: break-all; min-width: 14rem; }
 ul.plain { margin: 0; padding-left: 1.1rem; }
+p.citation { background: #fff; border: 1px solid var(--line); border-left: 4px solid var(--muted); border-radius: 6px; padding: .75rem 1rem; word-break: break-word; }
 details.counters table { font-size: .8rem; width: auto; }
 details.counters th { font-weight: 400; }
 td.hash, .hash { font-family: "DejaVu Sans Mono", ui-monospace, monospace; font-size: .8rem; word-break: break-all; }

@@ -145,6 +145,23 @@ describe('attachment page and download', () => {
     expect(body).toContain('2024-03-02 10:00:00 UTC');
   });
 
+  it('gives a citation naming the authority, the request on the site, the original and its sha256', async () => {
+    const expected =
+      `Camden Borough Council, “repairs backlog.pdf”, sent 2024-03-01, in reply to the FOI request “${THREAD.title}” ` +
+      `(https://www.whatdotheyknow.com/request/${THREAD.urlTitle}). Original retrieved from ` +
+      `https://www.whatdotheyknow.com/request/4201/response/77/attach/2/repairs%20backlog.pdf on 2024-03-02T10:00:00.000Z; SHA-256 ${seeded.pdf.sha256}.`;
+    const body = await (await get(`/attachment/${seeded.pdf.attachmentId}`)).text();
+    expect(body).toContain(`<h2 id="cite">Cite this document</h2><p class="citation">${expected.replaceAll('&', '&amp;')}</p>`);
+    expect(((await (await get(`/api/attachment/${seeded.pdf.attachmentId}`)).json()) as { citation: string }).citation).toBe(expected);
+  });
+
+  it('escapes the citation like the rest of the page', async () => {
+    const body = await (await get(`/attachment/${seeded.html.attachmentId}`)).text();
+    const cited = /<p class="citation">([^]*?)<\/p>/.exec(body)?.[1];
+    expect(cited).toContain('&lt;script&gt;');
+    expect(cited).not.toContain('<script>');
+  });
+
   it('downloads the original bytes under the original filename', async () => {
     const res = await get(`/attachment/${seeded.pdf.attachmentId}/download`);
     expect(res.status).toBe(200);

@@ -31,6 +31,22 @@ ${capture
   : ''}`;
 }
 
+/**
+ * A citation a journalist can paste: who released the document, in reply to which request (its address on the site),
+ * when, and the original's address, retrieval time and checksum, so a reader can check the copy is the one cited.
+ */
+export function citation(a: AttachmentDetail): string | null {
+  const source = a.capture?.url ?? a.sourceUrl;
+  if (!a.sha256 || !source) return null;
+  const requestUrl = `${new URL(source).origin}/request/${encodeURIComponent(a.request.urlTitle)}`;
+  const sent = a.message?.time ? `, sent ${a.message.time.toISOString().slice(0, 10)}` : '';
+  const retrieved = a.capture?.fetchedAt ?? a.fetchedAt;
+  return (
+    `${a.request.authority.name}, “${a.filename ?? `attachment ${a.id}`}”${sent}, in reply to the FOI request “${a.request.title}” (${requestUrl}). ` +
+    `Original retrieved from ${source}${retrieved ? ` on ${retrieved.toISOString()}` : ''}; SHA-256 ${a.sha256}.`
+  );
+}
+
 /** Where else the same file was released, earliest first; nothing when it was released once. */
 function alsoReleasedIn({ copies, more }: AttachmentCopies): Html {
   if (copies.length === 0) return html``;
@@ -68,6 +84,7 @@ export function attachmentPage(a: AttachmentDetail, pages: PageText[], query: st
   const name = a.filename ?? `attachment ${a.id}`;
   const hits = pages.reduce((n, p) => n + p.parts.filter((part) => part.match).length, 0);
   const state = extractionState(a);
+  const cited = citation(a);
   const body = html`<h1>${name}</h1>
 <p class="meta">From <a href="/request/${encodeURIComponent(a.request.urlTitle)}">${a.request.title}</a> · <a href="/authority/${encodeURIComponent(a.request.authority.urlName)}">${a.request.authority.name}</a>${a.message ? html` · message of ${formatDateTime(a.message.time)}` : ''}</p>
 <dl class="facts">
@@ -80,6 +97,7 @@ export function attachmentPage(a: AttachmentDetail, pages: PageText[], query: st
   <dt>sha256</dt><dd class="hash">${a.sha256 ?? '—'}</dd>
   <dt>Data</dt><dd><a href="/api/attachment/${a.id}">JSON</a> · <a href="#provenance">provenance</a></dd>
 </dl>
+${cited ? html`<h2 id="cite">Cite this document</h2><p class="citation">${cited}</p>` : ''}
 ${alsoReleasedIn(copies)}
 <h2 id="text">Text</h2>
 <form class="search no-print" action="/attachment/${a.id}" method="get">
