@@ -4,7 +4,8 @@
  * BENCH_REQUESTS (default 100000), BENCH_PAGES (default 1000000), BENCH_RUNS per query (default 30),
  * BENCH_KEEP=1 keeps the generated database (named in the output) for another run: BENCH_DB=<name>.
  * Each query runs through archive.search() (matches, ranking, facets, headlines for one page of hits)
- * and as bare SQL for the same top 20 (matches, filters, rank or date, ids only), so the overhead shows as a ratio.
+ * and as bare SQL for the same top 20 (matches, filters, rank or date, ids only), so the overhead shows as a ratio;
+ * then through archive.newestMatches() for the 50 that entered the archive last (the Atom feed of the search).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -149,9 +150,10 @@ async function generate(databaseUrl: string): Promise<void> {
     });
     await timed('requests', () =>
       load(client, 'requests', REQUESTS, 5000,
-        `insert into requests (site_id, remote_id, url_title, title, authority_id, requester_id, status, described_state, prominence, remote_created_at, body_text)
+        `insert into requests (site_id, remote_id, url_title, title, authority_id, requester_id, status, described_state, prominence, remote_created_at, first_archived_at, body_text)
          select 1, g, 'request_' || g, t, 1 + g % 500, 1 + g % 5000, s, s, 'normal',
-                timestamptz '2010-01-01' + (g % 5000) * interval '1 day' + (g % 1440) * interval '1 minute', b
+                timestamptz '2010-01-01' + (g % 5000) * interval '1 day' + (g % 1440) * interval '1 minute',
+                timestamptz '2019-01-01' + (g::bigint * 7919 % 2000) * interval '1 day' + (g % 1440) * interval '1 minute', b
          from unnest($1::int[], $2::text[], $3::text[], $4::text[]) as x(g, t, s, b)`,
         (i) => [i, words(6).replace(/^./, (c) => c.toUpperCase()), statuses[i % 6], words(150)]),
     );
@@ -162,7 +164,8 @@ async function generate(databaseUrl: string): Promise<void> {
         (i) => [i, sha(i), types[i % 5]]);
       await load(client, 'attachments', docs, 20_000,
         `insert into attachments (request_id, incoming_message_id, part, remote_id, filename, sha256, size, fetched_at, hidden)
-         select 1 + (g::bigint * 7919) % ${REQUESTS}, g, 2, g, 'document_' || g || '.pdf', sha, 10000 + g, now(), false
+         select 1 + (g::bigint * 7919) % ${REQUESTS}, g, 2, g, 'document_' || g || '.pdf', sha, 10000 + g,
+                timestamptz '2019-01-01' + (g::bigint * 104729 % 2000) * interval '1 day' + (g % 1440) * interval '1 minute', false
          from unnest($1::int[], $2::text[]) as x(g, sha)`,
         (i) => [i, sha(i)]);
     });
@@ -238,6 +241,12 @@ try {
       `${name.padEnd(20)} ${String(total).padStart(7)}   ${full.p50.toFixed(1).padStart(8)} / ${full.p95.toFixed(1).padEnd(8)}   ` +
         `${bare.p50.toFixed(1).padStart(8)} / ${bare.p95.toFixed(1).padEnd(8)}   ${(full.p50 / bare.p50).toFixed(2)}x`,
     );
+  }
+  console.log('feed of the query     items     newest 50 p50/p95 ms');
+  for (const { name, q } of QUERIES) {
+    const items = (await archive.newestMatches(q, 50)).length;
+    const feed = await measure(() => archive.newestMatches(q, 50));
+    console.log(`${name.padEnd(20)} ${String(items).padStart(7)}   ${feed.p50.toFixed(1).padStart(8)} / ${feed.p95.toFixed(1)}`);
   }
 } finally {
   await archive.close();

@@ -13,10 +13,12 @@ import { LockLostError, OriginalsInUseError, StorageOpenError, type OriginalsUse
 import { lockArchiveDir } from './lock.js';
 import { LEFTOVER_GRACE_MS, purge, verify } from './maintenance.js';
 import { attachmentCopies, getAttachment, getRequest } from './queries/reads.js';
+import { newestMatches } from './queries/newest.js';
 import { exportRows, search, unknownFilters } from './queries/search.js';
 import { frontierApi, JOB_LEASE_SECONDS, jobsApi, releaseAllJobClaims, runsApi, UNFINISHED_RUN_ERROR } from './queues.js';
 import { asBlobMissing, reconcileRequest } from './reconcile.js';
 import type {
+  ArchivedMatch,
   ArchiveConfig,
   AttachmentCopies,
   AttachmentDetail,
@@ -109,6 +111,8 @@ export interface Archive {
   /** Holds the originals for removal: throws OriginalsInUseError while a crawl or a snapshot stores any. */
   purge(slugOrId: string, opts?: { siteId?: number }): Promise<{ requests: number; blobsDeleted: number; blobsKept: number }>;
   search(q: SearchQuery): Promise<SearchResult>;
+  /** The `limit` matches that entered the archive last, newest first, each document once (for a feed of the search). */
+  newestMatches(q: SearchQuery, limit: number): Promise<ArchivedMatch[]>;
   /** The query's authority, requester, status and type filters that name nothing the archive holds. */
   unknownFilters(q: SearchQuery): Promise<NamingFilter[]>;
   getRequest(slugOrId: string, opts?: { includeRemoved?: boolean; siteId?: number }): Promise<RequestDetail | null>;
@@ -554,6 +558,7 @@ function createArchive(
 
     purge: (slugOrId, opts) => removingOriginals(`purging ${slugOrId}`, () => purge(db, store, slugOrId, opts)),
     search: (q) => search(db, q, opts.searchExactLimit === undefined ? {} : { exactLimit: opts.searchExactLimit }),
+    newestMatches: (q, limit) => newestMatches(db, q, limit),
     unknownFilters: (q) => unknownFilters(db, q),
     getRequest: (slugOrId, opts) => getRequest(db, slugOrId, opts),
     getAttachment: (idOrSha) => getAttachment(db, idOrSha),

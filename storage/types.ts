@@ -155,6 +155,17 @@ export interface SearchHit {
   unlisted?: true;
 }
 
+/**
+ * A match as an item that entered the archive, for following a search: a request, from when it was first archived,
+ * or a document, from when its attachment was fetched: one item however many of its pages match, with the first.
+ */
+export interface ArchivedMatch extends Pick<SearchHit, 'kind' | 'requestId' | 'remoteId' | 'urlTitle' | 'title' | 'authority' | 'status' | 'date' | 'snippetParts'> {
+  /** when it entered the archive, ISO 8601 */
+  archivedAt: string;
+  /** `page` is its first page that matches (its first page when the query has no words) */
+  attachment?: NonNullable<SearchHit['attachment']>;
+}
+
 export interface SearchResult {
   /** every match when `totalIsEstimate` is false; otherwise a lower bound: show it as "N+" */
   total: number;

@@ -14,6 +14,7 @@ import {
 import { pageTexts } from './documents.js';
 import { blobResponse } from './download.js';
 import { exportStream, type ExportFormat } from './export.js';
+import { ATOM_CONTENT_TYPE, atomFeed, FEED_SIZE } from './feed.js';
 import { notFoundPage, page } from './layout.js';
 import { openApiDocument } from './openapi.js';
 import { BadQueryError, filtersFromParams, MAX_API_LIMIT, pagedQueryFromParams, PAGE_SIZE, positiveParam, textParam } from './query.js';
@@ -136,6 +137,15 @@ export function createApp(archive: Archive, opts: AppOptions = {}): Hono {
   };
   app.get('/', searchRoute);
   app.get('/search', searchRoute);
+
+  // Following a search: its newest matches by when they entered the archive, for a feed reader to poll.
+  app.get('/search.atom', async (c) => {
+    const params = paramsOf(c);
+    const query = filtersFromParams(params);
+    const matches = await archive.newestMatches(query, FEED_SIZE);
+    const feed = atomFeed(matches, { origin: new URL(c.req.url).origin, params, query, generatedAt: new Date() });
+    return c.body(feed, 200, { 'Content-Type': ATOM_CONTENT_TYPE });
+  });
 
   app.get(`/request/:slug{${SLUG}}`, async (c) => {
     const request = await getRequest(c.req.param('slug'));

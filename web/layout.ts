@@ -4,7 +4,15 @@ import type { HtmlEscapedString } from 'hono/utils/html';
 export type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
 
 /** Every page: hono's html`` escapes each interpolated value, so user data never becomes markup. */
-export function page(title: string, body: Html, opts: { query?: string } = {}): Html {
+export function page(
+  title: string,
+  body: Html,
+  opts: {
+    query?: string;
+    /** the page's Atom feed, which a browser or a feed reader finds from the page */
+    feed?: { href: string; title: string };
+  } = {},
+): Html {
   return html`<!doctype html>
 <html lang="en">
 <head>
@@ -13,6 +21,7 @@ export function page(title: string, body: Html, opts: { query?: string } = {}): 
 <meta name="referrer" content="no-referrer">
 <title>${title} · wdtk-archive</title>
 <link rel="stylesheet" href="/static/style.css">
+${opts.feed ? html`<link rel="alternate" type="application/atom+xml" title="${opts.feed.title}" href="${opts.feed.href}">` : ''}
 </head>
 <body>
 <header class="site">

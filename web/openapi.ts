@@ -1,3 +1,4 @@
+import { FEED_SIZE } from './feed.js';
 import { MAX_API_LIMIT, MAX_OFFSET, PAGE_SIZE } from './query.js';
 
 /** The JSON API described as OpenAPI 3.1, served at /api/openapi.json. */
@@ -170,6 +171,19 @@ export const openApiDocument = {
           '416': { description: 'The range starts past the end; Content-Range gives the size' },
           '404': { description: 'Not archived or not downloaded' },
           '410': { description: 'No longer public: its request was removed from the site, or the site hides or removed the attachment or its message' },
+        },
+      },
+    },
+    '/search.atom': {
+      get: {
+        summary: `Follow a search: an Atom 1.0 feed of its ${FEED_SIZE} newest matches by when they entered the archive`,
+        description:
+          'Requests by when they were first archived, documents by when their attachment was fetched: one entry per document however many of its pages match, linked to its first matching page. Without q, the newest requests and documents passing the filters; with type, documents only. Links are absolute, on the origin the feed was asked for. A feed reader that cannot send a header passes the read token as ?token=; the feed\'s own links never carry it.',
+        parameters: filterParameters.filter((p) => p.name !== 'sort'),
+        responses: {
+          '200': { description: 'The feed, newest entry first', content: { 'application/atom+xml': { schema: { type: 'string' } } } },
+          '400': { description: 'A malformed parameter: the page says what the parameter accepts' },
+          '401': { description: 'A read token is required and was missing or wrong (only when the server has one)' },
         },
       },
     },

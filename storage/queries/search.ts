@@ -8,12 +8,13 @@ const START = '\uE000';
 const STOP = '\uE001';
 const HEADLINE_OPTIONS = `StartSel=${START}, StopSel=${STOP}, MaxFragments=2, MaxWords=28, MinWords=12, FragmentDelimiter=" … "`;
 const HEADLINE_SOURCE_CHARS = 100_000;
+const SNIPPET_CHARS_WITHOUT_WORDS = 240;
 const FACET_LIMIT = 100;
 const SEARCH_WORK_MEM = '64MB';
 
-const hasText = (q: SearchQuery) => (q.text ?? '').trim().length > 0;
+export const hasText = (q: SearchQuery) => (q.text ?? '').trim().length > 0;
 
-function requestFilters(q: SearchQuery): SQL[] {
+export function requestFilters(q: SearchQuery): SQL[] {
   const filters: SQL[] = [];
   if (q.siteId !== undefined) filters.push(sql`r.site_id = ${q.siteId}`);
   if (!q.includeRemoved) filters.push(sql`r.removed_at is null`);
@@ -27,9 +28,9 @@ function requestFilters(q: SearchQuery): SQL[] {
   return filters;
 }
 
-const and = (parts: SQL[]) => (parts.length ? sql.join(parts, sql` and `) : sql`true`);
+export const and = (parts: SQL[]) => (parts.length ? sql.join(parts, sql` and `) : sql`true`);
 
-function pageFilters(q: SearchQuery): SQL[] {
+export function pageFilters(q: SearchQuery): SQL[] {
   const filters: SQL[] = [];
   if (q.siteId !== undefined) filters.push(sql`h.site_id = ${q.siteId}`);
   if (!q.includeRemoved) filters.push(sql`not h.removed`);
@@ -45,7 +46,7 @@ function pageFilters(q: SearchQuery): SQL[] {
 
 // Written out where it is used rather than read from a CTE: as a constant the planner sees the words
 // and estimates from the index statistics how many rows match.
-const tsquery = (q: SearchQuery) => sql`websearch_to_tsquery('wdtk_english', ${q.text ?? ''})`;
+export const tsquery = (q: SearchQuery) => sql`websearch_to_tsquery('wdtk_english', ${q.text ?? ''})`;
 
 /**
  * The matching set, one row per hit: (request_id, attachment_id, sha256, page, rank, type, authority_id,
@@ -150,14 +151,33 @@ interface FacetRow {
  */
 export const DEFAULT_EXACT_LIMIT = 10_000;
 
-export async function search(db: Db, q: SearchQuery, opts: { exactLimit?: number } = {}): Promise<SearchResult> {
+/** Runs a search's statements in a transaction of their own, with the settings below. */
+export function inSearchTransaction<T>(db: Db, work: (tx: Db) => Promise<T>): Promise<T> {
   return db.transaction(async (tx) => {
     // For this transaction only: enough memory for the bitmap of a common word's matches to stay exact
     // (rows, not whole heap pages to recheck), and no JIT: compiling costs more (≈120 ms on a common
     // word) than it saves on one page of hits.
     await tx.execute(sql`select set_config('work_mem', ${SEARCH_WORK_MEM}, true), set_config('jit', 'off', true)`);
-    return searchInTransaction(tx, q, opts);
+    return work(tx);
   });
+}
+
+export async function search(db: Db, q: SearchQuery, opts: { exactLimit?: number } = {}): Promise<SearchResult> {
+  return inSearchTransaction(db, (tx) => searchInTransaction(tx, q, opts));
+}
+
+/**
+ * The snippet of each hit of a row set aliased p, with r its request and dp its document page (null for a request):
+ * with words, ts_headline over the page or the request's title and body, its matches between START and STOP for
+ * snippetParts; without, the start of the text. Computed only for the rows returned, as ts_headline is costly.
+ */
+export function snippetSql(q: SearchQuery): SQL {
+  const stripMarkers = (expr: SQL) => sql`translate(${expr}, ${START + STOP}, '')`;
+  return hasText(q)
+    ? sql`ts_headline('wdtk_english', ${stripMarkers(sql`case when p.attachment_id is null
+              then r.title || E'\n' || left(r.body_text, ${HEADLINE_SOURCE_CHARS})
+              else left(dp.text, ${HEADLINE_SOURCE_CHARS}) end`)}, ${tsquery(q)}, ${HEADLINE_OPTIONS})`
+    : stripMarkers(sql`left(case when p.attachment_id is null then r.body_text else dp.text end, ${SNIPPET_CHARS_WITHOUT_WORDS})`);
 }
 
 async function searchInTransaction(db: Db, q: SearchQuery, opts: { exactLimit?: number }): Promise<SearchResult> {
@@ -166,17 +186,11 @@ async function searchInTransaction(db: Db, q: SearchQuery, opts: { exactLimit?: 
   const exactLimit = opts.exactLimit ?? DEFAULT_EXACT_LIMIT;
   const text = hasText(q);
   const byDate = !text || q.sort === 'date';
-  const stripMarkers = (expr: SQL) => sql`translate(${expr}, ${START + STOP}, '')`;
-  const headline = text
-    ? sql`ts_headline('wdtk_english', ${stripMarkers(sql`case when p.attachment_id is null
-              then r.title || E'\n' || left(r.body_text, ${HEADLINE_SOURCE_CHARS})
-              else left(dp.text, ${HEADLINE_SOURCE_CHARS}) end`)}, ${tsquery(q)}, ${HEADLINE_OPTIONS})`
-    : stripMarkers(sql`left(r.body_text, 240)`);
   // one page of hits, read from a CTE named p, with their titles and snippets
   const pageOfHits = sql`(select coalesce(json_agg(h), '[]'::json) from (
          select p.request_id, p.attachment_id, p.sha256, p.page, p.rank, p.type, r.remote_id, r.url_title, r.title,
                 a.url_name as authority_url_name, a.name as authority_name, r.status, p.created, att.filename,
-                ${headline} as headline, r.removed_at, r.removal_reason, r.prominence
+                ${snippetSql(q)} as headline, r.removed_at, r.removal_reason, r.prominence
          from p join requests r on r.id = p.request_id join authorities a on a.id = r.authority_id
          left join attachments att on att.id = p.attachment_id
          left join document_pages dp on dp.sha256 = p.sha256 and dp.page = p.page

@@ -173,6 +173,17 @@ describe('search', () => {
     expect(await archive.getAttachment('f'.repeat(64))).toBeNull();
   });
 
+  test('the newest matches are by when they entered the archive, each document once with its first matching page', async () => {
+    // 'potholes' was archived after 'school_meals' and its memo; the removed 'withdrawn_potholes' is left out.
+    expect((await archive.newestMatches({ text: 'pothole' }, 1)).map((m) => [m.kind, m.remoteId])).toEqual([['request', 3]]);
+    const memo = await archive.newestMatches({ text: 'pothole', type: 'docx' }, 10);
+    expect(memo).toEqual([expect.objectContaining({ kind: 'document', remoteId: 2, attachment: expect.objectContaining({ filename: 'memo.docx', page: 1 }) })]);
+    expect(Date.parse(memo[0]!.archivedAt)).not.toBeNaN();
+    const audit = await archive.newestMatches({ text: 'audit OR junction OR resurfacing' }, 10);
+    expect(audit.filter((m) => m.kind === 'document').map((m) => [m.attachment?.filename, m.attachment?.page])).toEqual([['audit.pdf', 1]]);
+    expect((await archive.newestMatches({ text: 'junction OR resurfacing' }, 10)).map((m) => m.attachment?.page)).toEqual([2]);
+  });
+
   // Runs last: it changes the road safety thread the other tests read.
   test('document hits follow later changes to their request, attachment and blob sharing', async () => {
     const siteId = await archive.ensureSite(SITE);

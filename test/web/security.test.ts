@@ -127,6 +127,7 @@ describe('read token', () => {
   const routes = () => [
     '/',
     '/search?q=housing',
+    '/search.atom?q=housing',
     `/request/${THREAD.urlTitle}`,
     `/attachment/${seeded.pdf.attachmentId}`,
     `/attachment/${seeded.pdf.attachmentId}/download`,

@@ -1,5 +1,6 @@
 import { html } from 'hono/html';
 import type { Facet, SearchHit, SearchResult } from '../../storage/index.js';
+import { feedParams } from '../feed.js';
 import { formatDate, highlighted, page, type Html } from '../layout.js';
 import { withParams } from '../query.js';
 
@@ -71,6 +72,7 @@ export function searchPage(params: Params, result: SearchResult | null, paging: 
   const title = params.q ? `Search: ${params.q}` : 'Search the archive';
   // Exports take the whole result set; the JSON link is this very page.
   const filters = withParams(params, { page: undefined, limit: undefined });
+  const feed = { href: `/search.atom${feedParams(params)}`, title: params.q ? `New results for “${params.q}”` : 'New in the archive' };
   // An estimated total is only a lower bound: no last page can be computed from it, only whether this one is full.
   const lastPage = result && !result.totalIsEstimate ? Math.max(1, Math.ceil(result.total / paging.limit)) : null;
   const hasNext = result !== null && (lastPage === null ? result.hits.length === paging.limit : paging.page < lastPage);
@@ -91,7 +93,8 @@ ${result
     <p class="muted">${result.totalIsEstimate
       ? html`${count(result.total)}+ results, page ${paging.page}.`
       : html`${count(result.total)} result${result.total === 1 ? '' : 's'}${result.total > 0 ? html`, page ${paging.page} of ${count(lastPage ?? 1)}` : ''}.`}
-      <span class="exports">Same results as <a href="/api/search${withParams(params, {})}">JSON</a>, export all as <a href="/export.csv${filters}">CSV</a> or <a href="/export.jsonl${filters}">JSON Lines</a>.</span></p>
+      <span class="exports">Same results as <a href="/api/search${withParams(params, {})}">JSON</a>, export all as <a href="/export.csv${filters}">CSV</a> or <a href="/export.jsonl${filters}">JSON Lines</a>.
+      <a href="${feed.href}" type="application/atom+xml">Follow these results (Atom feed)</a>.</span></p>
     <ol class="hits">${result.hits.map((hit) => hitItem(hit, params))}</ol>
     <nav class="pages" aria-label="Result pages">
       ${paging.page > 1 ? html`<a rel="prev" href="/search${withParams(params, { page: String(paging.page - 1) })}">← Previous</a>` : ''}
@@ -100,5 +103,6 @@ ${result
   </section>
 </div>`
   : ''}`;
-  return page(title, body, { query: params.q });
+  // An error page has no results to follow.
+  return page(title, body, { query: params.q, ...(result ? { feed } : {}) });
 }

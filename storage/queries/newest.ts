@@ -1,0 +1,112 @@
+import { sql } from 'drizzle-orm';
+import { rowsOf, type Db } from '../db/connect.js';
+import type { ArchivedMatch, SearchQuery } from '../types.js';
+import { and, hasText, inSearchTransaction, pageFilters, requestFilters, snippetParts, snippetSql, tsquery } from './search.js';
+
+const MAX_NEWEST = 1000;
+
+interface NewestRow {
+  request_id: number;
+  attachment_id: number | null;
+  sha256: string | null;
+  page: number | null;
+  type: string | null;
+  archived: Date | string;
+  remote_id: number;
+  url_title: string;
+  title: string;
+  authority_url_name: string;
+  authority_name: string;
+  status: string;
+  created: Date | string | null;
+  filename: string | null;
+  headline: string | null;
+}
+
+const iso = (value: Date | string) => new Date(value).toISOString();
+
+/**
+ * The `limit` matches of a query that entered the archive last, newest first: requests by when they were first
+ * archived, documents by when their attachment was fetched, each document once, named by its first matching page.
+ * What is public is what search finds (removed and unlisted requests, withheld attachments are left out unless the
+ * query includes them); a type filter keeps documents only; sort, limit and offset of the query do not apply.
+ *
+ * Cost: each branch is one ORDER BY ... LIMIT `limit` over an index on the archived time (requests_first_archived_at,
+ * attachments_fetched_at), and Postgres, which estimates from the index statistics how many rows the words match,
+ * answers it one of two ways. For a common word it walks that index newest first, testing each request, or each
+ * attachment by looking up its pages in search_pages' primary key until one matches, and stops at `limit` matches:
+ * about `limit` rows read, whatever the size of the archive. For a rarer word it reads the matches from the GIN indexes
+ * (a document's matching pages collapse to its attachment id in a hash), joins them to attachments (a lookup each, or
+ * one scan of attachments where that is cheaper) and keeps the newest `limit` in a top-N sort: each match is read
+ * once, memory holds `limit` rows, and no page is sorted. Only the `limit` rows kept get their first matching page
+ * (a primary-key lookup), titles and snippets (ts_headline).
+ * Measured with bench/search.bench.ts on PostgreSQL 15 (100,000 requests, 500,000 pages, 2 busy cores): p50 3–41 ms,
+ * p95 at most 80 ms (two common words, 8,000 matching documents); a common word, 8 ms.
+ */
+export async function newestMatches(db: Db, q: SearchQuery, limit: number): Promise<ArchivedMatch[]> {
+  const n = Math.max(0, Math.min(limit, MAX_NEWEST));
+  const words = (column: string) => (hasText(q) ? [sql`${sql.raw(column)} @@ ${tsquery(q)}`] : []);
+  // "desc nulls last" on the ids too, as the indexes are built: otherwise the planner would not walk them.
+  const requestBranch = q.type
+    ? sql``
+    : sql`
+      (select r.id, null::int, null::text, r.first_archived_at
+       from requests r
+       where ${and([...words('r.search'), ...requestFilters(q)])}
+       order by r.first_archived_at desc nulls last, r.id desc nulls last limit ${n})
+      union all`;
+  // search_pages holds a row per page of each public attachment (one per content in a request): a document is
+  // in it, and so passes the filters, when one of its pages does.
+  const documentBranch = sql`
+      (select att.request_id, att.id, att.sha256, att.fetched_at
+       from attachments att
+       where exists (select 1 from search_pages h
+                     where h.request_id = att.request_id and h.sha256 = att.sha256 and h.attachment_id = att.id
+                       and ${and([...words('h.search'), ...pageFilters(q)])})
+       order by att.fetched_at desc nulls last, att.id desc nulls last limit ${n})`;
+  const order = (alias: string) => sql.raw(`${alias}.archived desc nulls last, ${alias}.request_id desc, ${alias}.attachment_id desc nulls first`);
+  const rows = await inSearchTransaction(db, (tx) =>
+    rowsOf<NewestRow>(
+      tx,
+      sql`
+      with newest as (
+        select * from (${requestBranch} ${documentBranch}) as m (request_id, attachment_id, sha256, archived)
+        order by ${order('m')} limit ${n}
+      ),
+      p as (
+        select newest.*, first.page, first.type from newest
+        left join lateral (
+          select h.page, h.type from search_pages h
+          where h.request_id = newest.request_id and h.sha256 = newest.sha256 and h.attachment_id = newest.attachment_id
+            and ${and(words('h.search'))}
+          order by h.page limit 1
+        ) first on true
+      )
+      select p.request_id, p.attachment_id, p.sha256, p.page, p.type, coalesce(p.archived, r.first_archived_at) as archived,
+             r.remote_id, r.url_title, r.title, a.url_name as authority_url_name, a.name as authority_name, r.status,
+             r.remote_created_at as created, att.filename, ${snippetSql(q)} as headline
+      from p join requests r on r.id = p.request_id join authorities a on a.id = r.authority_id
+      left join attachments att on att.id = p.attachment_id
+      left join document_pages dp on dp.sha256 = p.sha256 and dp.page = p.page
+      order by ${order('p')}`,
+    ),
+  );
+  return rows.map((row): ArchivedMatch => {
+    const match: ArchivedMatch = {
+      kind: row.attachment_id === null ? 'request' : 'document',
+      requestId: row.request_id,
+      remoteId: row.remote_id,
+      urlTitle: row.url_title,
+      title: row.title,
+      authority: { urlName: row.authority_url_name, name: row.authority_name },
+      status: row.status,
+      date: row.created === null ? null : iso(row.created),
+      archivedAt: iso(row.archived),
+      snippetParts: snippetParts(row.headline ?? ''),
+    };
+    if (row.attachment_id !== null && row.sha256 !== null && row.page !== null) {
+      match.attachment = { id: row.attachment_id, filename: row.filename, sha256: row.sha256, page: row.page, type: row.type };
+    }
+    return match;
+  });
+}
