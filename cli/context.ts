@@ -25,6 +25,7 @@ export const ENVIRONMENT = {
   WDTK_SITE: 'base URL of the Alaveteli site; default https://www.whatdotheyknow.com',
   WDTK_CONTACT: 'email or URL put in the User-Agent; required to crawl any non-local site',
   WEB_TOKEN: 'when set, every web and API route requires this token',
+  WEB_PUBLIC_URL: 'the web UI\'s root address as its readers reach it (https://archive.example.org behind a proxy), for the absolute links of its feeds; default the address each request came to',
 } as const;
 
 /** How a command opens the archive. */

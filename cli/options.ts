@@ -22,25 +22,30 @@ export function positiveDecimal(flag: string, max: number): (value: string) => n
 }
 
 /**
- * An http(s) URL: the site's address, which every other URL the crawler asks for is built on. An Alaveteli site lives
- * at the root of its host, and those URLs are built from the root, so a path, query or fragment would be dropped.
+ * An http(s) address at the root of its host, for `flag` (its error names the flag and an `example`). The site's: an
+ * Alaveteli site lives at the root of its host, and every URL the crawler asks for is built from it. The web UI's:
+ * its pages link from the root. A path, query or fragment would be dropped, so it is refused.
  */
-export function siteUrl(value: string): string {
-  let url: URL | undefined;
-  try {
-    url = new URL(value);
-  } catch {
-    url = undefined;
-  }
-  if (url?.protocol !== 'http:' && url?.protocol !== 'https:') {
-    throw new UsageError(`--site takes the site's http(s) address, such as https://www.whatdotheyknow.com, not "${value}"`);
-  }
-  // "?" and "#" with nothing after them leave search and hash empty, so the text is checked too.
-  if (url.pathname !== '/' || /[?#]/.test(value)) {
-    throw new UsageError(`--site takes the root address of an Alaveteli site, such as https://www.whatdotheyknow.com, with no path, query or fragment, not "${value}"`);
-  }
-  return value;
+export function rootUrl(flag: string, what: string, example: string): (value: string) => string {
+  return (value) => {
+    let url: URL | undefined;
+    try {
+      url = new URL(value);
+    } catch {
+      url = undefined;
+    }
+    if (url?.protocol !== 'http:' && url?.protocol !== 'https:') {
+      throw new UsageError(`${flag} takes ${what}'s http(s) address, such as ${example}, not "${value}"`);
+    }
+    // "?" and "#" with nothing after them leave search and hash empty, so the text is checked too.
+    if (url.pathname !== '/' || /[?#]/.test(value)) {
+      throw new UsageError(`${flag} takes the root address of ${what}, such as ${example}, with no path, query or fragment, not "${value}"`);
+    }
+    return value;
+  };
 }
+
+export const siteUrl = rootUrl('--site', 'an Alaveteli site', 'https://www.whatdotheyknow.com');
 
 /**
  * Accepts YYYY-MM-DD (what users type), a day on the calendar, and returns the first millisecond of that day in UTC,

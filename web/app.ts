@@ -29,6 +29,12 @@ import { attachmentGone, publicRequest, withholdsSnapshots } from './visibility.
 export interface AppOptions {
   /** When set, every route requires this read token. */
   token?: string;
+  /**
+   * The root address readers reach the app at (https://archive.example.org), where it differs from the one requests
+   * arrive at, as behind a proxy that ends TLS: feeds' links are absolute and must work from a reader. By default,
+   * the origin each request came to.
+   */
+  publicUrl?: string;
 }
 
 // Path parameters are matched against these shapes, so anything else (a path, a dot-dot, markup) is a 404.
@@ -143,7 +149,7 @@ export function createApp(archive: Archive, opts: AppOptions = {}): Hono {
     const params = paramsOf(c);
     const query = filtersFromParams(params);
     const matches = await archive.newestMatches(query, FEED_SIZE);
-    const feed = atomFeed(matches, { origin: new URL(c.req.url).origin, params, query, generatedAt: new Date() });
+    const feed = atomFeed(matches, { origin: new URL(opts.publicUrl ?? c.req.url).origin, params, query, generatedAt: new Date() });
     return c.body(feed, 200, { 'Content-Type': ATOM_CONTENT_TYPE });
   });
 

@@ -15,6 +15,8 @@ export interface ServeOptions {
   /** @default '127.0.0.1' */
   host?: string;
   token?: string;
+  /** See AppOptions.publicUrl. */
+  publicUrl?: string;
 }
 
 export interface RunningServer {
@@ -24,7 +26,7 @@ export interface RunningServer {
 
 /** Starts the web UI and API on host:port; resolves once it is listening. */
 export async function serve(archive: Archive, options: ServeOptions): Promise<RunningServer> {
-  const app = createApp(archive, { token: options.token });
+  const app = createApp(archive, { token: options.token, ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}) });
   const host = options.host ?? '127.0.0.1';
   let server: ServerType | undefined;
   const port = await new Promise<number>((resolve, reject) => {

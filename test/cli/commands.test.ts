@@ -274,7 +274,17 @@ describe('usage', () => {
     expect(badDate.stderr).toBe('wdtk-archive: --from takes a date as YYYY-MM-DD, not "1/2/2026"\n');
     const badSite = await run(noArchive, ['--site', 'www.whatdotheyknow.com', 'crawl', '--request', '3']);
     expect(badSite.code).toBe(2);
-    expect(badSite.stderr).toBe('wdtk-archive: --site takes the site\'s http(s) address, such as https://www.whatdotheyknow.com, not "www.whatdotheyknow.com"\n');
+    expect(badSite.stderr).toBe('wdtk-archive: --site takes an Alaveteli site\'s http(s) address, such as https://www.whatdotheyknow.com, not "www.whatdotheyknow.com"\n');
+    const publicUrlError = (value: string) =>
+      `wdtk-archive: --public-url (WEB_PUBLIC_URL) takes the root address of the web UI, such as https://archive.example.org, with no path, query or fragment, not "${value}"\n`;
+    const badPublicUrl = await run(noArchive, ['serve', '--public-url', 'https://example.org/archive']);
+    expect([badPublicUrl.code, badPublicUrl.stderr]).toEqual([2, publicUrlError('https://example.org/archive')]);
+    const fromEnv = await run({ ...noArchive, env: { WEB_PUBLIC_URL: 'https://example.org/archive' } }, ['serve']);
+    expect([fromEnv.code, fromEnv.stderr]).toEqual([2, publicUrlError('https://example.org/archive')]);
+    // Empty is unset, as docker-compose passes an unset variable: serve goes on to open the archive (none here).
+    const empty = await run({ ...noArchive, env: { WEB_PUBLIC_URL: '' } }, ['--archive', '/nonexistent/archive', 'serve']);
+    expect(empty.code).toBe(1);
+    expect(empty.stderr).toMatch(/^wdtk-archive: no archive at \/nonexistent\/archive/);
   });
 
   it('the installed bin runs as a process with the same exit codes', async () => {

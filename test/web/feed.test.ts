@@ -237,6 +237,15 @@ describe('the Atom feed of a search', () => {
     expect(textOf(feed, 'updated')).toBe(EXCLUSIONS_TXT_FETCHED);
   });
 
+  it('links from the public address it is given, behind a proxy that ends TLS, not the one requests arrive at', async () => {
+    const proxied = createApp(archive, { publicUrl: 'https://archive.example.org' });
+    const res = await proxied.request(`${ORIGIN}/search.atom?q=pupil+data`);
+    const feed = parseXml(await res.text());
+    const links = [linkOf(feed, 'self'), linkOf(feed, 'alternate'), textOf(feed, 'id'), ...feed.children.filter((c) => c.name === 'entry').map((e) => linkOf(e, 'alternate'))];
+    expect(links.length).toBeGreaterThan(3);
+    for (const href of links) expect(href).toMatch(/^https:\/\/archive\.example\.org\/(search|request|attachment)/);
+  });
+
   it('applies the filters, and names them in its title and links', async () => {
     const titles = async (query: string) => (await getFeed(`/search.atom?${query}`)).entries.map((e) => textOf(e, 'title'));
     expect(await titles('q=pupil+data&authority=leeds_city_council')).toEqual([PUPIL_TITLE.title]);
