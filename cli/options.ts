@@ -47,6 +47,20 @@ export function rootUrl(flag: string, what: string, example: string): (value: st
 
 export const siteUrl = rootUrl('--site', 'an Alaveteli site', 'https://www.whatdotheyknow.com');
 
+const DURATION_UNITS_MS = { s: 1000, m: 60_000, h: 3_600_000 } as const;
+
+/** A length of time as a whole number of seconds, minutes or hours (`45s`, `90m`, `4h`), in milliseconds, up to `maxMs`. */
+export function duration(flag: string, maxMs: number): (value: string) => number {
+  return (value) => {
+    const match = /^(\d{1,9})([smh])$/.exec(value);
+    const ms = match ? Number(match[1]) * DURATION_UNITS_MS[match[2] as keyof typeof DURATION_UNITS_MS] : Number.NaN;
+    if (!(ms >= 1000 && ms <= maxMs)) {
+      throw new UsageError(`${flag} takes a length of time such as 45s, 90m or 4h, from 1s to ${maxMs / 3_600_000}h, not "${value}"`);
+    }
+    return ms;
+  };
+}
+
 /**
  * Accepts YYYY-MM-DD (what users type), a day on the calendar, and returns the first millisecond of that day in UTC,
  * or with `endOfDay` its last: "on or before D" then takes in everything made during D, as the web UI's `to` does.

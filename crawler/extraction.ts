@@ -43,6 +43,8 @@ export interface WorkerSummary {
   requeued: number;
   /** Why the worker stopped before the queue was empty: the archive could not take what it extracted. */
   stopped?: string;
+  /** Why its signal stopped it (a time limit, a signal): the documents left wait in the queue. */
+  interrupted?: string;
 }
 
 /**
@@ -93,6 +95,7 @@ export async function runExtractionWorker(archive: Archive, opts: WorkerOptions 
     clearInterval(renewal);
     await rm(workDir, { recursive: true, force: true });
   }
+  if (opts.signal?.aborted) summary.interrupted = opts.signal.reason instanceof Error ? opts.signal.reason.message : 'stopped by a signal';
   for (const outcome of lastOutcome.values()) summary[outcome]++;
   return summary;
 }

@@ -1,4 +1,4 @@
-export { runCrawl, assertContactFor, RunInProgressError, SiteBlockedError, DEFAULT_CRAWL_WORKERS, MAX_CARRIED_RUNS, type CrawlOptions, type CrawlProgress, type CrawlSummary, type RunOutcome } from './run.js';
+export { runCrawl, assertContactFor, RunInProgressError, SiteBlockedError, TimeLimitReachedError, DEFAULT_CRAWL_WORKERS, MAX_CARRIED_RUNS, type CrawlOptions, type CrawlProgress, type CrawlSummary, type RunOutcome } from './run.js';
 export { normalizeScope, describeScope, CrawlScopeError, type CrawlScope, type ScopeInput } from './scope.js';
 export type { RunCounters } from './context.js';
 export { runExtractionWorker, toCompletion, type WorkerOptions, type WorkerSummary, type JobOutcome } from './extraction.js';

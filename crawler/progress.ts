@@ -98,8 +98,9 @@ export function formatSummary(summary: CrawlSummary): string {
   if (c.carriedItems) lines.push(`  retried:  ${count(c.carriedItems, 'thread')} an earlier run gave up on`);
   if (c.listingsCutShort) lines.push('  gap:      the newest-first listing ended before the last run\'s mark (see the log)');
   if (summary.extraction) {
-    const { completed, failed, requeued, stopped } = summary.extraction;
-    lines.push(`  text:     ${count(completed, 'document')} extracted, ${failed} failed${requeued ? `, ${requeued} to be tried again` : ''}${stopped ? `; stopped: ${stopped}` : ''}`);
+    const { completed, failed, requeued, stopped, interrupted } = summary.extraction;
+    const cutShort = stopped ? `; stopped: ${stopped}` : interrupted ? `; ${interrupted}: the documents left wait in the queue` : '';
+    lines.push(`  text:     ${count(completed, 'document')} extracted, ${failed} failed${requeued ? `, ${requeued} to be tried again` : ''}${cutShort}`);
   }
   if (summary.error) lines.push(`  ${summary.outcome === 'failed' ? 'failed: ' : 'stopped:'}  ${summary.error}`);
   return lines.join('\n');

@@ -33,6 +33,12 @@ export interface CrawlOptions {
   /** Requests per second; default 0.5 (one every 2 s). */
   ratePerSecond?: number;
   maxRequests?: number;
+  /**
+   * Stop the run this long after it starts, as a signal would (the request under way abandoned, the rows in hand put
+   * back), text extraction in this process included: a nightly run kept to the site's quiet hours. Like `maxRequests`,
+   * the operator's budget, not a failure; the next crawl of the same scope resumes it.
+   */
+  timeLimitMs?: number;
   /** Extract text in this process while and after crawling (default true). */
   extract?: boolean;
   /** Render a PDF/PNG snapshot of each thread page captured. */
@@ -85,14 +91,29 @@ export interface CrawlSummary {
   outcome: RunOutcome;
   error?: string;
   /**
-   * The run stopped at `maxRequests`: 'interrupted', since it has items left, but where the operator asked it to stop,
-   * not a failure (a nightly run with a budget resumes the next night).
+   * The run stopped at `maxRequests` or `timeLimitMs`: 'interrupted', since it has items left, but where the operator
+   * asked it to stop, not a failure (a nightly run with a budget resumes the next night).
    */
   budgetSpent: boolean;
   counters: RunCounters;
   startedAt: Date;
   endedAt: Date;
   extraction: WorkerSummary | null;
+}
+
+/** The run's time limit (`timeLimitMs`) has passed: the reason its signal gives. */
+export class TimeLimitReachedError extends Error {
+  override name = 'TimeLimitReachedError';
+  constructor(readonly limitMs: number) {
+    super(`time limit of ${formatDuration(limitMs)} reached`);
+  }
+}
+
+function formatDuration(ms: number): string {
+  const seconds = Math.round(ms / 1000);
+  if (seconds % 3600 === 0) return `${seconds / 3600} h`;
+  if (seconds % 60 === 0) return `${seconds / 60} min`;
+  return `${seconds} s`;
 }
 
 /** The site's last run was stopped by a challenge or a block, and this run was told not to start after one. */
@@ -268,7 +289,10 @@ export async function runCrawl(archive: Archive, options: CrawlOptions): Promise
     await fetcher.close();
     throw error;
   });
-  const signal = options.signal ? AbortSignal.any([options.signal, lockLost.signal]) : lockLost.signal;
+  const timeLimit = new AbortController();
+  const timeLimitTimer =
+    options.timeLimitMs === undefined ? undefined : setTimeout(() => timeLimit.abort(new TimeLimitReachedError(options.timeLimitMs!)), options.timeLimitMs);
+  const signal = AbortSignal.any([...(options.signal ? [options.signal] : []), lockLost.signal, timeLimit.signal]);
   const tmpDir = await makeProcessTempDir('crawl');
   try {
     const urls = new SiteUrls(options.site);
@@ -349,6 +373,7 @@ export async function runCrawl(archive: Archive, options: CrawlOptions): Promise
       extraction: extracted,
     };
   } finally {
+    clearTimeout(timeLimitTimer);
     await fetcher.close();
     await rm(tmpDir, { recursive: true, force: true });
     await release();
@@ -405,10 +430,12 @@ async function openRun(
 
 type DrainResult = { outcome: RunOutcome; error?: string; budgetSpent?: true };
 
-/** A run stopped by its signal: Ctrl-C or SIGTERM, or the run lock lost. */
+/** A run stopped by its signal: Ctrl-C or SIGTERM, the run lock lost, or its time limit. */
 function interrupted(signal: AbortSignal | undefined): DrainResult {
+  const resumes = 'the next crawl with the same scope resumes it';
+  if (signal?.reason instanceof TimeLimitReachedError) return { outcome: 'interrupted', error: `${signal.reason.message}; ${resumes}`, budgetSpent: true };
   const reason = signal?.reason instanceof LockLostError ? `${signal.reason.message}: another run could start beside this one` : 'stopped by a signal';
-  return { outcome: 'interrupted', error: `${reason}; the next crawl with the same scope resumes it` };
+  return { outcome: 'interrupted', error: `${reason}; ${resumes}` };
 }
 
 /** Resolves after `ms`, or as soon as `notify` is called, whichever comes first. */

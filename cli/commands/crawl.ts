@@ -5,7 +5,7 @@ import type { CrawlOptions, CrawlScope, CrawlSummary } from '../../crawler/index
 import type { Archive } from '../../storage/index.js';
 import { FOR_WRITING, globalsOf, printJson, withArchive, type GlobalOptions } from '../context.js';
 import { CliError, UsageError } from '../errors.js';
-import { collect, isoDate, positiveDecimal, wholeNumber } from '../options.js';
+import { collect, duration, isoDate, positiveDecimal, wholeNumber } from '../options.js';
 
 export interface CrawlFlags {
   request?: string[];
@@ -20,6 +20,7 @@ export interface CrawlFlags {
   recheck?: number;
   rate?: number;
   maxRequests?: number;
+  maxTime?: number;
   contact?: string;
   extract: boolean;
   snapshots?: boolean;
@@ -40,6 +41,7 @@ export function addCrawlOptions(command: Command): Command {
     .option('--recheck <n>', 'also re-check the n known requests checked longest ago (notices status changes and removals no listing shows)', wholeNumber('--recheck', 1, 1_000_000_000))
     .option('--rate <rps>', 'requests per second (default 0.5: one every 2 s)', positiveDecimal('--rate', 1000))
     .option('--max-requests <n>', 'stop the run after this many requests; the next crawl resumes it', wholeNumber('--max-requests', 1, 1_000_000_000))
+    .option('--max-time <duration>', 'stop the run (text extraction too) this long after it starts, such as 90m or 4h; the next crawl resumes it', duration('--max-time', 7 * 24 * 3_600_000))
     .addOption(new Option('--contact <email|url>', 'how the site can reach you; put in the User-Agent, required for any public site').env('WDTK_CONTACT'))
     .option('--no-extract', 'leave text extraction to `wdtk-archive work` processes')
     .option('--snapshots', 'render a PDF and PNG snapshot of each thread page captured (needs chromium)');
@@ -86,6 +88,7 @@ export async function crawlOnce(
         ...(flags.contact ? { contact: flags.contact } : {}),
         ...(flags.rate !== undefined ? { ratePerSecond: flags.rate } : {}),
         ...(flags.maxRequests !== undefined ? { maxRequests: flags.maxRequests } : {}),
+        ...(flags.maxTime !== undefined ? { timeLimitMs: flags.maxTime } : {}),
         extract: flags.extract,
         ...(snapshotter ? { snapshot: (a: Archive, captureId: number) => snapshotter.snapshot(a, captureId) } : {}),
         log: io.log,

@@ -111,6 +111,22 @@ describe('crawl, schedule and runs on the command line', () => {
     expect(runs.map((run) => run.outcome)).toEqual(['ok']);
   });
 
+  it('a run that reaches its --max-time exits 0 and says it will resume; a length of time it cannot read is bad usage', async () => {
+    const own = await openChildArchive();
+    archives.push(own);
+    const crawl = ['--site', sim.url, 'crawl', '--body', sim.groundTruth().requests[0]!.authority.urlName, '--rate', '4', '--no-extract'];
+    const limited = await startCli([...own.args, ...crawl, '--max-time', '1s'], own.env).done;
+    expect(limited.stderr).not.toMatch(/^wdtk-archive:/m);
+    expect(limited.code).toBe(0);
+    expect(limited.stdout).toMatch(/^run \d+: interrupted in /);
+    expect(limited.stdout).toMatch(/stopped: +time limit of 1 s reached; the next crawl with the same scope resumes it/);
+    for (const value of ['90', '8d', '0s', '169h']) {
+      const refused = await startCli([...own.args, ...crawl, '--max-time', value], own.env).done;
+      expect(refused.code, value).toBe(2);
+      expect(refused.stderr).toBe(`wdtk-archive: --max-time takes a length of time such as 45s, 90m or 4h, from 1s to 168h, not "${value}"\n`);
+    }
+  });
+
   it('schedule starts runs on its cron ticks, skips a tick while one is going, and stops on SIGTERM', { timeout: 120_000 }, async () => {
     const slug = sim.groundTruth().requests[0]!.urlTitle;
     // Each run's JSON answer takes 1.5 s, so every run spans the next one-second tick whatever the machine's speed.
