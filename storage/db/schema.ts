@@ -127,8 +127,6 @@ export const requests = pgTable(
     // a status filter (with or without dates) ANDed with the word's bitmap: the heap is read only for rows that pass both
     index('requests_status_created').on(t.status, t.remoteCreatedAt.desc().nullsLast()),
     index('requests_search').using('gin', t.search),
-    // the feed of a search lists what entered the archive last: a LIMIT over it stops after the newest matches
-    index('requests_first_archived_at').on(t.firstArchivedAt.desc(), t.id.desc()),
   ],
 );
 
@@ -219,8 +217,6 @@ export const attachments = pgTable(
   (t) => [
     uniqueIndex('attachments_identity').on(t.requestId, t.incomingMessageId, t.part),
     index('attachments_sha256').on(t.sha256),
-    // the feed of a search walks documents newest-fetched first and stops once it has enough that match
-    index('attachments_fetched_at').on(t.fetchedAt.desc().nullsLast(), t.id.desc()),
   ],
 );
 

@@ -26,34 +26,33 @@ interface NewestRow {
 const iso = (value: Date | string) => new Date(value).toISOString();
 
 /**
- * The `limit` matches of a query that entered the archive last, newest first: requests by when they were first
- * archived, documents by when their attachment was fetched, each document once, named by its first matching page.
- * What is public is what search finds (removed and unlisted requests, withheld attachments are left out unless the
- * query includes them); a type filter keeps documents only; sort, limit and offset of the query do not apply.
+ * The `limit` matches of a query that entered the archive last, newest first: requests as they were first archived,
+ * documents as their attachment rows were written (each document once, named by its first matching page), each given
+ * with the time it entered (`first_archived_at`, `fetched_at`). What is public is what search finds (removed and
+ * unlisted requests, withheld attachments are left out unless the query includes them); a type filter keeps documents
+ * only; sort, limit and offset of the query do not apply.
  *
- * Cost: each branch is one ORDER BY ... LIMIT `limit` over an index on the archived time (requests_first_archived_at,
- * attachments_fetched_at), and Postgres, which estimates from the index statistics how many rows the words match,
- * answers it one of two ways. For a common word it walks that index newest first, testing each request, or each
- * attachment by looking up its pages in search_pages' primary key until one matches, and stops at `limit` matches:
- * about `limit` rows read, whatever the size of the archive. For a rarer word it reads the matches from the GIN indexes
- * (a document's matching pages collapse to its attachment id in a hash), joins them to attachments (a lookup each, or
- * one scan of attachments where that is cheaper) and keeps the newest `limit` in a top-N sort: each match is read
- * once, memory holds `limit` rows, and no page is sorted. Only the `limit` rows kept get their first matching page
- * (a primary-key lookup), titles and snippets (ts_headline).
- * Measured with bench/search.bench.ts on PostgreSQL 15 (100,000 requests, 500,000 pages, 2 busy cores): p50 3–41 ms,
- * p95 at most 80 ms (two common words, 8,000 matching documents); a common word, 8 ms.
+ * Cost: each branch is one ORDER BY id DESC LIMIT `limit`. Rows are numbered as they are first written, so the
+ * primary key is the order they entered the archive in, and no index on their times has to be kept up by every
+ * crawl's writes. Postgres, which estimates from the index
+ * statistics how many rows the words match, answers it one of two ways. For a common word it walks the primary key
+ * newest first, testing each request, or each attachment by looking up its pages in search_pages' primary key until
+ * one matches, and stops at `limit` matches: about `limit` rows read, whatever the size of the archive. For a rarer
+ * word it reads the matches from the GIN indexes (a document's matching pages collapse to its attachment id), and
+ * keeps the newest `limit` in a top-N sort: each match is read once, memory holds `limit` rows, and no page is sorted.
+ * Only the `limit` rows kept get their first matching page (a primary-key lookup), titles and snippets (ts_headline).
+ * Measured with bench/search.bench.ts (bench/README.md, Search).
  */
 export async function newestMatches(db: Db, q: SearchQuery, limit: number): Promise<ArchivedMatch[]> {
   const n = Math.max(0, Math.min(limit, MAX_NEWEST));
   const words = (column: string) => (hasText(q) ? [sql`${sql.raw(column)} @@ ${tsquery(q)}`] : []);
-  // "desc nulls last" on the ids too, as the indexes are built: otherwise the planner would not walk them.
   const requestBranch = q.type
     ? sql``
     : sql`
       (select r.id, null::int, null::text, r.first_archived_at
        from requests r
        where ${and([...words('r.search'), ...requestFilters(q)])}
-       order by r.first_archived_at desc nulls last, r.id desc nulls last limit ${n})
+       order by r.id desc limit ${n})
       union all`;
   // search_pages holds a row per page of each public attachment (one per content in a request): a document is
   // in it, and so passes the filters, when one of its pages does.
@@ -63,7 +62,7 @@ export async function newestMatches(db: Db, q: SearchQuery, limit: number): Prom
        where exists (select 1 from search_pages h
                      where h.request_id = att.request_id and h.sha256 = att.sha256 and h.attachment_id = att.id
                        and ${and([...words('h.search'), ...pageFilters(q)])})
-       order by att.fetched_at desc nulls last, att.id desc nulls last limit ${n})`;
+       order by att.id desc limit ${n})`;
   const order = (alias: string) => sql.raw(`${alias}.archived desc nulls last, ${alias}.request_id desc, ${alias}.attachment_id desc nulls first`);
   const rows = await inSearchTransaction(db, (tx) =>
     rowsOf<NewestRow>(
