@@ -24,7 +24,7 @@ import { attachmentPage, citation } from './views/attachment.js';
 import { authorityPage, runsPage } from './views/lists.js';
 import { removedPage, requestPage } from './views/request.js';
 import { searchPage } from './views/search.js';
-import { attachmentGone, publicRequest, withholdsSnapshots } from './visibility.js';
+import { attachmentGone, isWithheld, publicRequest, withholdsSnapshots } from './visibility.js';
 
 export interface AppOptions {
   /** When set, every route requires this read token. */
@@ -158,7 +158,10 @@ export function createApp(archive: Archive, opts: AppOptions = {}): Hono {
     if (!request) return c.html(notFoundPage('No archived request has this name or id.'), 404);
     if (request.removedAt) return c.html(removedPage(request), 410);
     keepOffSearchEngines(request, c.header);
-    return c.html(requestPage(publicRequest(request)));
+    const shown = publicRequest(request);
+    // One read for the thread: how many other public copies each attachment has.
+    const copies = await archive.attachmentCopies(shown.attachments.filter((a) => !isWithheld(a)).map((a) => a.id));
+    return c.html(requestPage(shown, copies));
   });
 
   app.get(`/attachment/:id{${ATTACHMENT}}`, async (c) => {

@@ -105,6 +105,29 @@ describe('"Also released in" on an attachment page', () => {
   });
 });
 
+describe("a request page's attachments", () => {
+  const allAttachments = async (urlTitle: string) => {
+    const body = await (await get(`/request/${urlTitle}`)).text();
+    return body.slice(body.indexOf('<h2>All attachments</h2>'), body.indexOf('<h2>What changed</h2>'));
+  };
+
+  it('count the other public copies of each, linked to where the attachment page lists them', async () => {
+    const table = await allAttachments(COPY_HOLDERS.camden.urlTitle);
+    expect(table).toContain('<th>Also released</th>');
+    expect(table).toContain(`<td><a href="/attachment/${ids.camden}#also-released-in">1 other copy</a></td>`);
+    // The unshared document: a dash, no link.
+    const unshared = table.slice(table.indexOf(`/attachment/${ids.unshared}"`));
+    expect(unshared).toMatch(/<td>—<\/td>\s*<\/tr>/);
+    expect(unshared).not.toContain('#also-released-in');
+  });
+
+  it('count a document sent more often than a page lists, and never a withheld copy', async () => {
+    expect(await allAttachments(CIRCULAR.urlTitle)).toContain(`<a href="/attachment/${circularIds[0]}#also-released-in">101 other copies</a>`);
+    // Islington's copy: Camden's is the one public other copy; the four withheld ones are not counted.
+    expect(await allAttachments(COPY_HOLDERS.islington.urlTitle)).toContain(`<a href="/attachment/${ids.islington}#also-released-in">1 other copy</a>`);
+  });
+});
+
 describe('alsoReleasedIn in the API', () => {
   it('gives the public copy only, with its request and authority', async () => {
     const res = await get(`/api/attachment/${ids.camden}`);

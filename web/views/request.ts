@@ -1,5 +1,5 @@
 import { html } from 'hono/html';
-import type { AttachmentSummary, CaptureSummary, EventDetail, HistoryEntry, RequestDetail } from '../../storage/index.js';
+import type { AttachmentCopies, AttachmentSummary, CaptureSummary, EventDetail, HistoryEntry, RequestDetail } from '../../storage/index.js';
 import { formatDate, formatDateTime, formatSize, page, type Html } from '../layout.js';
 import { isWithheld } from '../visibility.js';
 
@@ -45,8 +45,11 @@ function messageBody(text: string | null): Html {
   )}`;
 }
 
-/** A row per attachment; one the site no longer shows is named, with no link to its page, text or bytes. */
-export function attachmentRow(a: AttachmentSummary): Html {
+/**
+ * A row per attachment; one the site no longer shows is named, with no link to its page, text or bytes. With
+ * `copies`, a last column says how many other public copies of the same file the archive holds.
+ */
+function attachmentRow(a: AttachmentSummary, copies?: Map<number, AttachmentCopies>): Html {
   const name = a.filename ?? `attachment ${a.id}`;
   const served = !isWithheld(a);
   return html`<tr>
@@ -55,13 +58,19 @@ export function attachmentRow(a: AttachmentSummary): Html {
   <td>${formatSize(a.size)}</td>
   <td class="hash">${a.sha256 ?? 'not downloaded'}</td>
   <td>${served && a.sha256 !== null ? html`<a href="/attachment/${a.id}/download">download</a> · <a href="/attachment/${a.id}#text">text</a>` : '—'}</td>
+  ${copies ? html`<td>${served ? copiesCell(a.id, copies.get(a.id)) : '—'}</td>` : ''}
 </tr>`;
 }
 
-function attachmentsTable(attachments: AttachmentSummary[]): Html {
+function copiesCell(id: number, found: AttachmentCopies | undefined): Html | string {
+  const count = found ? found.copies.length + found.more : 0;
+  return count === 0 ? '—' : html`<a href="/attachment/${id}#also-released-in">${count} other cop${count === 1 ? 'y' : 'ies'}</a>`;
+}
+
+function attachmentsTable(attachments: AttachmentSummary[], copies?: Map<number, AttachmentCopies>): Html {
   return html`<table>
-<thead><tr><th>File</th><th>Type</th><th>Size</th><th>sha256</th><th>Original</th></tr></thead>
-<tbody>${attachments.map(attachmentRow)}</tbody>
+<thead><tr><th>File</th><th>Type</th><th>Size</th><th>sha256</th><th>Original</th>${copies ? html`<th>Also released</th>` : ''}</tr></thead>
+<tbody>${attachments.map((a) => attachmentRow(a, copies))}</tbody>
 </table>`;
 }
 
@@ -92,7 +101,8 @@ function capturesTable(captures: CaptureSummary[]): Html {
   )}</tbody></table>`;
 }
 
-export function requestPage(request: RequestDetail): Html {
+/** `copies`: the other public copies of each attachment's content (Archive.attachmentCopies), for "All attachments". */
+export function requestPage(request: RequestDetail, copies: Map<number, AttachmentCopies>): Html {
   const snapshot = [...request.captures].reverse().find((c) => c.snapshotPdfSha256 || c.snapshotPngSha256);
   const body = html`<h1>${request.title}</h1>
 <dl class="facts">
@@ -111,7 +121,7 @@ export function requestPage(request: RequestDetail): Html {
 <h2>Correspondence</h2>
 ${request.events.length > 0 ? request.events.map(eventArticle) : html`<p class="muted">No messages archived.</p>`}
 <h2>All attachments</h2>
-${request.attachments.length > 0 ? attachmentsTable(request.attachments) : html`<p class="muted">No attachments.</p>`}
+${request.attachments.length > 0 ? attachmentsTable(request.attachments, copies) : html`<p class="muted">No attachments.</p>`}
 <h2>What changed</h2>
 ${historyList(request.history)}
 <h2>Capture history</h2>
