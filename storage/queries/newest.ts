@@ -1,26 +1,12 @@
 import { sql } from 'drizzle-orm';
 import { rowsOf, type Db } from '../db/connect.js';
 import type { ArchivedMatch, SearchQuery } from '../types.js';
-import { and, hasText, inSearchTransaction, pageFilters, requestFilters, snippetParts, snippetSql, tsquery } from './search.js';
+import { and, hasText, inSearchTransaction, matchFields, pageFilters, requestFilters, snippetSql, tsquery, type MatchRow } from './search.js';
 
 const MAX_NEWEST = 1000;
 
-interface NewestRow {
-  request_id: number;
-  attachment_id: number | null;
-  sha256: string | null;
-  page: number | null;
-  type: string | null;
+interface NewestRow extends MatchRow {
   archived: Date | string;
-  remote_id: number;
-  url_title: string;
-  title: string;
-  authority_url_name: string;
-  authority_name: string;
-  status: string;
-  created: Date | string | null;
-  filename: string | null;
-  headline: string | null;
 }
 
 const iso = (value: Date | string) => new Date(value).toISOString();
@@ -90,22 +76,5 @@ export async function newestMatches(db: Db, q: SearchQuery, limit: number): Prom
       order by ${order('p')}`,
     ),
   );
-  return rows.map((row): ArchivedMatch => {
-    const match: ArchivedMatch = {
-      kind: row.attachment_id === null ? 'request' : 'document',
-      requestId: row.request_id,
-      remoteId: row.remote_id,
-      urlTitle: row.url_title,
-      title: row.title,
-      authority: { urlName: row.authority_url_name, name: row.authority_name },
-      status: row.status,
-      date: row.created === null ? null : iso(row.created),
-      archivedAt: iso(row.archived),
-      snippetParts: snippetParts(row.headline ?? ''),
-    };
-    if (row.attachment_id !== null && row.sha256 !== null && row.page !== null) {
-      match.attachment = { id: row.attachment_id, filename: row.filename, sha256: row.sha256, page: row.page, type: row.type };
-    }
-    return match;
-  });
+  return rows.map((row): ArchivedMatch => ({ ...matchFields(row), archivedAt: iso(row.archived) }));
 }

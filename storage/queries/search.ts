@@ -116,12 +116,19 @@ export function snippetParts(headline: string): { text: string; match: boolean }
 const snippetHtml = (parts: { text: string; match: boolean }[]) =>
   parts.map((p) => (p.match ? `<mark>${escapeHtml(p.text)}</mark>` : escapeHtml(p.text))).join('');
 
-interface HitRow {
+interface HitRow extends MatchRow {
+  rank: number;
+  removed_at: string | null;
+  removal_reason: string | null;
+  prominence: string;
+}
+
+/** The columns a hit and a feed item share, as both queries select them. */
+export interface MatchRow {
   request_id: number;
   attachment_id: number | null;
   sha256: string | null;
-  page: number;
-  rank: number;
+  page: number | null;
   type: string | null;
   remote_id: number;
   url_title: string;
@@ -129,12 +136,29 @@ interface HitRow {
   authority_url_name: string;
   authority_name: string;
   status: string;
-  created: string | null;
+  // a string from json_agg and node-postgres, a Date from PGlite's own rows
+  created: Date | string | null;
   filename: string | null;
-  headline: string;
-  removed_at: string | null;
-  removal_reason: string | null;
-  prominence: string;
+  headline: string | null;
+}
+
+/** What a hit and a feed item say alike: the request, its authority, and the document page when it is one. */
+export function matchFields(row: MatchRow): Pick<SearchHit, 'kind' | 'requestId' | 'remoteId' | 'urlTitle' | 'title' | 'authority' | 'status' | 'date' | 'snippetParts' | 'attachment'> {
+  const fields: ReturnType<typeof matchFields> = {
+    kind: row.attachment_id === null ? 'request' : 'document',
+    requestId: row.request_id,
+    remoteId: row.remote_id,
+    urlTitle: row.url_title,
+    title: row.title,
+    authority: { urlName: row.authority_url_name, name: row.authority_name },
+    status: row.status,
+    date: row.created ? new Date(row.created).toISOString() : null,
+    snippetParts: snippetParts(row.headline ?? ''),
+  };
+  if (row.attachment_id !== null && row.sha256 && row.page !== null) {
+    fields.attachment = { id: row.attachment_id, filename: row.filename, sha256: row.sha256, page: row.page, type: row.type };
+  }
+  return fields;
 }
 
 interface FacetRow {
@@ -247,23 +271,8 @@ async function searchInTransaction(db: Db, q: SearchQuery, opts: { exactLimit?: 
   facets.type.sort((x, y) => y.count - x.count || x.key.localeCompare(y.key));
 
   const hits = hitRows.map((h): SearchHit => {
-    const parts = snippetParts(h.headline ?? '');
-    const hit: SearchHit = {
-      kind: h.attachment_id === null ? 'request' : 'document',
-      requestId: h.request_id,
-      remoteId: h.remote_id,
-      urlTitle: h.url_title,
-      title: h.title,
-      authority: { urlName: h.authority_url_name, name: h.authority_name },
-      status: h.status,
-      date: h.created ? new Date(h.created).toISOString() : null,
-      rank: Number(h.rank),
-      snippet: snippetHtml(parts),
-      snippetParts: parts,
-    };
-    if (h.attachment_id !== null && h.sha256) {
-      hit.attachment = { id: h.attachment_id, filename: h.filename, sha256: h.sha256, page: h.page, type: h.type };
-    }
+    const fields = matchFields(h);
+    const hit: SearchHit = { ...fields, rank: Number(h.rank), snippet: snippetHtml(fields.snippetParts) };
     if (h.removed_at !== null) {
       hit.removedAt = new Date(h.removed_at).toISOString();
       hit.removalReason = h.removal_reason;
