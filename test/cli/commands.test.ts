@@ -281,8 +281,9 @@ describe('usage', () => {
     expect([badPublicUrl.code, badPublicUrl.stderr]).toEqual([2, publicUrlError('https://example.org/archive')]);
     const fromEnv = await run({ ...noArchive, env: { WEB_PUBLIC_URL: 'https://example.org/archive' } }, ['serve']);
     expect([fromEnv.code, fromEnv.stderr]).toEqual([2, publicUrlError('https://example.org/archive')]);
-    // Empty is unset, as docker-compose passes an unset variable: serve goes on to open the archive (none here).
-    const empty = await run({ ...noArchive, env: { WEB_PUBLIC_URL: '' } }, ['--archive', '/nonexistent/archive', 'serve']);
+    // Empty is unset, as docker-compose passes an unset variable: serve goes on to open the archive (none here: an
+    // empty DATABASE_URL is unset too, so on the server setting it does not open and serve the test database).
+    const empty = await run({ ...noArchive, env: { WEB_PUBLIC_URL: '', DATABASE_URL: '' } }, ['--archive', '/nonexistent/archive', 'serve']);
     expect(empty.code).toBe(1);
     expect(empty.stderr).toMatch(/^wdtk-archive: no archive at \/nonexistent\/archive/);
   });

@@ -114,7 +114,8 @@ describe('crawl, schedule and runs on the command line', () => {
   it('a run that reaches its --max-time exits 0 and says it will resume; a length of time it cannot read is bad usage', async () => {
     const own = await openChildArchive();
     archives.push(own);
-    const crawl = ['--site', sim.url, 'crawl', '--body', sim.groundTruth().requests[0]!.authority.urlName, '--rate', '4', '--no-extract'];
+    // The whole site at 4 requests a second: some 40 requests, far more than a second's worth.
+    const crawl = ['--site', sim.url, 'crawl', '--all', '--rate', '4', '--no-extract'];
     const limited = await startCli([...own.args, ...crawl, '--max-time', '1s'], own.env).done;
     expect(limited.stderr).not.toMatch(/^wdtk-archive:/m);
     expect(limited.code).toBe(0);
