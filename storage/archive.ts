@@ -13,6 +13,7 @@ import { LockLostError, OriginalsInUseError, StorageOpenError, type OriginalsUse
 import { lockArchiveDir } from './lock.js';
 import { LEFTOVER_GRACE_MS, purge, verify } from './maintenance.js';
 import { attachmentCopies, getAttachment, getRequest } from './queries/reads.js';
+import { exemptionTally } from './queries/exemptions.js';
 import { newestMatches } from './queries/newest.js';
 import { exportRows, search, unknownFilters } from './queries/search.js';
 import { frontierApi, JOB_LEASE_SECONDS, jobsApi, releaseAllJobClaims, runsApi, UNFINISHED_RUN_ERROR } from './queues.js';
@@ -23,6 +24,7 @@ import type {
   AttachmentCopies,
   AttachmentDetail,
   CaptureInput,
+  ExemptionTally,
   ExportRow,
   KeptDownload,
   LatestCapture,
@@ -123,6 +125,8 @@ export interface Archive {
    */
   attachmentCopies(attachmentIds: number[], opts?: { includeWithheld?: boolean }): Promise<Map<number, AttachmentCopies>>;
   exportRows(q: SearchQuery): AsyncIterable<ExportRow>;
+  /** How many of the listed requests (of one authority, if named) cite each exemption in what the site shows. */
+  exemptionTally(opts?: { authority?: string; siteId?: number }): Promise<ExemptionTally>;
   /** With `removeUnindexed`, holds the originals for removal: throws OriginalsInUseError while a crawl or a snapshot stores any. */
   verify(opts?: VerifyOptions): Promise<VerifyReport>;
   runs: ReturnType<typeof runsApi>;
@@ -564,6 +568,7 @@ function createArchive(
     getAttachment: (idOrSha) => getAttachment(db, idOrSha),
     attachmentCopies: (attachmentIds, opts) => attachmentCopies(db, attachmentIds, opts),
     exportRows: (q) => exportRows(db, q),
+    exemptionTally: (tallyOpts) => exemptionTally(db, tallyOpts),
     async verify(opts = {}) {
       if (!opts.removeUnindexed) return verify(db, store, opts);
       // A crawl stores objects a moment before their rows; none may be stored while unindexed ones are deleted.

@@ -367,8 +367,10 @@ export function jobsApi(db: Db, leaseSeconds: number) {
         await tx.update(jobs).set({ status: 'done', error: null, finishedAt: sql`now()` }).where(eq(jobs.id, id));
       });
     },
-    /** Back to pending for another attempt, or failed for good after JOB_MAX_ATTEMPTS or with `retry: false`. */
-    /** Records a failed attempt: 'pending' when the job goes back to the queue for another, 'failed' when it is over. */
+    /**
+     * Records a failed attempt: 'pending' when the job goes back to the queue for another, 'failed' for good after
+     * JOB_MAX_ATTEMPTS or with `retry: false`.
+     */
     async fail(id: number, error: string, { retry = true }: { retry?: boolean } = {}): Promise<'pending' | 'failed'> {
       return db.transaction(async (tx) => {
         const [job] = await tx

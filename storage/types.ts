@@ -97,6 +97,8 @@ export interface ReconcileOutcome {
 
 export interface SearchQuery {
   text?: string;
+  /** requests that cite this exemption (a code of EXEMPTIONS) in a message or document the site shows */
+  exemption?: string;
   /** authority url_name */
   authority?: string;
   status?: string;
@@ -175,7 +177,16 @@ export interface SearchResult {
    */
   totalIsEstimate: boolean;
   hits: SearchHit[];
-  facets: { authority: Facet[]; status: Facet[]; type: Facet[]; year: Facet[] };
+  /** `exemption`: requests citing each exemption (its code as key, "code: heading" as label), most cited first */
+  facets: { authority: Facet[]; status: Facet[]; type: Facet[]; year: Facet[]; exemption: Facet[] };
+}
+
+/** How many requests cite each exemption, of those counted (`requests`); `citing` cite at least one. */
+export interface ExemptionTally {
+  requests: number;
+  citing: number;
+  /** most cited first */
+  exemptions: { code: string; label: string; requests: number }[];
 }
 
 export interface AttachmentSummary {
@@ -195,6 +206,8 @@ export interface AttachmentSummary {
   pageCount: number | null;
   captureId: number | null;
   fetchedAt: Date | null;
+  /** FOI and EI exemptions its text cites (codes of EXEMPTIONS), each with the pages citing it; null until extracted */
+  exemptions: { code: string; pages: number[] }[] | null;
 }
 
 export interface EventDetail {
@@ -206,6 +219,8 @@ export interface EventDetail {
   author: string | null;
   hidden: boolean;
   text: string | null;
+  /** FOI and EI exemptions an authority's message cites; null for the requester's messages and comments */
+  exemptions: string[] | null;
   attachments: AttachmentSummary[];
 }
 

@@ -162,8 +162,12 @@ export const events = pgTable(
     hidden: boolean('hidden').notNull().default(false),
     text: text('text'),
     firstSeenAt: createdNow('first_seen_at'),
+    /** FOI and EI exemptions an authority's message cites (cited_exemptions, migration 0013); null for other messages */
+    exemptions: text('exemptions')
+      .array()
+      .generatedAlwaysAs(sql`case when "events"."kind" = 'incoming' then cited_exemptions("events"."text") end`),
   },
-  (t) => [uniqueIndex('events_identity').on(t.requestId, t.kind, t.messageId)],
+  (t) => [uniqueIndex('events_identity').on(t.requestId, t.kind, t.messageId), index('events_exemptions').using('gin', t.exemptions)],
 );
 
 export const captures = pgTable(
@@ -228,8 +232,13 @@ export const documentPages = pgTable(
       .references(() => blobs.sha256, { onDelete: 'cascade' }),
     page: integer('page').notNull(),
     text: text('text').notNull(),
+    /** FOI and EI exemptions the page cites (cited_exemptions, migration 0013) */
+    exemptions: text('exemptions')
+      .array()
+      .notNull()
+      .generatedAlwaysAs(sql`cited_exemptions("document_pages"."text")`),
   },
-  (t) => [primaryKey({ columns: [t.sha256, t.page] })],
+  (t) => [primaryKey({ columns: [t.sha256, t.page] }), index('document_pages_exemptions').using('gin', t.exemptions)],
 );
 
 /**

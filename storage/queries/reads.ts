@@ -56,6 +56,12 @@ const attachmentColumns = {
   pageCount: blobs.pageCount,
   captureId: attachments.captureId,
   fetchedAt: attachments.fetchedAt,
+  // each code with the pages citing it, once the text is extracted
+  exemptions: sql<{ code: string; pages: number[] }[] | null>`case when ${blobs.extractionStatus} = 'done' then coalesce((
+    select json_agg(json_build_object('code', c.code, 'pages', c.pages) order by c.code)
+    from (select code, array_agg(p.page order by p.page) as pages
+          from document_pages p cross join unnest(p.exemptions) as code where p.sha256 = ${attachments.sha256} group by code) c
+  ), '[]'::json) end`,
 };
 
 export async function getRequest(
@@ -112,6 +118,7 @@ export async function getRequest(
     author: e.author,
     hidden: e.hidden,
     text: e.text,
+    exemptions: e.exemptions,
     attachments: e.kind === 'incoming' ? attachmentList.filter((a) => a.incomingMessageId === e.messageId) : [],
   }));
   return {

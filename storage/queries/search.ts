@@ -1,5 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { rowsOf, type Db } from '../db/connect.js';
+import { exemptionLabel } from '../exemptions.js';
 import type { ExportRow, Facet, NamingFilter, SearchHit, SearchQuery, SearchResult } from '../types.js';
 
 // ts_headline marks matches with private-use characters, which no document uses; the snippet is then
@@ -14,6 +15,38 @@ const SEARCH_WORK_MEM = '64MB';
 
 export const hasText = (q: SearchQuery) => (q.text ?? '').trim().length > 0;
 
+/** An attachment (aliased a) the site shows: neither hidden nor removed, of a message that is not hidden. */
+const shownAttachment = sql`not a.hidden and a.removed_at is null
+  and not exists (select 1 from events m where m.request_id = a.request_id and m.kind = 'incoming' and m.message_id = a.incoming_message_id and m.hidden)`;
+
+/**
+ * Requests citing the exemption in what the site shows: an authority's message not hidden, or a page of a document
+ * it shows. Uncorrelated, so it is looked up once, through the GIN indexes.
+ */
+export function citingRequests(code: string): SQL {
+  const codes = sql`array[${code}]::text[]`;
+  return sql`
+    select e.request_id from events e where e.exemptions @> ${codes} and not e.hidden
+    union
+    select a.request_id from attachments a join document_pages p on p.sha256 = a.sha256
+    where p.exemptions @> ${codes} and ${shownAttachment}`;
+}
+
+/**
+ * (request_id, code) for each exemption cited by the given requests (a query yielding request_id) where citingRequests
+ * looks; a request citing one in two places has two rows.
+ */
+export function citationsOf(requestIds: SQL): SQL {
+  return sql`
+    select e.request_id, unnest(e.exemptions) as code
+    from (${requestIds}) ids join events e on e.request_id = ids.request_id
+    where e.exemptions <> '{}' and not e.hidden
+    union all
+    select a.request_id, unnest(p.exemptions)
+    from (${requestIds}) ids join attachments a on a.request_id = ids.request_id join document_pages p on p.sha256 = a.sha256
+    where p.exemptions <> '{}' and ${shownAttachment}`;
+}
+
 export function requestFilters(q: SearchQuery): SQL[] {
   const filters: SQL[] = [];
   if (q.siteId !== undefined) filters.push(sql`r.site_id = ${q.siteId}`);
@@ -25,6 +58,7 @@ export function requestFilters(q: SearchQuery): SQL[] {
   if (q.requester) filters.push(sql`r.requester_id in (select u.id from users u where u.url_name = ${q.requester})`);
   if (q.from) filters.push(sql`r.remote_created_at >= ${q.from.toISOString()}::timestamptz`);
   if (q.to) filters.push(sql`r.remote_created_at <= ${q.to.toISOString()}::timestamptz`);
+  if (q.exemption) filters.push(sql`r.id in (${citingRequests(q.exemption)})`);
   return filters;
 }
 
@@ -41,6 +75,7 @@ export function pageFilters(q: SearchQuery): SQL[] {
   if (q.from) filters.push(sql`h.created >= ${q.from.toISOString()}::timestamptz`);
   if (q.to) filters.push(sql`h.created <= ${q.to.toISOString()}::timestamptz`);
   if (q.type) filters.push(sql`h.type = ${q.type}`);
+  if (q.exemption) filters.push(sql`h.request_id in (${citingRequests(q.exemption)})`);
   return filters;
 }
 
@@ -162,7 +197,7 @@ export function matchFields(row: MatchRow): Pick<SearchHit, 'kind' | 'requestId'
 }
 
 interface FacetRow {
-  facet: 'authority' | 'status' | 'year' | 'type';
+  facet: 'authority' | 'status' | 'year' | 'type' | 'exemption';
   key: string;
   label: string;
   count: number;
@@ -226,6 +261,10 @@ async function searchInTransaction(db: Db, q: SearchQuery, opts: { exactLimit?: 
           from m join attachments att on att.request_id = m.request_id and not att.hidden and att.removed_at is null
           join blobs b on b.sha256 = att.sha256 where b.sniffed_type is not null group by b.sniffed_type`;
 
+  const exemptionFacet = sql`
+    select 'exemption', c.code, c.code, count(distinct c.request_id)::int
+    from (${citationsOf(sql`select distinct request_id from m`)}) c group by c.code order by 4 desc, 2 limit ${FACET_LIMIT}`;
+
   // At most exactLimit + 1 matches are read: one more than the limit tells that there are more.
   // By date past the limit, m is not the newest matches, so the page is read separately below.
   const [row] = await rowsOf<{ seen: number; hits: HitRow[]; facets: FacetRow[] }>(
@@ -250,6 +289,8 @@ async function searchInTransaction(db: Db, q: SearchQuery, opts: { exactLimit?: 
       (select 'year', g.year::text, g.year::text, g.n from grouped g where g.facet = 'year' and g.year is not null order by g.year desc)
       union all
       (${typeFacet})
+      union all
+      (${exemptionFacet})
     )
     select (select n from seen) as seen, ${pageOfHits} as hits,
       (select coalesce(json_agg(f), '[]'::json) from facets f) as facets`,
@@ -266,8 +307,10 @@ async function searchInTransaction(db: Db, q: SearchQuery, opts: { exactLimit?: 
     hitRows = dated?.hits ?? [];
   }
 
-  const facets: SearchResult['facets'] = { authority: [], status: [], type: [], year: [] };
-  for (const f of row?.facets ?? []) facets[f.facet].push({ key: f.key, label: f.label, count: f.count } satisfies Facet);
+  const facets: SearchResult['facets'] = { authority: [], status: [], type: [], year: [], exemption: [] };
+  for (const f of row?.facets ?? []) {
+    facets[f.facet].push({ key: f.key, label: f.facet === 'exemption' ? `${f.key}: ${exemptionLabel(f.key)}` : f.label, count: f.count } satisfies Facet);
+  }
   facets.type.sort((x, y) => y.count - x.count || x.key.localeCompare(y.key));
 
   const hits = hitRows.map((h): SearchHit => {

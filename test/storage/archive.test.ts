@@ -91,6 +91,29 @@ describe('migrations', () => {
   });
 });
 
+describe('exemptions cited', () => {
+  test('an archive from before exemptions were read finds those its messages and documents already cite once upgraded', async () => {
+    const archive = await open({ migrate: false });
+    await migrateUpTo(archive, 'exemptions');
+    const siteId = await archive.ensureSite(SITE);
+    const letter = await storeDoc(archive, 'refusal letter');
+    const input = thread({ remoteId: 9, urlTitle: 'consultant_fees' });
+    input.events[1]!.text = 'The fees are withheld under section 43(2) of the Act.';
+    input.events[1]!.attachments.push({ remoteId: 10, part: 2, filename: 'letter.pdf', hidden: false,
+      content: { sha256: letter.sha256, size: letter.size, fetchedAt: new Date() } });
+    await archive.reconcileRequest(siteId, input, {});
+    const [job] = await archive.jobs.claim('test', 1);
+    await archive.jobs.complete(job!.id, { type: 'pdf', pageCount: 1, needsOcr: false, warnings: [], metadata: {},
+      pages: [{ number: 1, text: 'Consultants are named under section 40(2) of the Act.' }] });
+
+    await archive.migrate();
+    const request = (await archive.getRequest('consultant_fees'))!;
+    expect(request.events.map((e) => e.exemptions)).toEqual([null, ['FOIA s43']]);
+    expect(request.attachments[0]!.exemptions).toEqual([{ code: 'FOIA s40', pages: [1] }]);
+    expect((await archive.search({ exemption: 'FOIA s40' })).hits.map((hit) => hit.urlTitle)).toEqual(['consultant_fees']);
+  });
+});
+
 describe('accents in search', () => {
   test('an archive from before accent folding finds Ynys Môn as Ynys Mon once upgraded, in threads and documents', async () => {
     const archive = await open({ migrate: false });
