@@ -10,6 +10,11 @@ DECLARE
   -- The first word of an "of the ..." after a citation that names the FOI or EI law ("of the Act", "of FOIA"); any
   -- other ("of the Data Protection Act 2018") makes it a section of another law.
   our_law constant text := '^(freedom|foi|foia|foisa|environmental|eir|eirs|act|regulations|above|said|same)$';
+  -- The word before "Act" or "Regulations" when a citation follows it in brackets: "Freedom of Information Act 2000
+  -- (section 40)" is ours, "Copyright, Designs and Patents Act 1998 (sections 29 and 30)" is not.
+  our_law_named_before constant text := '^(information|\(?scotland\)?)$';
+  -- "Patents Act 1998 (", read with the citation so that it can be told apart.
+  named_before constant text := '(\m([a-z()]+)\s+(?:act|regulations)(?:\s+\d{4})?\s*\(\s*)?';
   separators constant text := '\s*(?:,|&|/|\mand\M|\mor\M)\s*';
   found text[] := '{}';
   citation text[];
@@ -23,10 +28,11 @@ BEGIN
   END IF;
   scottish := body ~* '\(scotland\)\s+act|\mfoisa\M|\(scotland\)\s+regulations';
   FOR citation IN
-    SELECT regexp_matches(body, '\m(?:sections?|ss?\.|s(?=\d))\s*(\d+[a-z]?(?:\s*\(\s*[0-9a-z]+\s*\))*(?:' || separators || '\d+[a-z]?(?:\s*\(\s*[0-9a-z]+\s*\))*)*)(\s+of\s+(?:the\s+)?[a-z]+)?', 'gi')
+    SELECT regexp_matches(body, named_before || '\m(?:sections?|ss?\.|s(?=\d))\s*(\d+[a-z]?(?:\s*\(\s*[0-9a-z]+\s*\))*(?:' || separators || '\d+[a-z]?(?:\s*\(\s*[0-9a-z]+\s*\))*)*)(\s+of\s+(?:the\s+)?[a-z]+)?', 'gi')
   LOOP
-    CONTINUE WHEN citation[2] IS NOT NULL AND lower(substring(citation[2] FROM '([a-zA-Z]+)$')) !~ our_law;
-    FOREACH item IN ARRAY regexp_split_to_array(citation[1], separators) LOOP
+    CONTINUE WHEN citation[2] IS NOT NULL AND lower(citation[2]) !~ our_law_named_before;
+    CONTINUE WHEN citation[4] IS NOT NULL AND lower(substring(citation[4] FROM '([a-zA-Z]+)$')) !~ our_law;
+    FOREACH item IN ARRAY regexp_split_to_array(citation[3], separators) LOOP
       number := upper(substring(item FROM '^\d+[a-zA-Z]?'));
       IF scottish AND number IN ('12', '14', '25', '26', '27', '28', '29', '30', '31', '32', '33', '34', '35', '36', '37', '38', '39', '40', '41') THEN
         found := found || ('FOISA s' || number);
@@ -36,10 +42,11 @@ BEGIN
     END LOOP;
   END LOOP;
   FOR citation IN
-    SELECT regexp_matches(body, '\m(?:regulations?|regs?\.?|r\.)\s*(\d+(?:\s*\(\s*[0-9a-z]+\s*\))*(?:' || separators || '\d+(?:\s*\(\s*[0-9a-z]+\s*\))*)*)(\s+of\s+(?:the\s+)?[a-z]+)?', 'gi')
+    SELECT regexp_matches(body, named_before || '\m(?:regulations?|regs?\.?|r\.)\s*(\d+(?:\s*\(\s*[0-9a-z]+\s*\))*(?:' || separators || '\d+(?:\s*\(\s*[0-9a-z]+\s*\))*)*)(\s+of\s+(?:the\s+)?[a-z]+)?', 'gi')
   LOOP
-    CONTINUE WHEN citation[2] IS NOT NULL AND lower(substring(citation[2] FROM '([a-zA-Z]+)$')) !~ our_law;
-    FOREACH item IN ARRAY regexp_split_to_array(citation[1], separators) LOOP
+    CONTINUE WHEN citation[2] IS NOT NULL AND lower(citation[2]) !~ our_law_named_before;
+    CONTINUE WHEN citation[4] IS NOT NULL AND lower(substring(citation[4] FROM '([a-zA-Z]+)$')) !~ our_law;
+    FOREACH item IN ARRAY regexp_split_to_array(citation[3], separators) LOOP
       number := substring(item FROM '^\d+');
       paragraph := substring(item FROM '^\d+\s*\(\s*(\d)\s*\)');
       letter := lower(substring(item FROM '^\d+\s*\(\s*\d\s*\)\s*\(\s*([a-z])\s*\)'));

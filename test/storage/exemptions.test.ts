@@ -51,9 +51,11 @@ describe('cited_exemptions', () => {
     ['SECTION 40(2) OF THE ACT', ['FOIA s40']],
     ['withheld under section\n43 (2) of the Act', ['FOIA s43']],
     ['section 38(1)(b) of the Freedom of Information (Scotland) Act 2002 (FOISA)', ['FOISA s38']],
+    ['the Freedom of Information (Scotland) Act 2002 (section 38(1)(b))', ['FOISA s38']],
     ['regulation 12(5)(e) and 12(4)(b) of the EIR, and regulation 13', ['EIR 12(4)(b)', 'EIR 12(5)(e)', 'EIR 13']],
     // another law's sections, and the Act's procedural ones
     ['section 40 of the Data Protection Act 2018, section 21 of the Housing Act 1988', []],
+    ['under the Copyright, Designs and Patents Act 1998 (sections 29 and 30), but the Freedom of Information Act 2000 (section 40(2))', ['FOIA s40']],
     ['This is a refusal notice under section 17; you may complain under section 50.', []],
     ['in 2 sections. 40 people attended', []],
     ['', []],
@@ -113,7 +115,7 @@ describe('a thread and its documents', () => {
     expect(exemptionsCited(request)).toEqual([
       { code: 'FOIA s40', label: 'Personal information', sources: [{ kind: 'document', attachmentId: response.attachments[0]!.id, filename: 'response.pdf', pages: [2] }] },
       { code: 'FOIA s43', label: 'Commercial interests', sources: [
-        { kind: 'message', eventId: response.id, time: response.time },
+        { kind: 'message', eventId: response.id, messageId: 21, time: response.time },
         { kind: 'document', attachmentId: response.attachments[0]!.id, filename: 'response.pdf', pages: [2] },
       ] },
     ]);
@@ -137,5 +139,8 @@ describe('a thread and its documents', () => {
       ],
     });
     expect((await archive.exemptionTally({ authority: 'nobody' })).requests).toBe(0);
+    const exported: string[] = [];
+    for await (const row of archive.exportRows({ text: 'contracts OR junior' })) exported.push(`${row.urlTitle} ${row.kind} ${row.exemptions.join(', ')}`);
+    expect(exported.sort()).toEqual(['bin_rounds request ', 'contract_prices document FOIA s40, FOIA s43', 'contract_prices request FOIA s40, FOIA s43']);
   });
 });
