@@ -23,6 +23,7 @@ export function addSearchFilters(command: Command): Command {
     .option('--from <date>', 'requests made on or after YYYY-MM-DD', isoDate('--from'))
     .option('--to <date>', 'requests made on or before YYYY-MM-DD', isoDate('--to', 'endOfDay'))
     .option('--type <type>', 'only documents of this type (pdf, docx, xlsx, eml...)', lowerCase)
+    .option('--exemption <code>', 'only requests citing this exemption, e.g. "FOIA s40", "EIR 12(5)(e)" (`exemptions --codes` lists them)')
     .option('--sort <order>', SORTS.join(' or '), sortOrder, 'relevance')
     .option('--include-removed', 'include requests the site has removed')
     .option('--include-unlisted', 'include requests the site keeps off its listings and search, though public by their link (backpage)');
@@ -35,6 +36,7 @@ export interface SearchFlags {
   from?: Date;
   to?: Date;
   type?: string;
+  exemption?: string;
   sort: string;
   includeRemoved?: boolean;
   includeUnlisted?: boolean;
@@ -56,6 +58,7 @@ export function toSearchQuery(text: string | undefined, flags: SearchFlags): Sea
     from: flags.from,
     to: flags.to,
     type: flags.type,
+    exemption: flags.exemption,
     sort: flags.sort === 'date' ? 'date' : 'relevance',
     limit: flags.limit,
     offset: flags.offset,
@@ -71,10 +74,17 @@ const NOT_HELD: Record<Exclude<NamingFilter, 'status'>, (q: SearchQuery) => stri
 };
 
 /**
- * Refuses a status the site does not have (unless the archive holds requests with it: another Alaveteli site may add
- * its own), and says on stderr which other filters name nothing in the archive, so a typo does not read as "no hits".
+ * Spells the exemption's code as EXEMPTIONS does (refusing any other). Refuses a status the site does not have (unless
+ * the archive holds requests with it: another Alaveteli site may add its own), and says on stderr which other filters
+ * name nothing in the archive, so a typo does not read as "no hits".
  */
 export async function checkFilters(archive: Archive, query: SearchQuery): Promise<void> {
+  if (query.exemption !== undefined) {
+    const { exemptionCode } = await import('../storage/index.js');
+    const code = exemptionCode(query.exemption);
+    if (!code) throw new UsageError(`--exemption takes a code such as "FOIA s40", "FOISA s38" or "EIR 12(5)(e)" (\`wdtk-archive exemptions --codes\` lists them), not "${query.exemption}"`);
+    query.exemption = code;
+  }
   const unknown = await archive.unknownFilters(query);
   if (unknown.includes('status')) {
     // Loaded only here: the parsers (cheerio) are not needed to search.

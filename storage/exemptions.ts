@@ -93,7 +93,7 @@ export const exemptionLabel = (code: string): string => EXEMPTIONS[code] ?? code
 
 /** Where a request cites an exemption: an authority's message, or a document it released. */
 export type ExemptionSource =
-  | { kind: 'message'; eventId: number; time: Date | null }
+  | { kind: 'message'; eventId: number; messageId: number; time: Date | null }
   | { kind: 'document'; attachmentId: number; filename: string | null; pages: number[] };
 
 export interface ExemptionCitation {
@@ -111,7 +111,7 @@ export function exemptionsCited(request: RequestDetail): ExemptionCitation[] {
   const cite = (code: string, source: ExemptionSource) => sources.set(code, [...(sources.get(code) ?? []), source]);
   for (const event of request.events) {
     if (event.kind !== 'incoming' || event.hidden) continue;
-    for (const code of event.exemptions ?? []) cite(code, { kind: 'message', eventId: event.id, time: event.time });
+    for (const code of event.exemptions ?? []) cite(code, { kind: 'message', eventId: event.id, messageId: event.messageId, time: event.time });
     for (const a of event.attachments) {
       if (a.hidden || a.removedAt !== null) continue;
       for (const { code, pages } of a.exemptions ?? []) cite(code, { kind: 'document', attachmentId: a.id, filename: a.filename, pages });

@@ -371,6 +371,8 @@ export interface ExportRow {
   remoteCreatedAt: Date | null;
   remoteUpdatedAt: Date | null;
   removedAt: Date | null;
+  /** the exemptions the request cites (codes of EXEMPTIONS), as `exemptionsCited` reads them; on its document rows too */
+  exemptions: string[];
   attachment?: {
     id: number;
     filename: string | null;

@@ -4,6 +4,7 @@ import { Hono, type Context } from 'hono';
 import { html } from 'hono/html';
 import {
   describeFailure,
+  exemptionsCited,
   isStorageUnavailable,
   type Archive,
   type AttachmentCopies,
@@ -21,6 +22,7 @@ import { BadQueryError, filtersFromParams, MAX_API_LIMIT, pagedQueryFromParams, 
 import { readOnly, rejectTraversal, requireToken, securityHeaders } from './security.js';
 import { STYLESHEET } from './style.js';
 import { attachmentPage, citation } from './views/attachment.js';
+import { exemptionsPage } from './views/exemptions.js';
 import { authorityPage, runsPage } from './views/lists.js';
 import { removedPage, requestPage } from './views/request.js';
 import { searchPage } from './views/search.js';
@@ -223,9 +225,14 @@ export function createApp(archive: Archive, opts: AppOptions = {}): Hono {
     const authority = await authorityByUrlName(archive, urlName);
     if (!authority) return c.html(notFoundPage('No archived authority has this name.'), 404);
     const paged = pagedQueryFromParams({ page: c.req.query('page') }, { maxLimit: PAGE_SIZE });
-    const result = await archive.search({ ...paged.query, authority: urlName, sort: 'date' });
-    return c.html(authorityPage(authority, result, paged));
+    const [result, exemptions] = await Promise.all([
+      archive.search({ ...paged.query, authority: urlName, sort: 'date' }),
+      archive.exemptionTally({ authority: urlName }),
+    ]);
+    return c.html(authorityPage(authority, result, paged, exemptions));
   });
+
+  app.get('/exemptions', async (c) => c.html(exemptionsPage(await archive.exemptionTally())));
 
   app.get('/runs', async (c) => c.html(runsPage(await archive.pastRuns(100))));
 
@@ -257,7 +264,8 @@ export function createApp(archive: Archive, opts: AppOptions = {}): Hono {
     if (!request) return c.json({ error: 'not found' }, 404);
     if (request.removedAt) return removedJson(c, request.removedAt, request.removalReason);
     keepOffSearchEngines(request, c.header);
-    return c.json(publicRequest(request));
+    const shown = publicRequest(request);
+    return c.json({ ...shown, exemptionsCited: exemptionsCited(shown) });
   });
 
   app.get(`/api/attachment/:id{${ATTACHMENT}}`, async (c) => {
@@ -284,16 +292,19 @@ export function createApp(archive: Archive, opts: AppOptions = {}): Hono {
     const authority = await authorityByUrlName(archive, urlName);
     if (!authority) return c.json({ error: 'not found' }, 404);
     const { query, limit } = pagedQueryFromParams({ limit: c.req.query('limit'), offset: c.req.query('offset') }, { maxLimit: MAX_API_LIMIT });
-    const result = await archive.search({ ...query, authority: urlName, sort: 'date' });
+    const [result, exemptions] = await Promise.all([archive.search({ ...query, authority: urlName, sort: 'date' }), archive.exemptionTally({ authority: urlName })]);
     return c.json({
       authority,
       total: result.total,
       statusCounts: result.facets.status,
+      exemptions,
       limit,
       offset: query.offset ?? 0,
       requests: result.hits.map((h) => ({ requestId: h.requestId, remoteId: h.remoteId, urlTitle: h.urlTitle, title: h.title, status: h.status, date: h.date })),
     });
   });
+
+  app.get('/api/exemptions', async (c) => c.json(await archive.exemptionTally()));
 
   app.get('/api/runs', async (c) => {
     return c.json({ runs: await archive.pastRuns(positiveParam('limit', c.req.query('limit'), 100, 1000)) });

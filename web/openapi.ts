@@ -13,6 +13,9 @@ const filterParameters = [
   { name: 'type', in: 'query', description:
       'File type of a released document, e.g. pdf, docx, xlsx. With q: only document hits of that type. Without q: request hits, for the requests that have a document of that type',
     schema: { type: 'string' } },
+  { name: 'exemption', in: 'query', description:
+      'Only requests citing this exemption, in an authority message or a released document the site shows: a code such as "FOIA s40", "FOISA s38", "EIR 12(5)(e)" or "EIR 13", in any case (every code is listed at /exemptions)',
+    schema: { type: 'string' } },
   { name: 'sort', in: 'query', description: 'relevance (default with words) or date (newest first)', schema: { type: 'string', enum: ['relevance', 'date'] } },
 ];
 
@@ -69,7 +72,14 @@ export const openApiDocument = {
         summary: 'A request thread: metadata, messages, attachments with sha256, captures and change history',
         parameters: [idParameter('idOrSlug', "The site's numeric request id (as in /request/<id> on the site) or the request's url_title, current or earlier", '^[A-Za-z0-9_-]+$')],
         responses: {
-          '200': json({ type: 'object', description: 'RequestDetail' }, `The thread; ${NOINDEX}`),
+          '200': json(
+            {
+              type: 'object',
+              description: 'RequestDetail. Each authority message has `exemptions` (codes its text cites), each attachment `exemptions` ([{code, pages}], null until its text is extracted)',
+              properties: { exemptionsCited: { type: 'array', items: { $ref: '#/components/schemas/ExemptionCitation' } } },
+            },
+            `The thread; ${NOINDEX}`,
+          ),
           '404': errorResponse('Not archived'),
           '410': errorResponse('Removed from the site; the reason is given'),
           ...commonErrors,
@@ -137,11 +147,20 @@ export const openApiDocument = {
         summary: "An authority's archived requests, newest first, with counts by status",
         parameters: [idParameter('urlName', 'Authority url_name', '^[A-Za-z0-9_-]+$'), ...pagingParameters],
         responses: {
-          '200': json({ type: 'object' }, 'Requests and status counts'),
+          '200': json(
+            { type: 'object', properties: { exemptions: { $ref: '#/components/schemas/ExemptionTally' } } },
+            'Requests, status counts and the exemptions its listed requests cite',
+          ),
           '400': errorResponse('A malformed limit or offset'),
           '404': errorResponse('No such authority'),
           ...commonErrors,
         },
+      },
+    },
+    '/api/exemptions': {
+      get: {
+        summary: 'How many of the listed, public requests cite each FOI or EI exemption, most cited first',
+        responses: { '200': json({ $ref: '#/components/schemas/ExemptionTally' }, 'The tally'), ...commonErrors },
       },
     },
     '/api/runs': {
@@ -225,6 +244,40 @@ export const openApiDocument = {
           },
         },
       },
+      ExemptionCitation: {
+        type: 'object',
+        description: 'An exemption the thread cites in what the site shows, and where',
+        properties: {
+          code: { type: 'string', description: 'e.g. FOIA s40, FOISA s38, EIR 12(5)(e)' },
+          label: { type: 'string', description: "The heading the law gives it, e.g. Personal information" },
+          sources: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: {
+                kind: { type: 'string', enum: ['message', 'document'] },
+                eventId: { type: 'integer' },
+                messageId: { type: 'integer' },
+                time: { type: ['string', 'null'] },
+                attachmentId: { type: 'integer' },
+                filename: { type: ['string', 'null'] },
+                pages: { type: 'array', items: { type: 'integer' } },
+              },
+            },
+          },
+        },
+      },
+      ExemptionTally: {
+        type: 'object',
+        properties: {
+          requests: { type: 'integer', description: 'Requests counted' },
+          citing: { type: 'integer', description: 'Of those, the requests citing at least one exemption' },
+          exemptions: {
+            type: 'array',
+            items: { type: 'object', properties: { code: { type: 'string' }, label: { type: 'string' }, requests: { type: 'integer' } } },
+          },
+        },
+      },
       Facet: { type: 'object', properties: { key: { type: 'string' }, label: { type: 'string' }, count: { type: 'integer' } } },
       SearchHit: {
         type: 'object',
@@ -256,7 +309,7 @@ export const openApiDocument = {
           hits: { type: 'array', items: { $ref: '#/components/schemas/SearchHit' } },
           facets: {
             type: 'object',
-            properties: Object.fromEntries(['authority', 'status', 'type', 'year'].map((k) => [k, { type: 'array', items: { $ref: '#/components/schemas/Facet' } }])),
+            properties: Object.fromEntries(['authority', 'status', 'type', 'year', 'exemption'].map((k) => [k, { type: 'array', items: { $ref: '#/components/schemas/Facet' } }])),
           },
         },
       },

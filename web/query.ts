@@ -1,4 +1,4 @@
-import type { SearchQuery } from '../storage/index.js';
+import { exemptionCode, type SearchQuery } from '../storage/index.js';
 
 export const PAGE_SIZE = 20;
 /** The API lets a script take bigger pages; exports have no cap at all. */
@@ -7,7 +7,7 @@ const MAX_PAGE = 100_000;
 export const MAX_OFFSET = MAX_PAGE * MAX_API_LIMIT;
 
 /** The filters shared by the search page, the API and the exports, as they appear in a URL. */
-export const FILTER_PARAMS = ['q', 'authority', 'status', 'requester', 'from', 'to', 'type', 'sort'] as const;
+export const FILTER_PARAMS = ['q', 'authority', 'status', 'requester', 'from', 'to', 'type', 'exemption', 'sort'] as const;
 
 export class BadQueryError extends Error {
   override name = 'BadQueryError';
@@ -57,6 +57,11 @@ export function filtersFromParams(params: Record<string, string | undefined>): S
   if (params.status) query.status = params.status;
   if (params.requester) query.requester = params.requester;
   if (params.type) query.type = params.type;
+  if (params.exemption) {
+    const code = exemptionCode(params.exemption);
+    if (!code) throw new BadQueryError(`exemption takes a code such as "FOIA s40", "FOISA s38" or "EIR 12(5)(e)" (the list is at /exemptions), not "${params.exemption}"`);
+    query.exemption = code;
+  }
   const from = dateParam('from', params.from, false);
   const to = dateParam('to', params.to, true);
   if (from) query.from = from;

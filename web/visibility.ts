@@ -15,6 +15,9 @@ export function attachmentGone(a: AttachmentDetail): { error: string; removedAt:
 
 export const isWithheld = (a: AttachmentSummary) => a.hidden || a.removedAt !== null;
 
+/** A withheld attachment is named, as on the site, but nothing read from its content is shown. */
+const withoutWithheldText = (a: AttachmentSummary): AttachmentSummary => (isWithheld(a) ? { ...a, exemptions: null } : a);
+
 /**
  * A page snapshot shows the thread as it was when taken, possibly before a message or attachment was hidden, and
  * when that happened is not recorded: a thread with anything hidden or removed offers none.
@@ -23,7 +26,10 @@ export function withholdsSnapshots(request: RequestDetail): boolean {
   return request.events.some((e) => e.hidden) || request.attachments.some(isWithheld);
 }
 
-/** The thread as the site shows it: hidden messages without text or attachments, and no snapshot that may predate that. */
+/**
+ * The thread as the site shows it: hidden messages without text or attachments, withheld attachments without what
+ * their content cites, and no snapshot that may predate either.
+ */
 export function publicRequest(request: RequestDetail): RequestDetail {
   const hiddenMessages = new Set(request.events.filter((e) => e.hidden && e.kind === 'incoming').map((e) => e.messageId));
   const attachments = request.attachments.filter((a) => !hiddenMessages.has(a.incomingMessageId));
@@ -31,8 +37,8 @@ export function publicRequest(request: RequestDetail): RequestDetail {
   const noSnapshots = withholdsSnapshots(request);
   return {
     ...request,
-    events: request.events.map((e) => (e.hidden ? { ...e, text: null, attachments: [] } : e)),
-    attachments,
+    events: request.events.map((e) => (e.hidden ? { ...e, text: null, exemptions: null, attachments: [] } : { ...e, attachments: e.attachments.map(withoutWithheldText) })),
+    attachments: attachments.map(withoutWithheldText),
     captures: request.captures
       .filter((c) => !dropped.has(c.id))
       .map((c) => (noSnapshots ? { ...c, snapshotPdfSha256: null, snapshotPngSha256: null } : c)),

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { registerCrawl } from './crawl.js';
 import { registerDb } from './db.js';
+import { registerExemptions } from './exemptions.js';
 import { registerExport } from './export.js';
 import { registerGet } from './get.js';
 import { registerParse } from './parse.js';
@@ -24,6 +25,7 @@ export const commands: ((program: Command) => void)[] = [
   registerShow,
   registerGet,
   registerExport,
+  registerExemptions,
   registerVerify,
   registerRuns,
   registerServe,

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { AttachmentCopies, AttachmentCopy, AttachmentSummary, RequestDetail } from '../../storage/index.js';
+import type { AttachmentCopies, AttachmentCopy, AttachmentSummary, ExemptionCitation, RequestDetail } from '../../storage/index.js';
 import { globalsOf, printJson, withArchive } from '../context.js';
 import { CliError } from '../errors.js';
 import { printable } from '../format.js';
@@ -14,6 +14,7 @@ export function registerShow(program: Command): void {
     .argument('<slug_or_id>', "the request's url_title, or its numeric id on the site")
     .action(async (slugOrId: string, _flags: unknown, command: Command) => {
       const globals = globalsOf(command);
+      const { exemptionsCited } = await import('../../storage/index.js');
       const shown = await withArchive(globals, async (archive) => {
         const request = await archive.getRequest(slugOrId, { includeRemoved: true });
         if (!request) return null;
@@ -22,8 +23,9 @@ export function registerShow(program: Command): void {
         return { request, copies };
       });
       if (!shown) throw new CliError(`no request "${slugOrId}" in the archive`);
-      if (globals.json) printJson(withCopies(shown.request, shown.copies));
-      else process.stdout.write(printable(formatRequest(shown.request, shown.copies)));
+      const cited = exemptionsCited(shown.request);
+      if (globals.json) printJson({ ...withCopies(shown.request, shown.copies), exemptionsCited: cited });
+      else process.stdout.write(printable(formatRequest(shown.request, shown.copies, cited)));
     });
 }
 
@@ -59,7 +61,7 @@ function copyLines(found: AttachmentCopies | undefined): string[] {
   return lines;
 }
 
-function formatRequest(r: RequestDetail, copies: CopiesByAttachment): string {
+function formatRequest(r: RequestDetail, copies: CopiesByAttachment, cited: ExemptionCitation[]): string {
   const lines = [
     r.title,
     `  ${r.urlTitle} (id ${r.remoteId}) · ${r.statusLabel ?? r.status} · to ${r.authority.name} (${r.authority.urlName})` +
@@ -68,12 +70,17 @@ function formatRequest(r: RequestDetail, copies: CopiesByAttachment): string {
   ];
   if (r.removedAt) lines.push(`  REMOVED from the site ${date(r.removedAt)}: ${r.removalReason ?? 'no reason recorded'}`);
   if (r.prominence === 'backpage') lines.push('  UNLISTED: the site keeps it off its listings and search (backpage), though it serves it by its link');
+  // What the site shows cites these; a hidden message's or document's own citations are under it below.
+  if (cited.length) lines.push(`  exemptions cited: ${cited.map((c) => `${c.code} (${c.label})`).join(', ')}`);
   for (const event of r.events) {
     lines.push('', `${date(event.time)}  ${event.kind} #${event.messageId}  ${event.author ?? ''}${event.hidden ? '  [hidden on the site]' : ''}`);
     if (event.text) lines.push(...event.text.split('\n').map((line) => `    ${line}`));
+    if (event.exemptions?.length) lines.push(`    cites ${event.exemptions.join(', ')}`);
     for (const a of event.attachments) {
       const state = a.hidden ? 'hidden on the site' : a.sha256 ? `sha256 ${a.sha256} · ${a.size ?? '?'} bytes` : 'not yet fetched';
-      lines.push(`    📎 [${a.id}] ${a.filename ?? '(no name)'} · ${a.type ?? a.contentType ?? '?'} · ${state}`, ...copyLines(copies.get(a.id)));
+      lines.push(`    📎 [${a.id}] ${a.filename ?? '(no name)'} · ${a.type ?? a.contentType ?? '?'} · ${state}`);
+      if (a.exemptions?.length) lines.push(`      cites ${a.exemptions.map((e) => `${e.code} (p. ${e.pages.join(', ')})`).join(', ')}`);
+      lines.push(...copyLines(copies.get(a.id)));
     }
   }
   for (const h of r.history) lines.push(`  history: ${date(h.at)} ${h.change} ${h.from ?? ''} → ${h.to ?? ''}`);

@@ -367,6 +367,7 @@ interface ExportDbRow {
   size: number | string | null;
   source_url: string | null;
   fetched_at: Date | string | null;
+  exemptions: string[];
 }
 
 const toDate = (value: Date | string | null): Date | null => (value === null ? null : new Date(value));
@@ -386,7 +387,8 @@ export async function* exportRows(db: Db, q: SearchQuery, pageSize = 500): Async
       select p.request_id, p.attachment_id, p.sha256, p.page, p.type, r.remote_id, r.url_title, r.title,
              a.url_name as authority_url_name, a.name as authority_name, u.url_name as requester_url_name,
              u.name as requester_name, r.status, r.described_state, r.remote_created_at, r.remote_updated_at,
-             r.removed_at, att.filename, att.size, att.source_url, att.fetched_at
+             r.removed_at, att.filename, att.size, att.source_url, att.fetched_at,
+             array(select distinct c.code from (${citationsOf(sql`select p.request_id`)}) c order by c.code) as exemptions
       from p join requests r on r.id = p.request_id join authorities a on a.id = r.authority_id
       left join users u on u.id = r.requester_id left join attachments att on att.id = p.attachment_id
       order by p.request_id, coalesce(p.attachment_id, 0), p.page`,
@@ -405,6 +407,7 @@ export async function* exportRows(db: Db, q: SearchQuery, pageSize = 500): Async
         remoteCreatedAt: toDate(r.remote_created_at),
         remoteUpdatedAt: toDate(r.remote_updated_at),
         removedAt: toDate(r.removed_at),
+        exemptions: r.exemptions,
       };
       if (r.attachment_id !== null && r.sha256) {
         row.attachment = {

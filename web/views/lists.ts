@@ -1,11 +1,13 @@
 import { html } from 'hono/html';
-import { describeRunScope, type RunRow, type SearchResult } from '../../storage/index.js';
+import { describeRunScope, type ExemptionTally, type RunRow, type SearchResult } from '../../storage/index.js';
 import { formatDate, formatDateTime, formatSize, page, type Html } from '../layout.js';
+import { exemptionTallyTable } from './exemptions.js';
 
 export function authorityPage(
   authority: { urlName: string; name: string },
   result: SearchResult,
   paging: { page: number; limit: number },
+  exemptions: ExemptionTally,
 ): Html {
   const base = `/authority/${encodeURIComponent(authority.urlName)}`;
   const lastPage = Math.max(1, Math.ceil(result.total / paging.limit));
@@ -15,6 +17,9 @@ export function authorityPage(
 <table><thead><tr><th>Status</th><th>Requests</th></tr></thead><tbody>${result.facets.status.map(
     (f) => html`<tr><td><a href="/search?authority=${encodeURIComponent(authority.urlName)}&amp;status=${encodeURIComponent(f.key)}">${f.label}</a></td><td>${f.count}</td></tr>`,
   )}</tbody></table>
+<h2>Exemptions cited</h2>
+<p class="muted">The sections and regulations its messages and released documents cite (<a href="/exemptions">how they are read</a>).</p>
+${exemptionTallyTable(exemptions, { authority: authority.urlName })}
 <h2>Requests</h2>
 <table><thead><tr><th>Made</th><th>Title</th><th>Status</th></tr></thead><tbody>${result.hits.map(
     (hit) => html`<tr><td>${formatDate(hit.date)}</td><td><a href="/request/${encodeURIComponent(hit.urlTitle)}">${hit.title}</a></td><td>${hit.status}</td></tr>`,

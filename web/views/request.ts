@@ -1,7 +1,8 @@
 import { html } from 'hono/html';
-import type { AttachmentCopies, AttachmentSummary, CaptureSummary, EventDetail, HistoryEntry, RequestDetail } from '../../storage/index.js';
+import { exemptionsCited, type AttachmentCopies, type AttachmentSummary, type CaptureSummary, type EventDetail, type HistoryEntry, type RequestDetail } from '../../storage/index.js';
 import { formatDate, formatDateTime, formatSize, page, type Html } from '../layout.js';
 import { isWithheld } from '../visibility.js';
+import { exemptionsCitedSection } from './exemptions.js';
 
 export interface TextBlock {
   quoted: boolean;
@@ -118,6 +119,7 @@ export function requestPage(request: RequestDetail, copies: Map<number, Attachme
     ? html`<dt>Page snapshot</dt><dd>as fetched ${formatDateTime(snapshot.fetchedAt)}: ${snapshot.snapshotPdfSha256 ? html`<a href="/capture/${snapshot.id}/snapshot.pdf">PDF</a> ` : ''}${snapshot.snapshotPngSha256 ? html`<a href="/capture/${snapshot.id}/snapshot.png">PNG</a>` : ''}</dd>`
     : ''}
 </dl>
+${exemptionsCitedSection(exemptionsCited(request))}
 <h2>Correspondence</h2>
 ${request.events.length > 0 ? request.events.map(eventArticle) : html`<p class="muted">No messages archived.</p>`}
 <h2>All attachments</h2>

@@ -1,5 +1,5 @@
 import { html } from 'hono/html';
-import type { Facet, SearchHit, SearchResult } from '../../storage/index.js';
+import { exemptionCode, exemptionLabel, type Facet, type SearchHit, type SearchResult } from '../../storage/index.js';
 import { feedParams } from '../feed.js';
 import { formatDate, highlighted, page, type Html } from '../layout.js';
 import { withParams } from '../query.js';
@@ -26,11 +26,19 @@ function filterForm(params: Params, result: SearchResult | null): Html {
   <label>Authority<input type="text" name="authority" value="${params.authority ?? ''}" placeholder="url name"></label>
   <label>Status<select name="status"><option value="">any</option>${options(result?.facets.status ?? [], params.status)}</select></label>
   <label>File type<select name="type"><option value="">any</option>${options(result?.facets.type ?? [], params.type)}</select></label>
+  <label>Exemption cited<select name="exemption"><option value="">any</option>${exemptionOptions(result?.facets.exemption ?? [], params.exemption)}</select></label>
   <label>From<input type="date" name="from" value="${params.from ?? ''}"></label>
   <label>To<input type="date" name="to" value="${params.to ?? ''}"></label>
   <label>Order<select name="sort"><option value="">relevance</option><option value="date"${selected(params.sort, 'date')}>newest first</option></select></label>
   <button type="submit">Search</button>
 </form>`;
+}
+
+/** The facet's options, plus the one chosen when no result cites it (so the form keeps it). */
+function exemptionOptions(facets: Facet[], current: string | undefined): Html[] {
+  const chosen = current ? exemptionCode(current) : null;
+  const listed = chosen === null || facets.some((f) => f.key === chosen) ? facets : [...facets, { key: chosen, label: `${chosen}: ${exemptionLabel(chosen)}`, count: 0 }];
+  return listed.map((f) => html`<option value="${f.key}"${chosen === f.key ? html` selected` : ''}>${f.label} (${f.count})</option>`);
 }
 
 function facetList(title: string, param: string, facets: Facet[], params: Params): Html {
@@ -87,6 +95,7 @@ ${result
     ${facetList('Authority', 'authority', result.facets.authority, params)}
     ${facetList('Status', 'status', result.facets.status, params)}
     ${facetList('File type', 'type', result.facets.type, params)}
+    ${facetList('Exemption cited', 'exemption', result.facets.exemption, params)}
     ${yearFacet(result.facets.year, params)}
   </aside>
   <section>
