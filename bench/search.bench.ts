@@ -5,7 +5,9 @@
  * BENCH_KEEP=1 keeps the generated database (named in the output) for another run: BENCH_DB=<name>.
  * Each query runs through archive.search() (matches, ranking, facets, headlines for one page of hits)
  * and as bare SQL for the same top 20 (matches, filters, rank or date, ids only), so the overhead shows as a ratio;
- * then through archive.newestMatches() for the 50 that entered the archive last (the Atom feed of the search).
+ * then through archive.newestMatches() for the 50 that entered the archive last (the Atom feed of the search), and
+ * archive.exemptionTally() for the archive and for one authority. Each request has an authority's reply, a fifth of
+ * them citing an exemption, and a tenth of the pages cite one, so the exemption filter, facet and tally have rows to read.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -65,6 +67,16 @@ const ZIPF_CUMULATIVE = (() => {
   return weights.map((w) => (running += w / sum));
 })();
 
+// What a reply or a page cites when it cites something: the codes the archive reads them as are the bench's
+// exemption queries.
+const CITATIONS = [
+  'Some information is withheld under section 40(2) of the Act.',
+  'Prices are withheld under section 43(2) of the Freedom of Information Act 2000.',
+  'Complying would exceed the appropriate limit, so section 12 of the Act applies.',
+  'The figures are reasonably accessible to you, so section 21 applies.',
+  'The exception at regulation 12(5)(e) of the EIR applies.',
+];
+
 const QUERIES: { name: string; q: SearchQuery }[] = [
   { name: 'rare word', q: { text: 'asbestos' } },
   { name: 'two words', q: { text: 'road safety' } },
@@ -74,6 +86,8 @@ const QUERIES: { name: string; q: SearchQuery }[] = [
   { name: 'word, by date', q: { text: 'sewage', sort: 'date' } },
   { name: 'common, by date', q: { text: 'council', sort: 'date' } },
   { name: 'no text, filters', q: { status: 'refused', authority: 'authority_42' } },
+  { name: 'exemption', q: { exemption: 'FOIA s43' } },
+  { name: 'word + exemption', q: { text: 'council', exemption: 'FOIA s40' } },
 ];
 
 async function timed(label: string, work: () => Promise<unknown>): Promise<void> {
@@ -157,6 +171,13 @@ async function generate(databaseUrl: string): Promise<void> {
          from unnest($1::int[], $2::text[], $3::text[], $4::text[]) as x(g, t, s, b)`,
         (i) => [i, words(6).replace(/^./, (c) => c.toUpperCase()), statuses[i % 6], words(150)]),
     );
+    await timed('events', () =>
+      load(client, 'events', REQUESTS, 5000,
+        `insert into events (request_id, kind, message_id, event_id, time, author, text)
+         select g, 'incoming', g, g, timestamptz '2010-01-20' + (g % 5000) * interval '1 day', 'Authority', t
+         from unnest($1::int[], $2::text[]) as x(g, t)`,
+        (i) => [i, `${words(80)}${i % 5 === 0 ? ` ${CITATIONS[(i / 5) % CITATIONS.length]}` : ''}`]),
+    );
     await timed('blobs and attachments', async () => {
       await load(client, 'blobs', docs, 20_000,
         `insert into blobs (sha256, size, storage_key, sniffed_type, extraction_status, page_count)
@@ -172,7 +193,8 @@ async function generate(databaseUrl: string): Promise<void> {
     await timed('document pages', () =>
       load(client, 'pages', PAGES, 5000,
         `insert into document_pages (sha256, page, text) select * from unnest($1::text[], $2::int[], $3::text[])`,
-        (i) => [sha(1 + Math.floor((i - 1) / PAGES_PER_DOC)), 1 + ((i - 1) % PAGES_PER_DOC), words(WORDS_PER_PAGE)]),
+        (i) => [sha(1 + Math.floor((i - 1) / PAGES_PER_DOC)), 1 + ((i - 1) % PAGES_PER_DOC),
+          `${words(WORDS_PER_PAGE)}${i % 10 === 0 ? ` ${CITATIONS[(i / 10) % CITATIONS.length]}` : ''}`]),
     );
     await timed('indexes', async () => {
       await client.query(`set maintenance_work_mem = '1GB'`);
@@ -202,6 +224,15 @@ async function measure(work: () => Promise<unknown>): Promise<{ p50: number; p95
 
 /** The same hits, ids only, in plain SQL: no facets, totals, headlines or joins for display. */
 function bareSql(q: SearchQuery) {
+  if (q.exemption) {
+    const cites = sql`array[${q.exemption}]::text[]`;
+    const citing = sql`select e.request_id from events e where e.exemptions @> ${cites}
+                       union select a.request_id from attachments a join document_pages p on p.sha256 = a.sha256 where p.exemptions @> ${cites}`;
+    return q.text
+      ? sql`select r.id from requests r where r.search @@ websearch_to_tsquery('english', ${q.text}) and r.id in (${citing})
+            order by ts_rank(r.search, websearch_to_tsquery('english', ${q.text})) desc limit 20`
+      : sql`select r.id from requests r where r.id in (${citing}) order by r.remote_created_at desc limit 20`;
+  }
   if (!q.text) {
     return sql`select r.id from requests r join authorities a on a.id = r.authority_id
                where r.removed_at is null and r.status = ${q.status ?? ''} and a.url_name = ${q.authority ?? ''}
@@ -247,6 +278,12 @@ try {
     const items = (await archive.newestMatches(q, 50)).length;
     const feed = await measure(() => archive.newestMatches(q, 50));
     console.log(`${name.padEnd(20)} ${String(items).padStart(7)}   ${feed.p50.toFixed(1).padStart(8)} / ${feed.p95.toFixed(1)}`);
+  }
+  console.log('exemption tally        counted   p50/p95 ms');
+  for (const [name, scope] of [['whole archive', {}], ['one authority', { authority: 'authority_42' }]] as const) {
+    const tally = await archive.exemptionTally(scope);
+    const timing = await measure(() => archive.exemptionTally(scope));
+    console.log(`${name.padEnd(20)} ${String(tally.requests).padStart(8)}   ${timing.p50.toFixed(1).padStart(8)} / ${timing.p95.toFixed(1)}`);
   }
 } finally {
   await archive.close();

@@ -1,6 +1,7 @@
 -- The FOI and EI exemptions a text cites, as codes: 'FOIA s40', 'FOISA s38', 'EIR 12(5)(e)', 'EIR 13', 'EIRS 10(4)(a)',
 -- 'EIRS 11' (storage/exemptions.ts names them). An authority's message and each page of a document keep theirs in a
--- generated column, filled here for what is already stored. Only the sections and regulations that withhold or refuse
+-- generated column, filled here for what is already stored, and request_exemptions gathers each request's from what
+-- the site shows of it, for search to filter and count by. Only the sections and regulations that withhold or refuse
 -- count: "section 1(1)" or "section 17" is procedure, not a reason. A section followed by "of the <another law>" is
 -- that law's. A text naming the Scottish Act or Regulations is read by their numbers.
 CREATE FUNCTION cited_exemptions(body text) RETURNS text[] LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
@@ -63,7 +64,59 @@ BEGIN
   END LOOP;
   RETURN ARRAY(SELECT DISTINCT code FROM unnest(found) AS code ORDER BY code);
 END $$;--> statement-breakpoint
+CREATE TABLE "request_exemptions" (
+	"request_id" integer PRIMARY KEY NOT NULL,
+	"codes" text[] NOT NULL
+);
+--> statement-breakpoint
 ALTER TABLE "document_pages" ADD COLUMN "exemptions" text[] GENERATED ALWAYS AS (cited_exemptions("document_pages"."text")) STORED NOT NULL;--> statement-breakpoint
 ALTER TABLE "events" ADD COLUMN "exemptions" text[] GENERATED ALWAYS AS (case when "events"."kind" = 'incoming' then cited_exemptions("events"."text") end) STORED;--> statement-breakpoint
-CREATE INDEX "document_pages_exemptions" ON "document_pages" USING gin ("exemptions");--> statement-breakpoint
-CREATE INDEX "events_exemptions" ON "events" USING gin ("exemptions");
+ALTER TABLE "request_exemptions" ADD CONSTRAINT "request_exemptions_request_id_requests_id_fk" FOREIGN KEY ("request_id") REFERENCES "public"."requests"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+CREATE INDEX "request_exemptions_codes" ON "request_exemptions" USING gin ("codes");--> statement-breakpoint
+CREATE FUNCTION request_exemptions_refresh(request_ids integer[]) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  DELETE FROM request_exemptions WHERE request_id = ANY(request_ids);
+  INSERT INTO request_exemptions (request_id, codes)
+  SELECT c.request_id, array_agg(DISTINCT c.code ORDER BY c.code)
+  FROM (
+    SELECT e.request_id, unnest(e.exemptions) AS code FROM events e
+    WHERE e.request_id = ANY(request_ids) AND NOT e.hidden AND e.exemptions <> '{}'
+    UNION ALL
+    SELECT a.request_id, unnest(p.exemptions) FROM attachments a JOIN document_pages p ON p.sha256 = a.sha256
+    WHERE a.request_id = ANY(request_ids) AND p.exemptions <> '{}' AND NOT a.hidden AND a.removed_at IS NULL
+      AND NOT EXISTS (SELECT 1 FROM events m WHERE m.request_id = a.request_id AND m.kind = 'incoming'
+                      AND m.message_id = a.incoming_message_id AND m.hidden)
+  ) c
+  GROUP BY c.request_id;
+END $$;--> statement-breakpoint
+-- A message or an attachment belongs to one request for good, so the rows a statement wrote (or deleted) name the
+-- requests to look at again.
+CREATE FUNCTION request_exemptions_on_rows() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM request_exemptions_refresh(ARRAY(SELECT DISTINCT request_id FROM changed_rows));
+  RETURN NULL;
+END $$;--> statement-breakpoint
+-- A document's pages are shared by every request holding the document.
+CREATE FUNCTION request_exemptions_on_pages() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM request_exemptions_refresh(ARRAY(
+    SELECT DISTINCT a.request_id FROM attachments a WHERE a.sha256 IN (SELECT DISTINCT sha256 FROM changed_rows)));
+  RETURN NULL;
+END $$;--> statement-breakpoint
+CREATE TRIGGER request_exemptions_events_inserted AFTER INSERT ON events REFERENCING NEW TABLE AS changed_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION request_exemptions_on_rows();--> statement-breakpoint
+CREATE TRIGGER request_exemptions_events_updated AFTER UPDATE ON events REFERENCING NEW TABLE AS changed_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION request_exemptions_on_rows();--> statement-breakpoint
+CREATE TRIGGER request_exemptions_events_deleted AFTER DELETE ON events REFERENCING OLD TABLE AS changed_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION request_exemptions_on_rows();--> statement-breakpoint
+CREATE TRIGGER request_exemptions_attachments_inserted AFTER INSERT ON attachments REFERENCING NEW TABLE AS changed_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION request_exemptions_on_rows();--> statement-breakpoint
+CREATE TRIGGER request_exemptions_attachments_updated AFTER UPDATE ON attachments REFERENCING NEW TABLE AS changed_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION request_exemptions_on_rows();--> statement-breakpoint
+CREATE TRIGGER request_exemptions_attachments_deleted AFTER DELETE ON attachments REFERENCING OLD TABLE AS changed_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION request_exemptions_on_rows();--> statement-breakpoint
+CREATE TRIGGER request_exemptions_pages_inserted AFTER INSERT ON document_pages REFERENCING NEW TABLE AS changed_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION request_exemptions_on_pages();--> statement-breakpoint
+CREATE TRIGGER request_exemptions_pages_deleted AFTER DELETE ON document_pages REFERENCING OLD TABLE AS changed_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION request_exemptions_on_pages();--> statement-breakpoint
+SELECT request_exemptions_refresh(ARRAY(SELECT id FROM requests));

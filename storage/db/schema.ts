@@ -167,7 +167,7 @@ export const events = pgTable(
       .array()
       .generatedAlwaysAs(sql`case when "events"."kind" = 'incoming' then cited_exemptions("events"."text") end`),
   },
-  (t) => [uniqueIndex('events_identity').on(t.requestId, t.kind, t.messageId), index('events_exemptions').using('gin', t.exemptions)],
+  (t) => [uniqueIndex('events_identity').on(t.requestId, t.kind, t.messageId)],
 );
 
 export const captures = pgTable(
@@ -238,7 +238,24 @@ export const documentPages = pgTable(
       .notNull()
       .generatedAlwaysAs(sql`cited_exemptions("document_pages"."text")`),
   },
-  (t) => [primaryKey({ columns: [t.sha256, t.page] }), index('document_pages_exemptions').using('gin', t.exemptions)],
+  (t) => [primaryKey({ columns: [t.sha256, t.page] })],
+);
+
+/**
+ * The exemptions each request cites in what the site shows (its authority's messages not hidden, the pages of its
+ * documents shown), one row per request citing any: what search filters, counts and exports read, so they look at one
+ * row per request instead of its messages and pages. Kept by triggers (migration 0013) on events, attachments and
+ * document_pages.
+ */
+export const requestExemptions = pgTable(
+  'request_exemptions',
+  {
+    requestId: integer('request_id')
+      .primaryKey()
+      .references(() => requests.id, { onDelete: 'cascade' }),
+    codes: text('codes').array().notNull(),
+  },
+  (t) => [index('request_exemptions_codes').using('gin', t.codes)],
 );
 
 /**

@@ -15,37 +15,8 @@ const SEARCH_WORK_MEM = '64MB';
 
 export const hasText = (q: SearchQuery) => (q.text ?? '').trim().length > 0;
 
-/** An attachment (aliased a) the site shows: neither hidden nor removed, of a message that is not hidden. */
-const shownAttachment = sql`not a.hidden and a.removed_at is null
-  and not exists (select 1 from events m where m.request_id = a.request_id and m.kind = 'incoming' and m.message_id = a.incoming_message_id and m.hidden)`;
-
-/**
- * Requests citing the exemption in what the site shows: an authority's message not hidden, or a page of a document
- * it shows. Uncorrelated, so it is looked up once, through the GIN indexes.
- */
-export function citingRequests(code: string): SQL {
-  const codes = sql`array[${code}]::text[]`;
-  return sql`
-    select e.request_id from events e where e.exemptions @> ${codes} and not e.hidden
-    union
-    select a.request_id from attachments a join document_pages p on p.sha256 = a.sha256
-    where p.exemptions @> ${codes} and ${shownAttachment}`;
-}
-
-/**
- * (request_id, code) for each exemption cited by the given requests (a query yielding request_id) where citingRequests
- * looks; a request citing one in two places has two rows.
- */
-export function citationsOf(requestIds: SQL): SQL {
-  return sql`
-    select e.request_id, unnest(e.exemptions) as code
-    from (${requestIds}) ids join events e on e.request_id = ids.request_id
-    where e.exemptions <> '{}' and not e.hidden
-    union all
-    select a.request_id, unnest(p.exemptions)
-    from (${requestIds}) ids join attachments a on a.request_id = ids.request_id join document_pages p on p.sha256 = a.sha256
-    where p.exemptions <> '{}' and ${shownAttachment}`;
-}
+/** Requests citing the exemption in what the site shows (request_exemptions, kept by migration 0013's triggers). */
+const citingRequests = (code: string) => sql`select x.request_id from request_exemptions x where x.codes @> array[${code}]::text[]`;
 
 export function requestFilters(q: SearchQuery): SQL[] {
   const filters: SQL[] = [];
@@ -262,8 +233,9 @@ async function searchInTransaction(db: Db, q: SearchQuery, opts: { exactLimit?: 
           join blobs b on b.sha256 = att.sha256 where b.sniffed_type is not null group by b.sniffed_type`;
 
   const exemptionFacet = sql`
-    select 'exemption', c.code, c.code, count(distinct c.request_id)::int
-    from (${citationsOf(sql`select distinct request_id from m`)}) c group by c.code order by 4 desc, 2 limit ${FACET_LIMIT}`;
+    select 'exemption', c.code, c.code, count(*)::int
+    from (select distinct request_id from m) mr join request_exemptions x on x.request_id = mr.request_id cross join unnest(x.codes) as c(code)
+    group by c.code order by 4 desc, 2 limit ${FACET_LIMIT}`;
 
   // At most exactLimit + 1 matches are read: one more than the limit tells that there are more.
   // By date past the limit, m is not the newest matches, so the page is read separately below.
@@ -388,7 +360,7 @@ export async function* exportRows(db: Db, q: SearchQuery, pageSize = 500): Async
              a.url_name as authority_url_name, a.name as authority_name, u.url_name as requester_url_name,
              u.name as requester_name, r.status, r.described_state, r.remote_created_at, r.remote_updated_at,
              r.removed_at, att.filename, att.size, att.source_url, att.fetched_at,
-             array(select distinct c.code from (${citationsOf(sql`select p.request_id`)}) c order by c.code) as exemptions
+             coalesce((select x.codes from request_exemptions x where x.request_id = p.request_id), '{}') as exemptions
       from p join requests r on r.id = p.request_id join authorities a on a.id = r.authority_id
       left join users u on u.id = r.requester_id left join attachments att on att.id = p.attachment_id
       order by p.request_id, coalesce(p.attachment_id, 0), p.page`,

@@ -142,5 +142,22 @@ describe('a thread and its documents', () => {
     const exported: string[] = [];
     for await (const row of archive.exportRows({ text: 'contracts OR junior' })) exported.push(`${row.urlTitle} ${row.kind} ${row.exemptions.join(', ')}`);
     expect(exported.sort()).toEqual(['bin_rounds request ', 'contract_prices document FOIA s40, FOIA s43', 'contract_prices request FOIA s40, FOIA s43']);
+
+    // The site hides the letter, then the message: what they cite goes with them, and comes back with them.
+    const cites = async () => (await archive.search({})).facets.exemption.map((f) => f.key);
+    const letterHidden = structuredClone(input);
+    letterHidden.events[1]!.attachments[0]!.hidden = true;
+    await archive.reconcileRequest(siteId, letterHidden, {});
+    expect(await cites()).toEqual(['FOIA s43']);
+    const messageHidden = structuredClone(letterHidden);
+    messageHidden.events[1]!.hidden = true;
+    await archive.reconcileRequest(siteId, messageHidden, {});
+    expect(await cites()).toEqual([]);
+    expect(await slugs('FOIA s43')).toEqual([]);
+    expect((await archive.exemptionTally()).citing).toBe(0);
+    await archive.reconcileRequest(siteId, input, {});
+    expect(await cites()).toEqual(['FOIA s40', 'FOIA s43']);
+    await archive.purge('contract_prices');
+    expect(await archive.exemptionTally()).toEqual({ requests: 1, citing: 0, exemptions: [] });
   });
 });
