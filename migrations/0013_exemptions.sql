@@ -89,32 +89,61 @@ BEGIN
   ) c
   GROUP BY c.request_id;
 END $$;--> statement-breakpoint
--- A message or an attachment belongs to one request for good, so the rows a statement wrote (or deleted) name the
--- requests to look at again.
-CREATE FUNCTION request_exemptions_on_rows() RETURNS trigger LANGUAGE plpgsql AS $$
+-- The triggers look again only at the requests a statement may have changed: on a first crawl most messages cite
+-- nothing and no attachment's text is extracted yet when it is written, so most statements change none. A message or
+-- an attachment belongs to one request for good.
+CREATE FUNCTION request_exemptions_on_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  PERFORM request_exemptions_refresh(ARRAY(SELECT DISTINCT request_id FROM changed_rows));
+  PERFORM request_exemptions_refresh(ARRAY(SELECT DISTINCT request_id FROM old_rows));
+  RETURN NULL;
+END $$;--> statement-breakpoint
+CREATE FUNCTION request_exemptions_on_events() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  -- A hidden message hides its attachments too, whatever it cites itself.
+  IF TG_OP = 'INSERT' THEN
+    PERFORM request_exemptions_refresh(ARRAY(
+      SELECT DISTINCT request_id FROM new_rows WHERE exemptions <> '{}' OR hidden));
+  ELSE
+    PERFORM request_exemptions_refresh(ARRAY(
+      SELECT DISTINCT n.request_id FROM new_rows n JOIN old_rows o ON o.id = n.id
+      WHERE (n.exemptions, n.hidden) IS DISTINCT FROM (o.exemptions, o.hidden)));
+  END IF;
+  RETURN NULL;
+END $$;--> statement-breakpoint
+CREATE FUNCTION request_exemptions_on_attachments() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    PERFORM request_exemptions_refresh(ARRAY(
+      SELECT DISTINCT n.request_id FROM new_rows n
+      WHERE EXISTS (SELECT 1 FROM document_pages p WHERE p.sha256 = n.sha256 AND p.exemptions <> '{}')));
+  ELSE
+    PERFORM request_exemptions_refresh(ARRAY(
+      SELECT DISTINCT n.request_id FROM new_rows n JOIN old_rows o ON o.id = n.id
+      WHERE (n.sha256, n.hidden, n.removed_at IS NULL) IS DISTINCT FROM (o.sha256, o.hidden, o.removed_at IS NULL)
+        AND EXISTS (SELECT 1 FROM document_pages p WHERE p.sha256 IN (n.sha256, o.sha256) AND p.exemptions <> '{}')));
+  END IF;
   RETURN NULL;
 END $$;--> statement-breakpoint
 -- A document's pages are shared by every request holding the document.
 CREATE FUNCTION request_exemptions_on_pages() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   PERFORM request_exemptions_refresh(ARRAY(
-    SELECT DISTINCT a.request_id FROM attachments a WHERE a.sha256 IN (SELECT DISTINCT sha256 FROM changed_rows)));
+    SELECT DISTINCT a.request_id FROM attachments a
+    WHERE a.sha256 IN (SELECT sha256 FROM changed_rows WHERE exemptions <> '{}')));
   RETURN NULL;
 END $$;--> statement-breakpoint
-CREATE TRIGGER request_exemptions_events_inserted AFTER INSERT ON events REFERENCING NEW TABLE AS changed_rows
-  FOR EACH STATEMENT EXECUTE FUNCTION request_exemptions_on_rows();--> statement-breakpoint
-CREATE TRIGGER request_exemptions_events_updated AFTER UPDATE ON events REFERENCING NEW TABLE AS changed_rows
-  FOR EACH STATEMENT EXECUTE FUNCTION request_exemptions_on_rows();--> statement-breakpoint
-CREATE TRIGGER request_exemptions_events_deleted AFTER DELETE ON events REFERENCING OLD TABLE AS changed_rows
-  FOR EACH STATEMENT EXECUTE FUNCTION request_exemptions_on_rows();--> statement-breakpoint
-CREATE TRIGGER request_exemptions_attachments_inserted AFTER INSERT ON attachments REFERENCING NEW TABLE AS changed_rows
-  FOR EACH STATEMENT EXECUTE FUNCTION request_exemptions_on_rows();--> statement-breakpoint
-CREATE TRIGGER request_exemptions_attachments_updated AFTER UPDATE ON attachments REFERENCING NEW TABLE AS changed_rows
-  FOR EACH STATEMENT EXECUTE FUNCTION request_exemptions_on_rows();--> statement-breakpoint
-CREATE TRIGGER request_exemptions_attachments_deleted AFTER DELETE ON attachments REFERENCING OLD TABLE AS changed_rows
-  FOR EACH STATEMENT EXECUTE FUNCTION request_exemptions_on_rows();--> statement-breakpoint
+CREATE TRIGGER request_exemptions_events_inserted AFTER INSERT ON events REFERENCING NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION request_exemptions_on_events();--> statement-breakpoint
+CREATE TRIGGER request_exemptions_events_updated AFTER UPDATE ON events REFERENCING NEW TABLE AS new_rows OLD TABLE AS old_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION request_exemptions_on_events();--> statement-breakpoint
+CREATE TRIGGER request_exemptions_events_deleted AFTER DELETE ON events REFERENCING OLD TABLE AS old_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION request_exemptions_on_deleted();--> statement-breakpoint
+CREATE TRIGGER request_exemptions_attachments_inserted AFTER INSERT ON attachments REFERENCING NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION request_exemptions_on_attachments();--> statement-breakpoint
+CREATE TRIGGER request_exemptions_attachments_updated AFTER UPDATE ON attachments REFERENCING NEW TABLE AS new_rows OLD TABLE AS old_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION request_exemptions_on_attachments();--> statement-breakpoint
+CREATE TRIGGER request_exemptions_attachments_deleted AFTER DELETE ON attachments REFERENCING OLD TABLE AS old_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION request_exemptions_on_deleted();--> statement-breakpoint
 CREATE TRIGGER request_exemptions_pages_inserted AFTER INSERT ON document_pages REFERENCING NEW TABLE AS changed_rows
   FOR EACH STATEMENT EXECUTE FUNCTION request_exemptions_on_pages();--> statement-breakpoint
 CREATE TRIGGER request_exemptions_pages_deleted AFTER DELETE ON document_pages REFERENCING OLD TABLE AS changed_rows
