@@ -75,6 +75,9 @@ ALTER TABLE "request_exemptions" ADD CONSTRAINT "request_exemptions_request_id_r
 CREATE INDEX "request_exemptions_codes" ON "request_exemptions" USING gin ("codes");--> statement-breakpoint
 CREATE FUNCTION request_exemptions_refresh(request_ids integer[]) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
+  IF cardinality(request_ids) = 0 THEN
+    RETURN;
+  END IF;
   DELETE FROM request_exemptions WHERE request_id = ANY(request_ids);
   INSERT INTO request_exemptions (request_id, codes)
   SELECT c.request_id, array_agg(DISTINCT c.code ORDER BY c.code)
@@ -89,42 +92,25 @@ BEGIN
   ) c
   GROUP BY c.request_id;
 END $$;--> statement-breakpoint
--- The triggers look again only at the requests a statement may have changed: on a first crawl most messages cite
--- nothing and no attachment's text is extracted yet when it is written, so most statements change none. A message or
--- an attachment belongs to one request for good.
-CREATE FUNCTION request_exemptions_on_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
+-- Row triggers whose WHEN lets through only the rows that may change what their request cites, so a first crawl's
+-- writes (messages citing nothing, attachments whose text is not extracted yet) cost no call. A message or an
+-- attachment belongs to one request for good; a hidden message hides its attachments too, whatever it cites itself.
+CREATE FUNCTION request_exemptions_on_message() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  PERFORM request_exemptions_refresh(ARRAY(SELECT DISTINCT request_id FROM old_rows));
+  PERFORM request_exemptions_refresh(ARRAY[CASE WHEN TG_OP = 'DELETE' THEN OLD.request_id ELSE NEW.request_id END]);
   RETURN NULL;
 END $$;--> statement-breakpoint
-CREATE FUNCTION request_exemptions_on_events() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION request_exemptions_on_attachment() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  row attachments := CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
 BEGIN
-  -- A hidden message hides its attachments too, whatever it cites itself.
-  IF TG_OP = 'INSERT' THEN
-    PERFORM request_exemptions_refresh(ARRAY(
-      SELECT DISTINCT request_id FROM new_rows WHERE exemptions <> '{}' OR hidden));
-  ELSE
-    PERFORM request_exemptions_refresh(ARRAY(
-      SELECT DISTINCT n.request_id FROM new_rows n JOIN old_rows o ON o.id = n.id
-      WHERE (n.exemptions, n.hidden) IS DISTINCT FROM (o.exemptions, o.hidden)));
+  IF EXISTS (SELECT 1 FROM document_pages p WHERE p.exemptions <> '{}'
+             AND p.sha256 IN (row.sha256, CASE WHEN TG_OP = 'UPDATE' THEN OLD.sha256 END)) THEN
+    PERFORM request_exemptions_refresh(ARRAY[row.request_id]);
   END IF;
   RETURN NULL;
 END $$;--> statement-breakpoint
-CREATE FUNCTION request_exemptions_on_attachments() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  IF TG_OP = 'INSERT' THEN
-    PERFORM request_exemptions_refresh(ARRAY(
-      SELECT DISTINCT n.request_id FROM new_rows n
-      WHERE EXISTS (SELECT 1 FROM document_pages p WHERE p.sha256 = n.sha256 AND p.exemptions <> '{}')));
-  ELSE
-    PERFORM request_exemptions_refresh(ARRAY(
-      SELECT DISTINCT n.request_id FROM new_rows n JOIN old_rows o ON o.id = n.id
-      WHERE (n.sha256, n.hidden, n.removed_at IS NULL) IS DISTINCT FROM (o.sha256, o.hidden, o.removed_at IS NULL)
-        AND EXISTS (SELECT 1 FROM document_pages p WHERE p.sha256 IN (n.sha256, o.sha256) AND p.exemptions <> '{}')));
-  END IF;
-  RETURN NULL;
-END $$;--> statement-breakpoint
--- A document's pages are shared by every request holding the document.
+-- A document's pages are shared by every request holding the document; a document's pages are written together.
 CREATE FUNCTION request_exemptions_on_pages() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   PERFORM request_exemptions_refresh(ARRAY(
@@ -132,18 +118,19 @@ BEGIN
     WHERE a.sha256 IN (SELECT sha256 FROM changed_rows WHERE exemptions <> '{}')));
   RETURN NULL;
 END $$;--> statement-breakpoint
-CREATE TRIGGER request_exemptions_events_inserted AFTER INSERT ON events REFERENCING NEW TABLE AS new_rows
-  FOR EACH STATEMENT EXECUTE FUNCTION request_exemptions_on_events();--> statement-breakpoint
-CREATE TRIGGER request_exemptions_events_updated AFTER UPDATE ON events REFERENCING NEW TABLE AS new_rows OLD TABLE AS old_rows
-  FOR EACH STATEMENT EXECUTE FUNCTION request_exemptions_on_events();--> statement-breakpoint
-CREATE TRIGGER request_exemptions_events_deleted AFTER DELETE ON events REFERENCING OLD TABLE AS old_rows
-  FOR EACH STATEMENT EXECUTE FUNCTION request_exemptions_on_deleted();--> statement-breakpoint
-CREATE TRIGGER request_exemptions_attachments_inserted AFTER INSERT ON attachments REFERENCING NEW TABLE AS new_rows
-  FOR EACH STATEMENT EXECUTE FUNCTION request_exemptions_on_attachments();--> statement-breakpoint
-CREATE TRIGGER request_exemptions_attachments_updated AFTER UPDATE ON attachments REFERENCING NEW TABLE AS new_rows OLD TABLE AS old_rows
-  FOR EACH STATEMENT EXECUTE FUNCTION request_exemptions_on_attachments();--> statement-breakpoint
-CREATE TRIGGER request_exemptions_attachments_deleted AFTER DELETE ON attachments REFERENCING OLD TABLE AS old_rows
-  FOR EACH STATEMENT EXECUTE FUNCTION request_exemptions_on_deleted();--> statement-breakpoint
+CREATE TRIGGER request_exemptions_events_inserted AFTER INSERT ON events
+  FOR EACH ROW WHEN (NEW.exemptions <> '{}' OR NEW.hidden) EXECUTE FUNCTION request_exemptions_on_message();--> statement-breakpoint
+CREATE TRIGGER request_exemptions_events_updated AFTER UPDATE ON events
+  FOR EACH ROW WHEN ((NEW.exemptions, NEW.hidden) IS DISTINCT FROM (OLD.exemptions, OLD.hidden)) EXECUTE FUNCTION request_exemptions_on_message();--> statement-breakpoint
+CREATE TRIGGER request_exemptions_events_deleted AFTER DELETE ON events
+  FOR EACH ROW WHEN (OLD.exemptions <> '{}' OR OLD.hidden) EXECUTE FUNCTION request_exemptions_on_message();--> statement-breakpoint
+CREATE TRIGGER request_exemptions_attachments_inserted AFTER INSERT ON attachments
+  FOR EACH ROW WHEN (NEW.sha256 IS NOT NULL) EXECUTE FUNCTION request_exemptions_on_attachment();--> statement-breakpoint
+CREATE TRIGGER request_exemptions_attachments_updated AFTER UPDATE ON attachments
+  FOR EACH ROW WHEN ((NEW.sha256, NEW.hidden, NEW.removed_at IS NULL) IS DISTINCT FROM (OLD.sha256, OLD.hidden, OLD.removed_at IS NULL))
+  EXECUTE FUNCTION request_exemptions_on_attachment();--> statement-breakpoint
+CREATE TRIGGER request_exemptions_attachments_deleted AFTER DELETE ON attachments
+  FOR EACH ROW WHEN (OLD.sha256 IS NOT NULL) EXECUTE FUNCTION request_exemptions_on_attachment();--> statement-breakpoint
 CREATE TRIGGER request_exemptions_pages_inserted AFTER INSERT ON document_pages REFERENCING NEW TABLE AS changed_rows
   FOR EACH STATEMENT EXECUTE FUNCTION request_exemptions_on_pages();--> statement-breakpoint
 CREATE TRIGGER request_exemptions_pages_deleted AFTER DELETE ON document_pages REFERENCING OLD TABLE AS changed_rows
