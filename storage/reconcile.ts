@@ -264,8 +264,11 @@ export async function reconcileRequest(
     const newAttachmentRows: (typeof attachments.$inferInsert)[] = [];
     let attachmentsChanged = false;
     for (const event of input.events) {
+      // A withheld attachment has no link, so no part number: its id stands in, negated where a sibling's part is
+      // that number (a small site's ids), so the two keep apart. A message's parts never change, nor does the choice.
+      const parts = new Set(event.attachments.flatMap((a) => (a.part === undefined ? [] : [a.part])));
       for (const attachment of event.attachments) {
-        const part = attachment.part ?? attachment.remoteId;
+        const part = attachment.part ?? (parts.has(attachment.remoteId) ? -attachment.remoteId : attachment.remoteId);
         const key = `${event.messageId}:${part}`;
         seenKeys.add(key);
         const content = attachment.content;

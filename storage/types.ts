@@ -47,7 +47,10 @@ export interface PersonInput {
 
 export interface AttachmentInput {
   remoteId: number;
-  /** Alaveteli's url part number; the identity is (request, incoming message, part). Defaults to remoteId. */
+  /**
+   * Alaveteli's url part number; the identity is (request, incoming message, part). Defaults to remoteId (negated
+   * when a sibling's part is that number).
+   */
   part?: number;
   filename?: string;
   contentType?: string;

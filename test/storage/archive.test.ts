@@ -252,6 +252,21 @@ describe('blobs and rows', () => {
 });
 
 describe('reconcile', () => {
+  test("keeps a withheld attachment apart from a sibling whose part number is the withheld one's id", async () => {
+    const archive = await open();
+    const siteId = await archive.ensureSite(SITE);
+    const input = thread();
+    // A small site's ids: the withheld attachment (no link, so no part) has id 2, and its sibling is part 2.
+    input.events[1]!.attachments.push(
+      { remoteId: 17, part: 2, filename: 'contract.pdf', hidden: false },
+      { remoteId: 2, filename: 'names.xlsx', hidden: true },
+    );
+    await archive.reconcileRequest(siteId, input, {});
+    await archive.reconcileRequest(siteId, input, {});
+    const stored = (await archive.getRequest(input.urlTitle))!.attachments;
+    expect(stored.map((a) => [a.filename, a.hidden, a.removedAt])).toEqual([['names.xlsx', true, null], ['contract.pdf', false, null]]);
+  });
+
   test('writes only what is new', async () => {
     const archive = await open();
     const siteId = await archive.ensureSite(SITE);
