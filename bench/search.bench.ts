@@ -149,9 +149,11 @@ async function generate(databaseUrl: string): Promise<void> {
     // Indexes other than keys are built once after the load (as a restore would), far faster than row by row.
     // A partitioned table's index is dropped and built with its partitions' indexes: those are skipped here, and
     // its definition (`ON ONLY`, which would leave the partitions without one) is built for the whole table.
+    // The triggers that keep search_pages and request_exemptions look attachments and messages up by their request
+    // as each page is written, so their indexes stay.
     const { rows: secondary } = await client.query<{ indexname: string; indexdef: string }>(
       `select indexname, replace(indexdef, ' ON ONLY ', ' ON ') as indexdef from pg_indexes where schemaname = 'public'
-       and indexname not in (select conname from pg_constraint) and tablename <> 'attachments'
+       and indexname not in (select conname from pg_constraint) and tablename not in ('attachments', 'events')
        and indexname not in (select c.relname from pg_inherits i join pg_class c on c.oid = i.inhrelid where c.relkind = 'i')`,
     );
     for (const index of secondary) await client.query(`drop index ${index.indexname}`);

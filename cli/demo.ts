@@ -1,7 +1,7 @@
 /**
  * `npm run demo`: the whole pipeline, offline, in a minute or two. Starts the local simulator, crawls
- * it into a fresh archive on the embedded default (PGlite + files), extracts text, then shows a search
- * and one request, and says where the archive is so you can keep exploring with the CLI.
+ * it into a fresh archive on the embedded default (PGlite + files), extracts text, then shows a search,
+ * one request and the exemptions cited, and says where the archive is so you can keep exploring with the CLI.
  */
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -63,8 +63,15 @@ async function main(): Promise<void> {
       }
       break;
     }
+    const tally = await archive.exemptionTally();
+    if (tally.exemptions.length) {
+      say(`exemptions the authorities cite: ${tally.citing} of ${tally.requests} requests cite at least one`);
+      for (const e of tally.exemptions.slice(0, 5)) say(`  ${e.code.padEnd(13)} ${String(e.requests).padStart(3)}  ${e.label}`);
+      say();
+    }
     say('explore it yourself:');
     say(`  npx wdtk-archive --archive ${archiveDir} search "${SEARCHES[0]}"`);
+    say(`  npx wdtk-archive --archive ${archiveDir} search --exemption "${tally.exemptions[0]?.code ?? 'FOIA s40'}"`);
     say(`  npx wdtk-archive --archive ${archiveDir} runs`);
     say(`  npx wdtk-archive --archive ${archiveDir} serve`);
   } finally {
