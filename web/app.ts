@@ -141,7 +141,8 @@ export function createApp(archive: Archive, opts: AppOptions = {}): Hono {
       throw error;
     }
     const result = await archive.search(paged.query);
-    return c.html(searchPage(params, result, paged));
+    // The exemption as its code is spelt, so the facet it selects shows as chosen and the links carry that spelling.
+    return c.html(searchPage({ ...params, exemption: paged.query.exemption }, result, paged));
   };
   app.get('/', searchRoute);
   app.get('/search', searchRoute);

@@ -99,6 +99,9 @@ describe('search by exemption', () => {
     expect(json.hits.map((h) => h.urlTitle)).toEqual(['cleaning_contracts']);
     const all = (await (await get('/api/search')).json()) as typeof json;
     expect(all.facets.exemption.map((f) => `${f.key} ${f.count}`)).toEqual(['FOIA s12 1', 'FOIA s40 1', 'FOIA s43 1']);
+    const typed = await (await get('/search?exemption=foia+s43')).text();
+    expect(typed).toContain('<strong>FOIA s43: Commercial interests</strong> ✕');
+    expect(typed).toContain('<option value="FOIA s43" selected>');
     const body = await (await get('/search?exemption=FOIA+s31')).text();
     expect(body).toContain('<option value="FOIA s31" selected>FOIA s31: Law enforcement (0)</option>');
     expect(body).toContain('0 results.');
