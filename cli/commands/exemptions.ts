@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { globalsOf, printJson, withArchive } from '../context.js';
+import { checkFilters } from '../query-options.js';
 
 export function registerExemptions(program: Command): void {
   program
@@ -15,11 +16,10 @@ export function registerExemptions(program: Command): void {
         else process.stdout.write(Object.entries(EXEMPTIONS).map(([code, label]) => `${code.padEnd(14)} ${label}\n`).join(''));
         return;
       }
+      const scope = flags.body ? { authority: flags.body } : {};
       const tally = await withArchive(globals, async (archive) => {
-        if (flags.body && (await archive.unknownFilters({ authority: flags.body })).length) {
-          process.stderr.write(`wdtk-archive: note: --body ${flags.body}: no authority with that url_name in the archive\n`);
-        }
-        return archive.exemptionTally(flags.body ? { authority: flags.body } : {});
+        await checkFilters(archive, scope);
+        return archive.exemptionTally(scope);
       });
       if (globals.json) {
         printJson(tally);
