@@ -14,6 +14,7 @@ import { lockArchiveDir } from './lock.js';
 import { LEFTOVER_GRACE_MS, purge, verify } from './maintenance.js';
 import { attachmentCopies, getAttachment, getRequest } from './queries/reads.js';
 import { exemptionTally } from './queries/exemptions.js';
+import { timelinessByAuthority, timelinessTally, type TimelinessOrder, type TimelinessScope } from './queries/timeliness.js';
 import { newestMatches } from './queries/newest.js';
 import { exportRows, search, unknownFilters } from './queries/search.js';
 import { frontierApi, JOB_LEASE_SECONDS, jobsApi, releaseAllJobClaims, runsApi, UNFINISHED_RUN_ERROR } from './queues.js';
@@ -23,6 +24,7 @@ import type {
   ArchiveConfig,
   AttachmentCopies,
   AttachmentDetail,
+  AuthorityTimeliness,
   CaptureInput,
   ExemptionTally,
   ExportRow,
@@ -35,6 +37,7 @@ import type {
   RunRow,
   SearchQuery,
   SearchResult,
+  TimelinessTally,
   VerifyOptions,
   VerifyReport,
 } from './types.js';
@@ -127,6 +130,12 @@ export interface Archive {
   exportRows(q: SearchQuery): AsyncIterable<ExportRow>;
   /** How many of the listed requests (of one authority, if named) cite each exemption in what the site shows. */
   exemptionTally(opts?: { authority?: string; siteId?: number }): Promise<ExemptionTally>;
+  /** How promptly the listed requests (of one authority, or sent between dates, if given) were answered. */
+  timelinessTally(opts?: TimelinessScope): Promise<TimelinessTally>;
+  /** The same per authority, with at least `minRequests` counted; one page of them and how many there are. */
+  timelinessByAuthority(
+    opts?: TimelinessScope & { minRequests?: number; order?: TimelinessOrder; limit?: number; offset?: number },
+  ): Promise<{ total: number; authorities: AuthorityTimeliness[] }>;
   /** With `removeUnindexed`, holds the originals for removal: throws OriginalsInUseError while a crawl or a snapshot stores any. */
   verify(opts?: VerifyOptions): Promise<VerifyReport>;
   runs: ReturnType<typeof runsApi>;
@@ -569,6 +578,8 @@ function createArchive(
     attachmentCopies: (attachmentIds, opts) => attachmentCopies(db, attachmentIds, opts),
     exportRows: (q) => exportRows(db, q),
     exemptionTally: (tallyOpts) => exemptionTally(db, tallyOpts),
+    timelinessTally: (tallyOpts) => timelinessTally(db, tallyOpts),
+    timelinessByAuthority: (tallyOpts) => timelinessByAuthority(db, tallyOpts),
     async verify(opts = {}) {
       if (!opts.removeUnindexed) return verify(db, store, opts);
       // A crawl stores objects a moment before their rows; none may be stored while unindexed ones are deleted.

@@ -192,6 +192,42 @@ export interface ExemptionTally {
   exemptions: { code: string; label: string; requests: number }[];
 }
 
+/**
+ * How promptly the requests counted were answered. `requests` are those with a known sending time; each is `onTime`
+ * or `late` (by its first message from the authority against the 20th working day after it was sent), or has had no
+ * message yet: `overdue` once past that day, else `waiting`.
+ */
+export interface TimelinessTally {
+  requests: number;
+  answered: number;
+  onTime: number;
+  late: number;
+  overdue: number;
+  waiting: number;
+  /** Working days to the first message, of the answered; null when none was. */
+  medianWorkingDays: number | null;
+  /** Those the site itself logged overdue (still waiting for an answer past the due date), and very overdue. */
+  markedOverdue: number;
+  markedVeryOverdue: number;
+  internalReviews: number;
+}
+
+/** One authority's tally, for the table of all of them. */
+export interface AuthorityTimeliness extends TimelinessTally {
+  authority: { urlName: string; name: string };
+}
+
+/** A request's dates against the law's 20 working days (`RequestDetail.timeliness`). */
+export interface RequestTimeliness {
+  sentAt: Date;
+  dueOn: string;
+  firstResponseAt: Date | null;
+  /** Working days after the day it was sent to the first message from the authority. */
+  responseWorkingDays: number | null;
+  siteOverdue: 'overdue' | 'very_overdue' | null;
+  internalReviewRequested: boolean;
+}
+
 export interface AttachmentSummary {
   id: number;
   incomingMessageId: number;
@@ -266,6 +302,8 @@ export interface RequestDetail {
   /** set when the site stopped serving the thread: the web answers 410 */
   removedAt: Date | null;
   removalReason: string | null;
+  /** null when its JSON gave no sending time */
+  timeliness: RequestTimeliness | null;
   authority: { id: number; remoteId: number | null; urlName: string; name: string };
   requester: { urlName: string; name: string } | null;
   /** in thread order; each with its attachments */

@@ -3,6 +3,7 @@ import {
   bigint,
   boolean,
   customType,
+  date,
   foreignKey,
   index,
   integer,
@@ -116,6 +117,19 @@ export const requests = pgTable(
     lastChangedAt: createdNow('last_changed_at'),
     removedAt: tstz('removed_at'),
     removalReason: text('removal_reason'),
+    // How promptly the authority answered, read from the events of the request's JSON (migration 0014): the site's own
+    // times, a hidden message's too, since the site shows when it came. Working days are the UK's (FOIA s10(6)).
+    sentAt: tstz('sent_at').generatedAlwaysAs(sql`request_sent_at("requests"."raw")`),
+    /** The 20th working day after the day it was sent: when the law says it should be answered by. */
+    dueOn: date('due_on', { mode: 'string' }).generatedAlwaysAs(sql`uk_working_day_after(request_sent_at("requests"."raw"), 20)`),
+    /** The first message from the authority, an acknowledgement included. */
+    firstResponseAt: tstz('first_response_at').generatedAlwaysAs(sql`request_first_response_at("requests"."raw")`),
+    responseWorkingDays: integer('response_working_days').generatedAlwaysAs(
+      sql`uk_working_days_between(request_sent_at("requests"."raw"), request_first_response_at("requests"."raw"))`,
+    ),
+    /** The site's own mark: it logs a request still waiting for its answer as overdue, then very overdue. */
+    siteOverdue: text('site_overdue').$type<'overdue' | 'very_overdue'>().generatedAlwaysAs(sql`request_site_overdue("requests"."raw")`),
+    internalReviewRequested: boolean('internal_review_requested').generatedAlwaysAs(sql`request_internal_review_requested("requests"."raw")`),
   },
   (t) => [
     uniqueIndex('requests_site_remote_id').on(t.siteId, t.remoteId),

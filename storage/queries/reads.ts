@@ -138,6 +138,17 @@ export async function getRequest(
     lastChangedAt: r.lastChangedAt,
     removedAt: r.removedAt,
     removalReason: r.removalReason,
+    timeliness:
+      r.sentAt && r.dueOn
+        ? {
+            sentAt: r.sentAt,
+            dueOn: r.dueOn,
+            firstResponseAt: r.firstResponseAt,
+            responseWorkingDays: r.responseWorkingDays,
+            siteOverdue: r.siteOverdue,
+            internalReviewRequested: r.internalReviewRequested === true,
+          }
+        : null,
     authority: { id: row.authority.id, remoteId: row.authority.remoteId, urlName: row.authority.urlName, name: row.authority.name },
     requester: row.requester,
     events: eventList,

@@ -114,6 +114,23 @@ describe('exemptions cited', () => {
   });
 });
 
+describe('how promptly requests were answered', () => {
+  test('an archive from before the dates were read tallies the requests it already holds once upgraded', async () => {
+    const archive = await open({ migrate: false });
+    await migrateUpTo(archive, 'exemptions');
+    const siteId = await archive.ensureSite(SITE);
+    const raw = { info_request_events: [
+      { id: 1, event_type: 'sent', created_at: '2024-03-20T10:00:00.000+00:00' },
+      { id: 2, event_type: 'response', created_at: '2024-04-22T09:00:00.000+01:00' },
+    ] };
+    await archive.reconcileRequest(siteId, thread({ remoteId: 9, urlTitle: 'consultant_fees', raw }), {});
+
+    await archive.migrate();
+    expect((await archive.getRequest('consultant_fees'))!.timeliness).toMatchObject({ dueOn: '2024-04-19', responseWorkingDays: 21 });
+    expect(await archive.timelinessTally()).toMatchObject({ requests: 1, late: 1 });
+  });
+});
+
 describe('accents in search', () => {
   test('an archive from before accent folding finds Ynys Môn as Ynys Mon once upgraded, in threads and documents', async () => {
     const archive = await open({ migrate: false });
