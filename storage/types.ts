@@ -220,10 +220,15 @@ export interface AuthorityTimeliness extends TimelinessTally {
 /** A request's dates against the law's 20 working days (`RequestDetail.timeliness`). */
 export interface RequestTimeliness {
   sentAt: Date;
+  /** The days (YYYY-MM-DD) in London, the site's time zone, which the law's count goes by. */
+  sentOn: string;
   dueOn: string;
   firstResponseAt: Date | null;
+  firstResponseOn: string | null;
   /** Working days after the day it was sent to the first message from the authority. */
   responseWorkingDays: number | null;
+  /** As the tallies count it: answered by the due date or after it, or not yet, past it or not (London's today). */
+  outcome: 'on_time' | 'late' | 'overdue' | 'waiting';
   siteOverdue: 'overdue' | 'very_overdue' | null;
   internalReviewRequested: boolean;
 }

@@ -18,7 +18,7 @@ import { exportStream, type ExportFormat } from './export.js';
 import { ATOM_CONTENT_TYPE, atomFeed, FEED_SIZE } from './feed.js';
 import { notFoundPage, page } from './layout.js';
 import { openApiDocument } from './openapi.js';
-import { BadQueryError, filtersFromParams, MAX_API_LIMIT, pagedQueryFromParams, PAGE_SIZE, positiveParam, textParam } from './query.js';
+import { BadQueryError, filtersFromParams, MAX_API_LIMIT, pagedQueryFromParams, PAGE_SIZE, positiveParam, textParam, timelinessViewFromParams } from './query.js';
 import { readOnly, rejectTraversal, requireToken, securityHeaders } from './security.js';
 import { STYLESHEET } from './style.js';
 import { attachmentPage, citation } from './views/attachment.js';
@@ -26,6 +26,7 @@ import { exemptionsPage } from './views/exemptions.js';
 import { authorityPage, runsPage } from './views/lists.js';
 import { removedPage, requestPage } from './views/request.js';
 import { searchPage } from './views/search.js';
+import { timelinessPage } from './views/timeliness.js';
 import { attachmentGone, isWithheld, publicRequest, withholdsSnapshots } from './visibility.js';
 
 export interface AppOptions {
@@ -226,14 +227,21 @@ export function createApp(archive: Archive, opts: AppOptions = {}): Hono {
     const authority = await authorityByUrlName(archive, urlName);
     if (!authority) return c.html(notFoundPage('No archived authority has this name.'), 404);
     const paged = pagedQueryFromParams({ page: c.req.query('page') }, { maxLimit: PAGE_SIZE });
-    const [result, exemptions] = await Promise.all([
+    const [result, exemptions, timeliness] = await Promise.all([
       archive.search({ ...paged.query, authority: urlName, sort: 'date' }),
       archive.exemptionTally({ authority: urlName }),
+      archive.timelinessTally({ authority: urlName }),
     ]);
-    return c.html(authorityPage(authority, result, paged, exemptions));
+    return c.html(authorityPage(authority, result, paged, exemptions, timeliness));
   });
 
   app.get('/exemptions', async (c) => c.html(exemptionsPage(await archive.exemptionTally())));
+
+  app.get('/timeliness', async (c) => {
+    const view = timelinessViewFromParams(paramsOf(c), { maxLimit: PAGE_SIZE * 5, offset: false });
+    const [tally, table] = await Promise.all([archive.timelinessTally(view), archive.timelinessByAuthority(view)]);
+    return c.html(timelinessPage(tally, table, view));
+  });
 
   app.get('/runs', async (c) => c.html(runsPage(await archive.pastRuns(100))));
 
@@ -293,12 +301,17 @@ export function createApp(archive: Archive, opts: AppOptions = {}): Hono {
     const authority = await authorityByUrlName(archive, urlName);
     if (!authority) return c.json({ error: 'not found' }, 404);
     const { query, limit } = pagedQueryFromParams({ limit: c.req.query('limit'), offset: c.req.query('offset') }, { maxLimit: MAX_API_LIMIT });
-    const [result, exemptions] = await Promise.all([archive.search({ ...query, authority: urlName, sort: 'date' }), archive.exemptionTally({ authority: urlName })]);
+    const [result, exemptions, timeliness] = await Promise.all([
+      archive.search({ ...query, authority: urlName, sort: 'date' }),
+      archive.exemptionTally({ authority: urlName }),
+      archive.timelinessTally({ authority: urlName }),
+    ]);
     return c.json({
       authority,
       total: result.total,
       statusCounts: result.facets.status,
       exemptions,
+      timeliness,
       limit,
       offset: query.offset ?? 0,
       requests: result.hits.map((h) => ({ requestId: h.requestId, remoteId: h.remoteId, urlTitle: h.urlTitle, title: h.title, status: h.status, date: h.date })),
@@ -306,6 +319,12 @@ export function createApp(archive: Archive, opts: AppOptions = {}): Hono {
   });
 
   app.get('/api/exemptions', async (c) => c.json(await archive.exemptionTally()));
+
+  app.get('/api/timeliness', async (c) => {
+    const view = timelinessViewFromParams(paramsOf(c), { maxLimit: MAX_API_LIMIT });
+    const [tally, table] = await Promise.all([archive.timelinessTally(view), archive.timelinessByAuthority(view)]);
+    return c.json({ ...tally, total: table.total, limit: view.limit, offset: view.offset, authorities: table.authorities });
+  });
 
   app.get('/api/runs', async (c) => {
     return c.json({ runs: await archive.pastRuns(positiveParam('limit', c.req.query('limit'), 100, 1000)) });

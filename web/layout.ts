@@ -26,7 +26,7 @@ ${opts.feed ? html`<link rel="alternate" type="application/atom+xml" title="${op
 <body>
 <header class="site">
   <a class="home" href="/">wdtk-archive</a>
-  <nav><a href="/">Search</a><a href="/exemptions">Exemptions</a><a href="/runs">Runs</a><a href="/api/openapi.json">API</a></nav>
+  <nav><a href="/">Search</a><a href="/exemptions">Exemptions</a><a href="/timeliness">Timeliness</a><a href="/runs">Runs</a><a href="/api/openapi.json">API</a></nav>
   <form class="search no-print" action="/search" method="get" role="search">
     <input type="search" name="q" value="${opts.query ?? ''}" aria-label="Search the archive" placeholder="Search requests and documents">
     <button type="submit">Search</button>

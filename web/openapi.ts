@@ -76,7 +76,10 @@ export const openApiDocument = {
             {
               type: 'object',
               description: 'RequestDetail. Each authority message has `exemptions` (codes its text cites), each attachment `exemptions` ([{code, pages}], null until its text is extracted)',
-              properties: { exemptionsCited: { type: 'array', items: { $ref: '#/components/schemas/ExemptionCitation' } } },
+              properties: {
+                exemptionsCited: { type: 'array', items: { $ref: '#/components/schemas/ExemptionCitation' } },
+                timeliness: { oneOf: [{ $ref: '#/components/schemas/RequestTimeliness' }, { type: 'null' }] },
+              },
             },
             `The thread; ${NOINDEX}`,
           ),
@@ -148,8 +151,11 @@ export const openApiDocument = {
         parameters: [idParameter('urlName', 'Authority url_name', '^[A-Za-z0-9_-]+$'), ...pagingParameters],
         responses: {
           '200': json(
-            { type: 'object', properties: { exemptions: { $ref: '#/components/schemas/ExemptionTally' } } },
-            'Requests, status counts and the exemptions its listed requests cite',
+            {
+              type: 'object',
+              properties: { exemptions: { $ref: '#/components/schemas/ExemptionTally' }, timeliness: { $ref: '#/components/schemas/TimelinessTally' } },
+            },
+            'Requests, status counts, the exemptions its listed requests cite and how promptly it answered them',
           ),
           '400': errorResponse('A malformed limit or offset'),
           '404': errorResponse('No such authority'),
@@ -161,6 +167,48 @@ export const openApiDocument = {
       get: {
         summary: 'How many of the listed, public requests cite each FOI or EI exemption, most cited first',
         responses: { '200': json({ $ref: '#/components/schemas/ExemptionTally' }, 'The tally'), ...commonErrors },
+      },
+    },
+    '/api/timeliness': {
+      get: {
+        summary: 'How promptly the listed, public requests were first answered, against the 20 working days the law allows, and the same per authority',
+        parameters: [
+          { name: 'from', in: 'query', description: 'Requests made on or after this date', schema: { type: 'string', format: 'date' } },
+          { name: 'to', in: 'query', description: 'Requests made on or before this date', schema: { type: 'string', format: 'date' } },
+          { name: 'order', in: 'query', description: 'Authorities with the most requests first, or those most often late (answered late or not at all past the due date, of the requests due) first',
+            schema: { type: 'string', enum: ['requests', 'late'], default: 'requests' } },
+          { name: 'min', in: 'query', description: 'Only authorities with at least this many requests counted', schema: { type: 'integer', minimum: 1, default: 1 } },
+          ...pagingParameters,
+        ],
+        responses: {
+          '200': json(
+            {
+              allOf: [
+                { $ref: '#/components/schemas/TimelinessTally' },
+                {
+                  type: 'object',
+                  properties: {
+                    total: { type: 'integer', description: 'Authorities with at least `min` requests' },
+                    limit: { type: 'integer' },
+                    offset: { type: 'integer' },
+                    authorities: {
+                      type: 'array',
+                      items: {
+                        allOf: [
+                          { $ref: '#/components/schemas/TimelinessTally' },
+                          { type: 'object', properties: { authority: { type: 'object', properties: { urlName: { type: 'string' }, name: { type: 'string' } } } } },
+                        ],
+                      },
+                    },
+                  },
+                },
+              ],
+            },
+            'The tally of all the requests counted, and one page of authorities',
+          ),
+          '400': errorResponse('A malformed order, min, date, limit or offset'),
+          ...commonErrors,
+        },
       },
     },
     '/api/runs': {
@@ -276,6 +324,37 @@ export const openApiDocument = {
             type: 'array',
             items: { type: 'object', properties: { code: { type: 'string' }, label: { type: 'string' }, requests: { type: 'integer' } } },
           },
+        },
+      },
+      TimelinessTally: {
+        type: 'object',
+        description:
+          "Requests with a known sending time, by their first message from the authority (an acknowledgement counts) against the 20th working day after the day sent (UK bank holidays excluded, London's days)",
+        properties: {
+          requests: { type: 'integer' },
+          answered: { type: 'integer' },
+          onTime: { type: 'integer', description: 'First message on or before the due date' },
+          late: { type: 'integer', description: 'First message after the due date' },
+          overdue: { type: 'integer', description: 'No message, and past the due date' },
+          waiting: { type: 'integer', description: 'No message, not yet due' },
+          medianWorkingDays: { type: ['integer', 'null'], description: 'Working days to the first message, of the answered' },
+          markedOverdue: { type: 'integer', description: "The site's own mark: still waiting for an answer past the due date" },
+          markedVeryOverdue: { type: 'integer' },
+          internalReviews: { type: 'integer', description: 'Requests whose requester asked for an internal review' },
+        },
+      },
+      RequestTimeliness: {
+        type: 'object',
+        properties: {
+          sentAt: { type: 'string', format: 'date-time' },
+          sentOn: { type: 'string', format: 'date', description: "The day in London, the site's time zone" },
+          dueOn: { type: 'string', format: 'date', description: 'The 20th working day after the day sent' },
+          firstResponseAt: { type: ['string', 'null'], format: 'date-time' },
+          firstResponseOn: { type: ['string', 'null'], format: 'date' },
+          responseWorkingDays: { type: ['integer', 'null'] },
+          outcome: { type: 'string', enum: ['on_time', 'late', 'overdue', 'waiting'] },
+          siteOverdue: { type: ['string', 'null'], enum: ['overdue', 'very_overdue', null] },
+          internalReviewRequested: { type: 'boolean' },
         },
       },
       Facet: { type: 'object', properties: { key: { type: 'string' }, label: { type: 'string' }, count: { type: 'integer' } } },

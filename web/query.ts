@@ -1,4 +1,4 @@
-import { exemptionCode, type SearchQuery } from '../storage/index.js';
+import { exemptionCode, type SearchQuery, type TimelinessOrder, type TimelinessScope } from '../storage/index.js';
 
 export const PAGE_SIZE = 20;
 /** The API lets a script take bigger pages; exports have no cap at all. */
@@ -98,4 +98,33 @@ export function withParams(
   }
   const text = search.toString();
   return text ? `?${text}` : '';
+}
+
+export interface TimelinessView extends TimelinessScope {
+  order: TimelinessOrder;
+  minRequests: number;
+  page: number;
+  limit: number;
+  offset: number;
+}
+
+/** The timeliness table's parameters: `order` (requests, late), `min` requests, `from`/`to` (sent), and paging as search's. */
+export function timelinessViewFromParams(params: Record<string, string | undefined>, opts: { maxLimit: number; offset?: boolean }): TimelinessView {
+  const order = params.order || 'requests';
+  if (order !== 'requests' && order !== 'late') throw new BadQueryError(`order is "requests" or "late", not "${order}"`);
+  const limit = positiveParam('limit', params.limit, PAGE_SIZE, opts.maxLimit);
+  const page = positiveParam('page', params.page, 1, MAX_PAGE);
+  if (opts.offset === false && params.offset !== undefined) throw new BadQueryError('this page is paged with page=N (and limit); offset is for /api/timeliness');
+  const view: TimelinessView = {
+    order,
+    minRequests: positiveParam('min', params.min, 1, 1_000_000),
+    page,
+    limit,
+    offset: wholeParam('offset', params.offset, (page - 1) * limit, 0, MAX_OFFSET),
+  };
+  const from = dateParam('from', params.from, false);
+  const to = dateParam('to', params.to, true);
+  if (from) view.from = from;
+  if (to) view.to = to;
+  return view;
 }

@@ -39,6 +39,8 @@ td.url { word-break: break-all; min-width: 14rem; }
 ul.plain { margin: 0; padding-left: 1.1rem; }
 p.citation { background: #fff; border: 1px solid var(--line); border-left: 4px solid var(--muted); border-radius: 6px; padding: .75rem 1rem; word-break: break-word; }
 details.counters table { font-size: .8rem; width: auto; }
+table.timeliness td:not(:first-child) { font-variant-numeric: tabular-nums; }
+table.timeliness tbody th { font-weight: normal; color: var(--muted); width: 22rem; }
 details.counters th { font-weight: 400; }
 td.hash, .hash { font-family: "DejaVu Sans Mono", ui-monospace, monospace; font-size: .8rem; word-break: break-all; }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; background: #fff; border: 1px solid var(--line); border-radius: 6px; padding: .75rem 1rem; }

@@ -2,7 +2,7 @@ import { and, asc, desc, eq, inArray, or, sql, type SQL } from 'drizzle-orm';
 import { rowsOf, type Db } from '../db/connect.js';
 import { attachments, authorities, blobs, captures, events, jobs, requestHistory, requests, users } from '../db/schema.js';
 import { AmbiguousRequestError } from '../errors.js';
-import type { AttachmentCopies, AttachmentDetail, AttachmentSummary, CaptureSummary, EventDetail, RequestDetail } from '../types.js';
+import type { AttachmentCopies, AttachmentDetail, AttachmentSummary, CaptureSummary, EventDetail, RequestDetail, RequestTimeliness } from '../types.js';
 
 const SHA256 = /^[0-9a-f]{64}$/;
 // Ids are 32-bit columns: a larger number matches nothing, and as a query parameter Postgres would reject it.
@@ -63,6 +63,14 @@ const attachmentColumns = {
           from document_pages p cross join unnest(p.exemptions) as code where p.sha256 = ${attachments.sha256} group by code) c
   ), '[]'::json) end`,
 };
+
+// en-CA writes a date as YYYY-MM-DD.
+const londonDay = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London', year: 'numeric', month: '2-digit', day: '2-digit' });
+
+function timelinessOutcome(responseWorkingDays: number | null, dueOn: string): RequestTimeliness['outcome'] {
+  if (responseWorkingDays !== null) return responseWorkingDays <= 20 ? 'on_time' : 'late';
+  return dueOn < londonDay.format(new Date()) ? 'overdue' : 'waiting';
+}
 
 export async function getRequest(
   db: Db,
@@ -142,9 +150,12 @@ export async function getRequest(
       r.sentAt && r.dueOn
         ? {
             sentAt: r.sentAt,
+            sentOn: londonDay.format(r.sentAt),
             dueOn: r.dueOn,
             firstResponseAt: r.firstResponseAt,
+            firstResponseOn: r.firstResponseAt && londonDay.format(r.firstResponseAt),
             responseWorkingDays: r.responseWorkingDays,
+            outcome: timelinessOutcome(r.responseWorkingDays, r.dueOn),
             siteOverdue: r.siteOverdue,
             internalReviewRequested: r.internalReviewRequested === true,
           }

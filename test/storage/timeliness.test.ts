@@ -111,15 +111,20 @@ describe('how promptly requests were answered', () => {
   test('a request gives its dates against the 20 working days', async () => {
     expect((await archive.getRequest('request_2'))!.timeliness).toEqual({
       sentAt: new Date('2024-03-20T10:00:00Z'),
+      sentOn: '2024-03-20',
       dueOn: '2024-04-19',
       firstResponseAt: new Date('2024-04-22T08:00:00Z'),
+      firstResponseOn: '2024-04-22',
       responseWorkingDays: 21,
+      outcome: 'late',
       siteOverdue: 'overdue',
       internalReviewRequested: true,
     });
     expect((await archive.getRequest('request_3'))!.timeliness).toMatchObject({
-      firstResponseAt: null, responseWorkingDays: null, siteOverdue: 'very_overdue', internalReviewRequested: false,
+      firstResponseAt: null, responseWorkingDays: null, outcome: 'overdue', siteOverdue: 'very_overdue', internalReviewRequested: false,
     });
+    expect((await archive.getRequest('request_4'))!.timeliness?.outcome).toBe('waiting');
+    expect((await archive.getRequest('request_1'))!.timeliness?.outcome).toBe('on_time');
     // An impossible date is read as no date, and the request is stored all the same.
     expect((await archive.getRequest('request_8'))!.timeliness).toBeNull();
   });

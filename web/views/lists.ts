@@ -1,13 +1,15 @@
 import { html } from 'hono/html';
-import { describeRunScope, type ExemptionTally, type RunRow, type SearchResult } from '../../storage/index.js';
+import { describeRunScope, type ExemptionTally, type RunRow, type SearchResult, type TimelinessTally } from '../../storage/index.js';
 import { formatDate, formatDateTime, formatSize, page, type Html } from '../layout.js';
 import { exemptionTallyTable } from './exemptions.js';
+import { timelinessSummary } from './timeliness.js';
 
 export function authorityPage(
   authority: { urlName: string; name: string },
   result: SearchResult,
   paging: { page: number; limit: number },
   exemptions: ExemptionTally,
+  timeliness: TimelinessTally,
 ): Html {
   const base = `/authority/${encodeURIComponent(authority.urlName)}`;
   const lastPage = Math.max(1, Math.ceil(result.total / paging.limit));
@@ -17,6 +19,9 @@ export function authorityPage(
 <table><thead><tr><th>Status</th><th>Requests</th></tr></thead><tbody>${result.facets.status.map(
     (f) => html`<tr><td><a href="/search?authority=${encodeURIComponent(authority.urlName)}&amp;status=${encodeURIComponent(f.key)}">${f.label}</a></td><td>${f.count}</td></tr>`,
   )}</tbody></table>
+<h2>Timeliness</h2>
+<p class="muted">How promptly it first replied, against the law's 20 working days (<a href="/timeliness">how it is counted</a>).</p>
+${timelinessSummary(timeliness)}
 <h2>Exemptions cited</h2>
 <p class="muted">The sections and regulations its messages and released documents cite (<a href="/exemptions">how they are read</a>).</p>
 ${exemptionTallyTable(exemptions, { authority: authority.urlName })}
