@@ -1,7 +1,7 @@
 /**
  * `npm run demo`: the whole pipeline, offline, in a minute or two. Starts the local simulator, crawls
  * it into a fresh archive on the embedded default (PGlite + files), extracts text, then shows a search,
- * one request and the exemptions cited, and says where the archive is so you can keep exploring with the CLI.
+ * one request, the exemptions cited and how promptly authorities replied, and says where the archive is so you can keep exploring with the CLI.
  */
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -69,9 +69,15 @@ async function main(): Promise<void> {
       for (const e of tally.exemptions.slice(0, 5)) say(`  ${e.code.padEnd(13)} ${String(e.requests).padStart(3)}  ${e.label}`);
       say();
     }
+    const timeliness = await archive.timelinessTally();
+    const due = timeliness.onTime + timeliness.late + timeliness.overdue;
+    say(`how promptly the authorities replied: ${timeliness.onTime} of the ${due} requests due had a first reply within 20 working days, ` +
+      `${timeliness.late} a late one, ${timeliness.overdue} none; median ${timeliness.medianWorkingDays ?? '—'} working days`);
+    say();
     say('explore it yourself:');
     say(`  npx wdtk-archive --archive ${archiveDir} search "${SEARCHES[0]}"`);
     say(`  npx wdtk-archive --archive ${archiveDir} search --exemption "${tally.exemptions[0]?.code ?? 'FOIA s40'}"`);
+    say(`  npx wdtk-archive --archive ${archiveDir} timeliness --order late`);
     say(`  npx wdtk-archive --archive ${archiveDir} runs`);
     say(`  npx wdtk-archive --archive ${archiveDir} serve`);
   } finally {

@@ -13,6 +13,7 @@ import { registerServe } from './serve.js';
 import { registerShow } from './show.js';
 import { registerSimulate } from './simulate.js';
 import { registerSnapshot } from './snapshot.js';
+import { registerTimeliness } from './timeliness.js';
 import { registerVerify } from './verify.js';
 import { registerWork } from './work.js';
 
@@ -26,6 +27,7 @@ export const commands: ((program: Command) => void)[] = [
   registerGet,
   registerExport,
   registerExemptions,
+  registerTimeliness,
   registerVerify,
   registerRuns,
   registerServe,

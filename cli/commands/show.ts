@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { AttachmentCopies, AttachmentCopy, AttachmentSummary, ExemptionCitation, RequestDetail } from '../../storage/index.js';
+import type { AttachmentCopies, AttachmentCopy, AttachmentSummary, ExemptionCitation, RequestDetail, RequestTimeliness } from '../../storage/index.js';
 import { globalsOf, printJson, withArchive } from '../context.js';
 import { CliError } from '../errors.js';
 import { printable } from '../format.js';
@@ -61,6 +61,20 @@ function copyLines(found: AttachmentCopies | undefined): string[] {
   return lines;
 }
 
+function timelinessLine(t: RequestTimeliness): string {
+  const reply = {
+    on_time: `first reply ${t.firstResponseOn} after ${t.responseWorkingDays} working days: on time`,
+    late: `first reply ${t.firstResponseOn} after ${t.responseWorkingDays} working days: LATE`,
+    overdue: 'no reply, past the due date',
+    waiting: 'no reply yet',
+  }[t.outcome];
+  const marks = [
+    t.siteOverdue ? `the site marked it ${t.siteOverdue === 'very_overdue' ? 'long overdue' : 'overdue'}` : null,
+    t.internalReviewRequested ? 'internal review requested' : null,
+  ].filter((mark) => mark !== null);
+  return [`sent ${t.sentOn}`, `due by ${t.dueOn}`, reply, ...marks].join(' · ');
+}
+
 function formatRequest(r: RequestDetail, copies: CopiesByAttachment, cited: ExemptionCitation[]): string {
   const lines = [
     r.title,
@@ -68,6 +82,7 @@ function formatRequest(r: RequestDetail, copies: CopiesByAttachment, cited: Exem
       (r.requester ? ` · by ${r.requester.name}` : ''),
     `  made ${date(r.remoteCreatedAt)} · archived ${date(r.firstArchivedAt)} · last changed ${date(r.lastChangedAt)}`,
   ];
+  if (r.timeliness) lines.push(`  ${timelinessLine(r.timeliness)}`);
   if (r.removedAt) lines.push(`  REMOVED from the site ${date(r.removedAt)}: ${r.removalReason ?? 'no reason recorded'}`);
   if (r.prominence === 'backpage') lines.push('  UNLISTED: the site keeps it off its listings and search (backpage), though it serves it by its link');
   // What the site shows cites these; a hidden message's or document's own citations are under it below.
