@@ -419,6 +419,8 @@ export interface ExportRow {
   removedAt: Date | null;
   /** the exemptions the request cites (codes of EXEMPTIONS), as `exemptionsCited` reads them; on its document rows too */
   exemptions: string[];
+  /** the request's dates against the 20 working days (RequestTimeliness, as days); on its document rows too */
+  timeliness: Pick<RequestTimeliness, 'sentOn' | 'dueOn' | 'firstResponseOn' | 'responseWorkingDays' | 'siteOverdue' | 'internalReviewRequested'> | null;
   attachment?: {
     id: number;
     filename: string | null;

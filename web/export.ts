@@ -20,6 +20,12 @@ export const CSV_COLUMNS = [
   'updated_at',
   'removed_at',
   'exemptions',
+  'sent_on',
+  'due_on',
+  'first_response_on',
+  'response_working_days',
+  'site_overdue',
+  'internal_review_requested',
   'attachment_id',
   'attachment_filename',
   'attachment_sha256',
@@ -34,6 +40,7 @@ const iso = (date: Date | null | undefined) => (date ? date.toISOString() : '');
 
 function csvRecord(row: ExportRow): Record<(typeof CSV_COLUMNS)[number], string | number> {
   const a = row.attachment;
+  const t = row.timeliness;
   return {
     kind: row.kind,
     request_id: row.requestId,
@@ -50,6 +57,12 @@ function csvRecord(row: ExportRow): Record<(typeof CSV_COLUMNS)[number], string 
     updated_at: iso(row.remoteUpdatedAt),
     removed_at: iso(row.removedAt),
     exemptions: row.exemptions.join('; '),
+    sent_on: t?.sentOn ?? '',
+    due_on: t?.dueOn ?? '',
+    first_response_on: t?.firstResponseOn ?? '',
+    response_working_days: t?.responseWorkingDays ?? '',
+    site_overdue: t?.siteOverdue ?? '',
+    internal_review_requested: t ? String(t.internalReviewRequested) : '',
     attachment_id: a?.id ?? '',
     attachment_filename: a?.filename ?? '',
     attachment_sha256: a?.sha256 ?? '',

@@ -340,6 +340,12 @@ interface ExportDbRow {
   source_url: string | null;
   fetched_at: Date | string | null;
   exemptions: string[];
+  sent_on: string | null;
+  due_on: string | null;
+  first_response_on: string | null;
+  response_working_days: number | null;
+  site_overdue: 'overdue' | 'very_overdue' | null;
+  internal_review_requested: boolean | null;
 }
 
 const toDate = (value: Date | string | null): Date | null => (value === null ? null : new Date(value));
@@ -360,7 +366,10 @@ export async function* exportRows(db: Db, q: SearchQuery, pageSize = 500): Async
              a.url_name as authority_url_name, a.name as authority_name, u.url_name as requester_url_name,
              u.name as requester_name, r.status, r.described_state, r.remote_created_at, r.remote_updated_at,
              r.removed_at, att.filename, att.size, att.source_url, att.fetched_at,
-             coalesce((select x.codes from request_exemptions x where x.request_id = p.request_id), '{}') as exemptions
+             coalesce((select x.codes from request_exemptions x where x.request_id = p.request_id), '{}') as exemptions,
+             to_char(r.sent_at at time zone 'Europe/London', 'YYYY-MM-DD') as sent_on, to_char(r.due_on, 'YYYY-MM-DD') as due_on,
+             to_char(r.first_response_at at time zone 'Europe/London', 'YYYY-MM-DD') as first_response_on,
+             r.response_working_days, r.site_overdue, r.internal_review_requested
       from p join requests r on r.id = p.request_id join authorities a on a.id = r.authority_id
       left join users u on u.id = r.requester_id left join attachments att on att.id = p.attachment_id
       order by p.request_id, coalesce(p.attachment_id, 0), p.page`,
@@ -380,6 +389,17 @@ export async function* exportRows(db: Db, q: SearchQuery, pageSize = 500): Async
         remoteUpdatedAt: toDate(r.remote_updated_at),
         removedAt: toDate(r.removed_at),
         exemptions: r.exemptions,
+        timeliness:
+          r.sent_on && r.due_on
+            ? {
+                sentOn: r.sent_on,
+                dueOn: r.due_on,
+                firstResponseOn: r.first_response_on,
+                responseWorkingDays: r.response_working_days,
+                siteOverdue: r.site_overdue,
+                internalReviewRequested: r.internal_review_requested === true,
+              }
+            : null,
       };
       if (r.attachment_id !== null && r.sha256) {
         row.attachment = {

@@ -105,6 +105,19 @@ describe('the timeliness page and API', () => {
     expect(json.timeliness).toMatchObject({ requests: 1, medianWorkingDays: 3 });
   });
 
+  it('exports carry each request\'s dates', async () => {
+    const csv = (await (await get('/export.csv?authority=hackney_council')).text()).trim().split(/\r?\n/);
+    const header = csv[0]!.split(',');
+    const late = csv.find((line) => line.includes('fines_2022'))!.split(',');
+    const column = (name: string) => late[header.indexOf(name)];
+    expect([column('sent_on'), column('due_on'), column('first_response_on'), column('response_working_days'), column('site_overdue'), column('internal_review_requested')])
+      .toEqual(['2024-03-20', '2024-04-19', '2024-04-22', '21', 'overdue', 'true']);
+    const jsonl = (await (await get('/export.jsonl?authority=hackney_council')).text()).trim().split('\n').map((line) => JSON.parse(line) as { urlTitle: string; timeliness: unknown });
+    expect(jsonl.find((row) => row.urlTitle === 'fines_2021')!.timeliness).toEqual({
+      sentOn: '2024-01-10', dueOn: '2024-02-07', firstResponseOn: null, responseWorkingDays: null, siteOverdue: 'overdue', internalReviewRequested: false,
+    });
+  });
+
   it('is described in the OpenAPI document and linked from every page', async () => {
     const doc = (await (await get('/api/openapi.json')).json()) as { paths: Record<string, unknown> };
     expect(doc.paths).toHaveProperty(['/api/timeliness']);
