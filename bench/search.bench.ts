@@ -7,7 +7,9 @@
  * and as bare SQL for the same top 20 (matches, filters, rank or date, ids only), so the overhead shows as a ratio;
  * then through archive.newestMatches() for the 50 that entered the archive last (the Atom feed of the search), and
  * archive.exemptionTally() for the archive and for one authority. Each request has an authority's reply, a fifth of
- * them citing an exemption, and a tenth of the pages cite one, so the exemption filter, facet and tally have rows to read.
+ * them citing an exemption, and a tenth of the pages cite one, so the exemption filter, facet and tally have rows to read;
+ * and archive.timelinessTally() and timelinessByAuthority(): each request's JSON has its sending, seven in eight a
+ * response 0 to 44 days later, some the site's overdue mark and a twentieth an internal review.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -166,11 +168,19 @@ async function generate(databaseUrl: string): Promise<void> {
     });
     await timed('requests', () =>
       load(client, 'requests', REQUESTS, 5000,
-        `insert into requests (site_id, remote_id, url_title, title, authority_id, requester_id, status, described_state, prominence, remote_created_at, first_archived_at, body_text)
-         select 1, g, 'request_' || g, t, 1 + g % 500, 1 + g % 5000, s, s, 'normal',
-                timestamptz '2010-01-01' + (g % 5000) * interval '1 day' + (g % 1440) * interval '1 minute',
-                timestamptz '2019-01-01' + (g::bigint * 7919 % 2000) * interval '1 day' + (g % 1440) * interval '1 minute', b
-         from unnest($1::int[], $2::text[], $3::text[], $4::text[]) as x(g, t, s, b)`,
+        `insert into requests (site_id, remote_id, url_title, title, authority_id, requester_id, status, described_state, prominence, remote_created_at, first_archived_at, body_text, raw)
+         select 1, g, 'request_' || g, t, 1 + g % 500, 1 + g % 5000, s, s, 'normal', c.created,
+                timestamptz '2019-01-01' + (g::bigint * 7919 % 2000) * interval '1 day' + (g % 1440) * interval '1 minute', b,
+                jsonb_build_object('id', g, 'info_request_events',
+                  jsonb_build_array(jsonb_build_object('id', g * 10, 'event_type', 'sent', 'created_at', c.json_time))
+                  || case when g % 8 <> 0 then jsonb_build_array(jsonb_build_object('id', g * 10 + 1, 'event_type', 'response',
+                       'created_at', to_char((c.created + (g % 45) * interval '1 day') at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"+00:00"'))) else '[]' end
+                  || case when g % 8 = 0 or g % 45 > 28 then jsonb_build_array(jsonb_build_object('id', g * 10 + 2, 'event_type', 'overdue', 'created_at', c.json_time)) else '[]' end
+                  || case when g % 20 = 0 then jsonb_build_array(jsonb_build_object('id', g * 10 + 3, 'event_type', 'followup_sent',
+                       'display_status', 'Internal review request', 'created_at', c.json_time)) else '[]' end)
+         from unnest($1::int[], $2::text[], $3::text[], $4::text[]) as x(g, t, s, b)
+         cross join lateral (select created, to_char(created at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"+00:00"') as json_time
+           from (select timestamptz '2010-01-01' + (g % 5000) * interval '1 day' + (g % 1440) * interval '1 minute' as created) d) c`,
         (i) => [i, words(6).replace(/^./, (c) => c.toUpperCase()), statuses[i % 6], words(150)]),
     );
     await timed('events', () =>
@@ -286,6 +296,17 @@ try {
     const tally = await archive.exemptionTally(scope);
     const timing = await measure(() => archive.exemptionTally(scope));
     console.log(`${name.padEnd(20)} ${String(tally.requests).padStart(8)}   ${timing.p50.toFixed(1).padStart(8)} / ${timing.p95.toFixed(1)}`);
+  }
+  console.log('timeliness              counted   p50/p95 ms');
+  for (const [name, scope] of [['whole archive', {}], ['one authority', { authority: 'authority_42' }]] as const) {
+    const tally = await archive.timelinessTally(scope);
+    const timing = await measure(() => archive.timelinessTally(scope));
+    console.log(`${name.padEnd(20)} ${String(tally.requests).padStart(8)}   ${timing.p50.toFixed(1).padStart(8)} / ${timing.p95.toFixed(1)}`);
+  }
+  for (const order of ['requests', 'late'] as const) {
+    const table = await archive.timelinessByAuthority({ order, limit: 20 });
+    const timing = await measure(() => archive.timelinessByAuthority({ order, limit: 20 }));
+    console.log(`${`by authority, ${order}`.padEnd(20)} ${String(table.total).padStart(8)}   ${timing.p50.toFixed(1).padStart(8)} / ${timing.p95.toFixed(1)}`);
   }
 } finally {
   await archive.close();
