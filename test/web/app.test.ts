@@ -49,6 +49,12 @@ describe('search page', () => {
     expect(body).toMatch(/Camden Borough Council<\/a><span class="muted">\d+<\/span>/);
   });
 
+  it('keeps a chosen status or file type in the form when no result has it', async () => {
+    const body = await (await get('/search?q=housing&status=vexatious&type=xlsx')).text();
+    expect(body).toContain('<option value="vexatious" selected>vexatious (0)</option>');
+    expect(body).toContain('<option value="xlsx" selected>xlsx (0)</option>');
+  });
+
   it('explains an impossible date instead of failing', async () => {
     const res = await get('/search?q=x&from=2024-13-45');
     expect(res.status).toBe(400);

@@ -19,14 +19,13 @@ const SYNTAX_HELP = html`<details class="syntax">
 
 function filterForm(params: Params, result: SearchResult | null): Html {
   const selected = (current: string | undefined, value: string) => (current === value ? html` selected` : '');
-  const options = (facets: Facet[], current: string | undefined) =>
-    facets.map((f) => html`<option value="${f.key}"${selected(current, f.key)}>${f.label} (${f.count})</option>`);
+  const exemption = params.exemption ? (exemptionCode(params.exemption) ?? undefined) : undefined;
   return html`<form class="search" action="/search" method="get">
   <label>Words<input type="search" name="q" value="${params.q ?? ''}"></label>
   <label>Authority<input type="text" name="authority" value="${params.authority ?? ''}" placeholder="url name"></label>
-  <label>Status<select name="status"><option value="">any</option>${options(result?.facets.status ?? [], params.status)}</select></label>
-  <label>File type<select name="type"><option value="">any</option>${options(result?.facets.type ?? [], params.type)}</select></label>
-  <label>Exemption cited<select name="exemption"><option value="">any</option>${exemptionOptions(result?.facets.exemption ?? [], params.exemption)}</select></label>
+  <label>Status<select name="status"><option value="">any</option>${facetOptions(result?.facets.status ?? [], params.status)}</select></label>
+  <label>File type<select name="type"><option value="">any</option>${facetOptions(result?.facets.type ?? [], params.type)}</select></label>
+  <label>Exemption cited<select name="exemption"><option value="">any</option>${facetOptions(result?.facets.exemption ?? [], exemption, (code) => `${code}: ${exemptionLabel(code)}`)}</select></label>
   <label>From<input type="date" name="from" value="${params.from ?? ''}"></label>
   <label>To<input type="date" name="to" value="${params.to ?? ''}"></label>
   <label>Order<select name="sort"><option value="">relevance</option><option value="date"${selected(params.sort, 'date')}>newest first</option></select></label>
@@ -34,10 +33,9 @@ function filterForm(params: Params, result: SearchResult | null): Html {
 </form>`;
 }
 
-/** The facet's options, plus the one chosen when no result cites it (so the form keeps it). */
-function exemptionOptions(facets: Facet[], current: string | undefined): Html[] {
-  const chosen = current ? exemptionCode(current) : null;
-  const listed = chosen === null || facets.some((f) => f.key === chosen) ? facets : [...facets, { key: chosen, label: `${chosen}: ${exemptionLabel(chosen)}`, count: 0 }];
+/** The facet's options, plus the one chosen when no result has it, so that the form keeps the filter. */
+function facetOptions(facets: Facet[], chosen: string | undefined, labelOf: (key: string) => string = (key) => key): Html[] {
+  const listed = chosen === undefined || facets.some((f) => f.key === chosen) ? facets : [...facets, { key: chosen, label: labelOf(chosen), count: 0 }];
   return listed.map((f) => html`<option value="${f.key}"${chosen === f.key ? html` selected` : ''}>${f.label} (${f.count})</option>`);
 }
 
