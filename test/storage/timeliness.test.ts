@@ -37,6 +37,43 @@ test('the bank holidays counted are those of every part of the UK, 2007 to 2040,
   expect(await one<string[]>(sql`select array(select to_char(d, 'YYYY-MM-DD') from unnest(uk_bank_holidays()) d) as value`)).toEqual(weekdays);
 });
 
+/** The days the law counts, walked one by one: the reference the SQL's arithmetic is checked against. */
+function referenceWorkingDays(holidays: Set<string>) {
+  const isWorkingDay = (day: Date) => ![0, 6].includes(day.getUTCDay()) && !holidays.has(day.toISOString().slice(0, 10));
+  const next = (day: Date) => new Date(day.getTime() + 86_400_000);
+  return {
+    dueOn(sent: Date): string {
+      let day = sent;
+      for (let left = 20; left > 0; ) if (isWorkingDay((day = next(day)))) left--;
+      return day.toISOString().slice(0, 10);
+    },
+    between(since: Date, until: Date): number {
+      let count = 0;
+      for (let day = next(since); day <= until; day = next(day)) if (isWorkingDay(day)) count++;
+      return count;
+    },
+  };
+}
+
+test('due dates and working days agree with a day-by-day count, every fifth day from 2007 to 2040', async () => {
+  const holidays = new Set(await one<string[]>(sql`select array(select to_char(d, 'YYYY-MM-DD') from unnest(uk_bank_holidays()) d) as value`));
+  const reference = referenceWorkingDays(holidays);
+  const rows = await rowsOf<{ sent: string; due: string; spans: number[] }>(
+    archive.db,
+    sql`select to_char(d, 'YYYY-MM-DD') as sent, to_char(uk_working_day_after((d + time '12:00') at time zone 'Europe/London', 20), 'YYYY-MM-DD') as due,
+               array(select uk_working_days_between((d + time '12:00') at time zone 'Europe/London', (d + k + time '18:00') at time zone 'Europe/London')
+                     from generate_series(0, 45, 9) k) as spans
+        from generate_series(date '2007-01-01', date '2040-11-30', interval '5 days') as g cross join lateral (select g::date as d) as day`,
+  );
+  expect(rows.length).toBeGreaterThan(2000);
+  const wrong = rows.filter((row) => {
+    const sent = new Date(`${row.sent}T00:00:00Z`);
+    const spans = [0, 9, 18, 27, 36, 45].map((k) => reference.between(sent, new Date(sent.getTime() + k * 86_400_000)));
+    return row.due !== reference.dueOn(sent) || JSON.stringify(row.spans) !== JSON.stringify(spans);
+  });
+  expect(wrong).toEqual([]);
+});
+
 describe('working days', () => {
   test.each([
     // Easter 2024 and St Patrick's Day's substitute before it: due on the 20th working day after the day sent
