@@ -105,6 +105,13 @@ CREATE FUNCTION request_first_response_at(raw jsonb) RETURNS timestamptz LANGUAG
   SELECT alaveteli_time(jsonb_path_query_first(raw, '$.info_request_events[*] ? (@.event_type == "response").created_at') #>> '{}')
 $$;--> statement-breakpoint
 
+-- The first message the requester classified as an answer: Alaveteli gives each response the state its requester
+-- described after it (`calculated_state`), so an acknowledgement they marked "still waiting" is not one.
+CREATE FUNCTION request_first_answer_at(raw jsonb) RETURNS timestamptz LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT alaveteli_time(jsonb_path_query_first(raw, '$.info_request_events[*] ? (@.event_type == "response" && (@.calculated_state == "successful"
+    || @.calculated_state == "partially_successful" || @.calculated_state == "not_held" || @.calculated_state == "rejected")).created_at') #>> '{}')
+$$;--> statement-breakpoint
+
 -- The site logs `overdue` the day after a request still waiting for its answer passes its due date, and
 -- `very_overdue` past the longer limit (facts §4.4).
 CREATE FUNCTION request_site_overdue(raw jsonb) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
@@ -125,5 +132,7 @@ ALTER TABLE "requests"
   ADD COLUMN "due_on" date GENERATED ALWAYS AS (uk_working_day_after(request_sent_at("requests"."raw"), 20)) STORED,
   ADD COLUMN "first_response_at" timestamp with time zone GENERATED ALWAYS AS (request_first_response_at("requests"."raw")) STORED,
   ADD COLUMN "response_working_days" integer GENERATED ALWAYS AS (uk_working_days_between(request_sent_at("requests"."raw"), request_first_response_at("requests"."raw"))) STORED,
+  ADD COLUMN "first_answer_at" timestamp with time zone GENERATED ALWAYS AS (request_first_answer_at("requests"."raw")) STORED,
+  ADD COLUMN "answer_working_days" integer GENERATED ALWAYS AS (uk_working_days_between(request_sent_at("requests"."raw"), request_first_answer_at("requests"."raw"))) STORED,
   ADD COLUMN "site_overdue" text GENERATED ALWAYS AS (request_site_overdue("requests"."raw")) STORED,
   ADD COLUMN "internal_review_requested" boolean GENERATED ALWAYS AS (request_internal_review_requested("requests"."raw")) STORED;

@@ -194,18 +194,23 @@ export interface ExemptionTally {
 
 /**
  * How promptly the requests counted were answered. `requests` are those with a known sending time; each is `onTime`
- * or `late` (by its first message from the authority against the 20th working day after it was sent), or has had no
- * message yet: `overdue` once past that day, else `waiting`.
+ * or `late` (by its first message from the authority, an acknowledgement included, against the 20th working day after
+ * it was sent), or has had no message yet: `overdue` once past that day, else `waiting`. `answered` are those with a
+ * message their requester classified as an answer (successful, partly, not held or refused), on time or late.
  */
 export interface TimelinessTally {
   requests: number;
-  answered: number;
+  replied: number;
   onTime: number;
   late: number;
   overdue: number;
   waiting: number;
-  /** Working days to the first message, of the answered; null when none was. */
+  /** Working days to the first message, of those replied to; null when none was. */
   medianWorkingDays: number | null;
+  answered: number;
+  answeredOnTime: number;
+  answeredLate: number;
+  medianAnswerWorkingDays: number | null;
   /** Those the site itself logged overdue (still waiting for an answer past the due date), and very overdue. */
   markedOverdue: number;
   markedVeryOverdue: number;
@@ -227,8 +232,12 @@ export interface RequestTimeliness {
   firstResponseOn: string | null;
   /** Working days after the day it was sent to the first message from the authority. */
   responseWorkingDays: number | null;
-  /** As the tallies count it: answered by the due date or after it, or not yet, past it or not (London's today). */
+  /** As the tallies count it: a first reply by the due date or after it, or none yet, past it or not (London's today). */
   outcome: 'on_time' | 'late' | 'overdue' | 'waiting';
+  /** The first message its requester classified as an answer, and the working days to it. */
+  firstAnswerAt: Date | null;
+  firstAnswerOn: string | null;
+  answerWorkingDays: number | null;
   siteOverdue: 'overdue' | 'very_overdue' | null;
   internalReviewRequested: boolean;
 }
@@ -420,7 +429,10 @@ export interface ExportRow {
   /** the exemptions the request cites (codes of EXEMPTIONS), as `exemptionsCited` reads them; on its document rows too */
   exemptions: string[];
   /** the request's dates against the 20 working days (RequestTimeliness, as days); on its document rows too */
-  timeliness: Pick<RequestTimeliness, 'sentOn' | 'dueOn' | 'firstResponseOn' | 'responseWorkingDays' | 'siteOverdue' | 'internalReviewRequested'> | null;
+  timeliness: Pick<
+    RequestTimeliness,
+    'sentOn' | 'dueOn' | 'firstResponseOn' | 'responseWorkingDays' | 'firstAnswerOn' | 'answerWorkingDays' | 'siteOverdue' | 'internalReviewRequested'
+  > | null;
   attachment?: {
     id: number;
     filename: string | null;

@@ -72,7 +72,8 @@ function timelinessLine(t: RequestTimeliness): string {
     t.siteOverdue ? `the site marked it ${t.siteOverdue === 'very_overdue' ? 'long overdue' : 'overdue'}` : null,
     t.internalReviewRequested ? 'internal review requested' : null,
   ].filter((mark) => mark !== null);
-  return [`sent ${t.sentOn}`, `due by ${t.dueOn}`, reply, ...marks].join(' · ');
+  const answer = t.firstAnswerOn !== null && t.firstAnswerOn !== t.firstResponseOn ? [`answered ${t.firstAnswerOn} after ${t.answerWorkingDays} working days`] : [];
+  return [`sent ${t.sentOn}`, `due by ${t.dueOn}`, reply, ...answer, ...marks].join(' · ');
 }
 
 function formatRequest(r: RequestDetail, copies: CopiesByAttachment, cited: ExemptionCitation[]): string {

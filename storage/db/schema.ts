@@ -127,6 +127,11 @@ export const requests = pgTable(
     responseWorkingDays: integer('response_working_days').generatedAlwaysAs(
       sql`uk_working_days_between(request_sent_at("requests"."raw"), request_first_response_at("requests"."raw"))`,
     ),
+    /** The first message its requester classified as an answer (successful, partly, not held or refused). */
+    firstAnswerAt: tstz('first_answer_at').generatedAlwaysAs(sql`request_first_answer_at("requests"."raw")`),
+    answerWorkingDays: integer('answer_working_days').generatedAlwaysAs(
+      sql`uk_working_days_between(request_sent_at("requests"."raw"), request_first_answer_at("requests"."raw"))`,
+    ),
     /** The site's own mark: it logs a request still waiting for its answer as overdue, then very overdue. */
     siteOverdue: text('site_overdue').$type<'overdue' | 'very_overdue'>().generatedAlwaysAs(sql`request_site_overdue("requests"."raw")`),
     internalReviewRequested: boolean('internal_review_requested').generatedAlwaysAs(sql`request_internal_review_requested("requests"."raw")`),

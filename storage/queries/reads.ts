@@ -156,6 +156,9 @@ export async function getRequest(
             firstResponseOn: r.firstResponseAt && londonDay.format(r.firstResponseAt),
             responseWorkingDays: r.responseWorkingDays,
             outcome: timelinessOutcome(r.responseWorkingDays, r.dueOn),
+            firstAnswerAt: r.firstAnswerAt,
+            firstAnswerOn: r.firstAnswerAt && londonDay.format(r.firstAnswerAt),
+            answerWorkingDays: r.answerWorkingDays,
             siteOverdue: r.siteOverdue,
             internalReviewRequested: r.internalReviewRequested === true,
           }

@@ -344,6 +344,8 @@ interface ExportDbRow {
   due_on: string | null;
   first_response_on: string | null;
   response_working_days: number | null;
+  first_answer_on: string | null;
+  answer_working_days: number | null;
   site_overdue: 'overdue' | 'very_overdue' | null;
   internal_review_requested: boolean | null;
 }
@@ -369,7 +371,8 @@ export async function* exportRows(db: Db, q: SearchQuery, pageSize = 500): Async
              coalesce((select x.codes from request_exemptions x where x.request_id = p.request_id), '{}') as exemptions,
              to_char(r.sent_at at time zone 'Europe/London', 'YYYY-MM-DD') as sent_on, to_char(r.due_on, 'YYYY-MM-DD') as due_on,
              to_char(r.first_response_at at time zone 'Europe/London', 'YYYY-MM-DD') as first_response_on,
-             r.response_working_days, r.site_overdue, r.internal_review_requested
+             r.response_working_days, to_char(r.first_answer_at at time zone 'Europe/London', 'YYYY-MM-DD') as first_answer_on,
+             r.answer_working_days, r.site_overdue, r.internal_review_requested
       from p join requests r on r.id = p.request_id join authorities a on a.id = r.authority_id
       left join users u on u.id = r.requester_id left join attachments att on att.id = p.attachment_id
       order by p.request_id, coalesce(p.attachment_id, 0), p.page`,
@@ -396,6 +399,8 @@ export async function* exportRows(db: Db, q: SearchQuery, pageSize = 500): Async
                 dueOn: r.due_on,
                 firstResponseOn: r.first_response_on,
                 responseWorkingDays: r.response_working_days,
+                firstAnswerOn: r.first_answer_on,
+                answerWorkingDays: r.answer_working_days,
                 siteOverdue: r.site_overdue,
                 internalReviewRequested: r.internal_review_requested === true,
               }

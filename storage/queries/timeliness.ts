@@ -14,12 +14,16 @@ export interface TimelinessScope {
 // Today in the site's time zone: a request still unanswered after its due date is overdue from the next day.
 const counters = sql`
   count(*)::int as "requests",
-  count(r.first_response_at)::int as "answered",
+  count(r.first_response_at)::int as "replied",
   count(*) filter (where r.response_working_days <= 20)::int as "onTime",
   count(*) filter (where r.response_working_days > 20)::int as "late",
   count(*) filter (where r.first_response_at is null and r.due_on < (now() at time zone 'Europe/London')::date)::int as "overdue",
   count(*) filter (where r.first_response_at is null and r.due_on >= (now() at time zone 'Europe/London')::date)::int as "waiting",
   percentile_disc(0.5) within group (order by r.response_working_days) as "medianWorkingDays",
+  count(r.first_answer_at)::int as "answered",
+  count(*) filter (where r.answer_working_days <= 20)::int as "answeredOnTime",
+  count(*) filter (where r.answer_working_days > 20)::int as "answeredLate",
+  percentile_disc(0.5) within group (order by r.answer_working_days) as "medianAnswerWorkingDays",
   count(*) filter (where r.site_overdue is not null)::int as "markedOverdue",
   count(*) filter (where r.site_overdue = 'very_overdue')::int as "markedVeryOverdue",
   count(*) filter (where r.internal_review_requested)::int as "internalReviews"`;

@@ -15,7 +15,7 @@ function sentThread(remoteId: number, urlTitle: string, authority: typeof HACKNE
     id: remoteId,
     info_request_events: [
       { id: 1, event_type: 'sent', created_at: sent },
-      ...(answered ? [{ id: 2, event_type: 'response', created_at: answered }] : []),
+      ...(answered ? [{ id: 2, event_type: 'response', created_at: answered, calculated_state: 'successful' }] : []),
       ...more,
     ],
   };
@@ -51,6 +51,8 @@ describe('timeliness', () => {
       '  no reply, past the due date            1',
       '  no reply yet, not yet due              0',
       '  median working days to the first reply 20',
+      '  an answer within 20 working days       1 (50% of the 2 answered)',
+      '  median working days to the answer      20',
       '  marked overdue by the site             1 (0 long overdue)',
       '  internal reviews requested             1',
       '',

@@ -101,9 +101,10 @@ describe('working days', () => {
   });
 });
 
-type JsonEvent = { event_type: string; created_at: string; display_status?: string };
+type JsonEvent = { event_type: string; created_at: string; display_status?: string; calculated_state?: string | null };
 const sent = (at: string): JsonEvent => ({ event_type: 'sent', created_at: at });
-const response = (at: string): JsonEvent => ({ event_type: 'response', created_at: at });
+/** A message from the authority, with the state its requester gave the request after it (none: not yet classified). */
+const response = (at: string, calculatedState: string | null = null): JsonEvent => ({ event_type: 'response', created_at: at, calculated_state: calculatedState });
 
 /** A thread whose JSON has these events, of the given authority. */
 async function store(remoteId: number, authority: 'leeds' | 'york', events: JsonEvent[], extra: Partial<ReconcileInput> = {}) {
@@ -118,15 +119,15 @@ async function store(remoteId: number, authority: 'leeds' | 'york', events: Json
 
 describe('how promptly requests were answered', () => {
   beforeAll(async () => {
-    // On time: the first message on the 20th working day.
-    await store(1, 'leeds', [sent('2024-03-20T10:00:00.000+00:00'), response('2024-04-19T09:00:00.000+01:00')]);
-    // Late, marked overdue by the site, then an internal review asked for.
+    // On time: the first message, an answer, on the 20th working day.
+    await store(1, 'leeds', [sent('2024-03-20T10:00:00.000+00:00'), response('2024-04-19T09:00:00.000+01:00', 'successful')]);
+    // Late, marked overdue by the site; the first message only said to wait; an internal review asked for.
     await store(2, 'leeds', [
       sent('2024-03-20T10:00:00.000+00:00'),
       { event_type: 'overdue', created_at: '2024-04-20T00:00:00.000+01:00' },
-      response('2024-04-22T09:00:00.000+01:00'),
-      { event_type: 'followup_sent', created_at: '2024-04-23T09:00:00.000+01:00', display_status: 'Internal review request' },
-      response('2024-05-01T09:00:00.000+01:00'),
+      response('2024-04-22T09:00:00.000+01:00', 'waiting_response'),
+      response('2024-05-01T09:00:00.000+01:00', 'rejected'),
+      { event_type: 'followup_sent', created_at: '2024-05-02T09:00:00.000+01:00', display_status: 'Internal review request' },
     ]);
     // Never answered, long past due; a follow-up is not a review.
     await store(3, 'leeds', [
@@ -137,7 +138,7 @@ describe('how promptly requests were answered', () => {
     ]);
     // Sent now: not due yet.
     await store(4, 'leeds', [sent(new Date().toISOString())]);
-    await store(5, 'york', [sent('2024-06-03T09:00:00.000+01:00'), response('2024-06-06T15:00:00.000+01:00')]);
+    await store(5, 'york', [sent('2024-06-03T09:00:00.000+01:00'), response('2024-06-06T15:00:00.000+01:00', 'partially_successful')]);
     // Not counted: off the site's listings, removed, or with no sending time the archive can read.
     await store(6, 'york', [sent('2024-06-03T09:00:00.000+01:00')], { prominence: 'backpage' });
     await store(7, 'york', [sent('2024-06-03T09:00:00.000+01:00')]);
@@ -154,6 +155,9 @@ describe('how promptly requests were answered', () => {
       firstResponseOn: '2024-04-22',
       responseWorkingDays: 21,
       outcome: 'late',
+      firstAnswerAt: new Date('2024-05-01T08:00:00Z'),
+      firstAnswerOn: '2024-05-01',
+      answerWorkingDays: 28,
       siteOverdue: 'overdue',
       internalReviewRequested: true,
     });
@@ -168,10 +172,11 @@ describe('how promptly requests were answered', () => {
 
   test('the archive and each authority are tallied from the listed requests', async () => {
     expect(await archive.timelinessTally()).toEqual({
-      requests: 5, answered: 3, onTime: 2, late: 1, overdue: 1, waiting: 1, medianWorkingDays: 20,
+      requests: 5, replied: 3, onTime: 2, late: 1, overdue: 1, waiting: 1, medianWorkingDays: 20,
+      answered: 3, answeredOnTime: 2, answeredLate: 1, medianAnswerWorkingDays: 20,
       markedOverdue: 2, markedVeryOverdue: 1, internalReviews: 1,
     });
-    expect(await archive.timelinessTally({ authority: 'york_council' })).toMatchObject({ requests: 1, answered: 1, onTime: 1, medianWorkingDays: 3 });
+    expect(await archive.timelinessTally({ authority: 'york_council' })).toMatchObject({ requests: 1, replied: 1, onTime: 1, medianWorkingDays: 3, answered: 1, medianAnswerWorkingDays: 3 });
     expect(await archive.timelinessTally({ authority: 'leeds_city_council', from: new Date('2024-06-01T00:00:00Z') })).toMatchObject({
       requests: 0, medianWorkingDays: null,
     });

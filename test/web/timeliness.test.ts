@@ -11,7 +11,7 @@ let archive: Archive;
 let cleanup: () => Promise<void>;
 let app: Hono;
 
-type JsonEvent = { event_type: string; created_at: string; display_status?: string };
+type JsonEvent = { event_type: string; created_at: string; display_status?: string; calculated_state?: string };
 
 /** A thread sent at `sent`, whose JSON has these further events. */
 function thread(remoteId: number, urlTitle: string, authority: typeof HACKNEY, sent: string, events: JsonEvent[], prominence = 'normal'): ReconcileInput {
@@ -28,7 +28,7 @@ function thread(remoteId: number, urlTitle: string, authority: typeof HACKNEY, s
     raw: { id: remoteId, info_request_events: [{ id: remoteId * 10, event_type: 'sent', created_at: sent }, ...events.map((e, i) => ({ id: remoteId * 10 + i + 1, ...e }))] },
   };
 }
-const response = (at: string): JsonEvent => ({ event_type: 'response', created_at: at });
+const response = (at: string, state = 'successful'): JsonEvent => ({ event_type: 'response', created_at: at, calculated_state: state });
 
 beforeAll(async () => {
   ({ archive, cleanup } = await openTestArchive());
@@ -38,8 +38,9 @@ beforeAll(async () => {
   await store(thread(1, 'fines_2023', HACKNEY, '2024-03-20T10:00:00.000+00:00', [response('2024-04-19T09:00:00.000+01:00')]));
   await store(thread(2, 'fines_2022', HACKNEY, '2024-03-20T10:00:00.000+00:00', [
     { event_type: 'overdue', created_at: '2024-04-20T00:00:00.000+01:00' },
-    response('2024-04-22T09:00:00.000+01:00'),
-    { event_type: 'followup_sent', created_at: '2024-04-23T09:00:00.000+01:00', display_status: 'Internal review request' },
+    response('2024-04-22T09:00:00.000+01:00', 'waiting_response'),
+    response('2024-05-01T09:00:00.000+01:00', 'rejected'),
+    { event_type: 'followup_sent', created_at: '2024-05-02T09:00:00.000+01:00', display_status: 'Internal review request' },
   ]));
   await store(thread(3, 'fines_2021', HACKNEY, '2024-01-10T10:00:00.000+00:00', [{ event_type: 'overdue', created_at: '2024-02-08T00:00:00.000+00:00' }]));
   // Camden answered in three days; its backpage request is not counted.
@@ -55,13 +56,14 @@ describe("a request's page and JSON", () => {
   it('say when it was sent, when it was due and how promptly it was first answered', async () => {
     const body = await (await get('/request/fines_2022')).text();
     expect(body).toContain('<dt>Answered</dt><dd>sent 2024-03-20, due by 2024-04-19; first reply 2024-04-22, after 21 working days: <strong>late</strong>'
-      + '; the site marked it overdue; an internal review was requested (<a href="/timeliness">how it is counted</a>)</dd>');
+      + '; answered 2024-05-01, after 28 working days; the site marked it overdue; an internal review was requested (<a href="/timeliness">how it is counted</a>)</dd>');
     expect(await (await get('/request/fines_2021')).text()).toContain('due by 2024-02-07; <strong>no reply</strong>, past the due date; the site marked it overdue');
     expect(await (await get('/request/fines_2023')).text()).toContain('first reply 2024-04-19, after 20 working days: <strong>on time</strong>');
     const json = (await (await get('/api/request/fines_2022')).json()) as { timeliness: Record<string, unknown> };
     expect(json.timeliness).toEqual({
       sentAt: '2024-03-20T10:00:00.000Z', sentOn: '2024-03-20', dueOn: '2024-04-19',
       firstResponseAt: '2024-04-22T08:00:00.000Z', firstResponseOn: '2024-04-22', responseWorkingDays: 21, outcome: 'late',
+      firstAnswerAt: '2024-05-01T08:00:00.000Z', firstAnswerOn: '2024-05-01', answerWorkingDays: 28,
       siteOverdue: 'overdue', internalReviewRequested: true,
     });
   });
@@ -86,7 +88,8 @@ describe('the timeliness page and API', () => {
     const body = await (await get('/timeliness?order=late&min=1&from=2024-01-01&limit=1')).text();
     expect(body).toContain('<h2>All requests sent from 2024-01-01</h2>');
     expect(body).toContain('<tr><th>First reply within 20 working days</th><td>2 (50% of the 4 due)</td></tr>');
-    expect(body).toContain('<tr><td><a href="/authority/hackney_council">Hackney Council</a></td><td>3</td><td>1 (33%)</td><td>1</td><td>1</td><td>20</td><td>2</td><td>1</td></tr>');
+    expect(body).toContain('<tr><th>An answer, as its requester classified it, within 20 working days</th><td>2 (67% of the 3 answered)</td></tr>');
+    expect(body).toContain('<tr><td><a href="/authority/hackney_council">Hackney Council</a></td><td>3</td><td>1 (33%)</td><td>1</td><td>1</td><td>20</td><td>1 of 2</td><td>2</td><td>1</td></tr>');
     expect(body).not.toContain('Camden Council');
     expect(body).toContain('<a rel="next" href="/timeliness?order=late&amp;min=1&amp;from=2024-01-01&amp;page=2">');
     expect(body).toContain('<option value="late" selected>');
@@ -110,11 +113,12 @@ describe('the timeliness page and API', () => {
     const header = csv[0]!.split(',');
     const late = csv.find((line) => line.includes('fines_2022'))!.split(',');
     const column = (name: string) => late[header.indexOf(name)];
-    expect([column('sent_on'), column('due_on'), column('first_response_on'), column('response_working_days'), column('site_overdue'), column('internal_review_requested')])
-      .toEqual(['2024-03-20', '2024-04-19', '2024-04-22', '21', 'overdue', 'true']);
+    expect(['sent_on', 'due_on', 'first_response_on', 'response_working_days', 'first_answer_on', 'answer_working_days', 'site_overdue', 'internal_review_requested'].map(column))
+      .toEqual(['2024-03-20', '2024-04-19', '2024-04-22', '21', '2024-05-01', '28', 'overdue', 'true']);
     const jsonl = (await (await get('/export.jsonl?authority=hackney_council')).text()).trim().split('\n').map((line) => JSON.parse(line) as { urlTitle: string; timeliness: unknown });
     expect(jsonl.find((row) => row.urlTitle === 'fines_2021')!.timeliness).toEqual({
-      sentOn: '2024-01-10', dueOn: '2024-02-07', firstResponseOn: null, responseWorkingDays: null, siteOverdue: 'overdue', internalReviewRequested: false,
+      sentOn: '2024-01-10', dueOn: '2024-02-07', firstResponseOn: null, responseWorkingDays: null, firstAnswerOn: null, answerWorkingDays: null,
+      siteOverdue: 'overdue', internalReviewRequested: false,
     });
   });
 

@@ -4,8 +4,9 @@ import { page, type Html } from '../layout.js';
 import type { TimelinessView } from '../query.js';
 
 export const timelinessExplained = html`<p class="muted">Counted from the site's own record of each request: when it was sent
-and when the authority's first message came (an acknowledgement counts as a reply), against the law's limit of 20
-working days (weekends, Christmas Day, Good Friday and the bank holidays of every part of the UK do not count; days are
+and when the authority's first message came (an acknowledgement counts as a reply), and the first its requester
+classified as an answer (successful, partly successful, not held or refused), against the law's limit of 20 working
+days (weekends, Christmas Day, Good Friday and the bank holidays of every part of the UK do not count; days are
 London's). The site's own mark is counted too: it logs a request as overdue when it is still waiting for its answer
 past the due date, as its requester sees it. A clarification restarts the clock in law, which these counts do not.</p>`;
 
@@ -23,6 +24,8 @@ export function timelinessSummary(tally: TimelinessTally): Html {
 <tr><th>No reply, past the due date</th><td>${tally.overdue}</td></tr>
 <tr><th>No reply yet, not yet due</th><td>${tally.waiting}</td></tr>
 <tr><th>Median working days to the first reply</th><td>${tally.medianWorkingDays ?? '—'}</td></tr>
+<tr><th>An answer, as its requester classified it, within 20 working days</th><td>${tally.answeredOnTime} (${share(tally.answeredOnTime, tally.answered)} of the ${tally.answered} answered)</td></tr>
+<tr><th>Median working days to the answer</th><td>${tally.medianAnswerWorkingDays ?? '—'}</td></tr>
 <tr><th>Marked overdue by the site</th><td>${tally.markedOverdue} (${tally.markedVeryOverdue} long overdue)</td></tr>
 <tr><th>Internal reviews requested</th><td>${tally.internalReviews}</td></tr>
 </tbody></table>`;
@@ -37,11 +40,15 @@ export function requestTimeliness(t: RequestTimeliness): Html {
     overdue: html`<strong>no reply</strong>, past the due date`,
     waiting: html`no reply yet`,
   }[t.outcome];
+  const answer =
+    t.firstAnswerOn !== null && t.firstAnswerOn !== t.firstResponseOn
+      ? html`; answered ${t.firstAnswerOn}, after ${t.answerWorkingDays} working day${t.answerWorkingDays === 1 ? '' : 's'}`
+      : '';
   const marks = [
     t.siteOverdue ? `the site marked it ${t.siteOverdue === 'very_overdue' ? 'long overdue' : 'overdue'}` : null,
     t.internalReviewRequested ? 'an internal review was requested' : null,
   ].filter((mark) => mark !== null);
-  return html`sent ${t.sentOn}, due by ${t.dueOn}; ${reply}${marks.map((mark) => `; ${mark}`)} (<a href="/timeliness">how it is counted</a>)`;
+  return html`sent ${t.sentOn}, due by ${t.dueOn}; ${reply}${answer}${marks.map((mark) => `; ${mark}`)} (<a href="/timeliness">how it is counted</a>)`;
 }
 
 export function timelinessPage(tally: TimelinessTally, table: { total: number; authorities: AuthorityTimeliness[] }, view: TimelinessView): Html {
@@ -72,8 +79,8 @@ ${timelinessExplained}
 ${timelinessSummary(tally)}
 <h2>By authority</h2>
 <p class="muted">${table.total} authorit${table.total === 1 ? 'y' : 'ies'}${view.minRequests > 1 ? ` with at least ${view.minRequests} requests` : ''}. “Most often late” orders by the share of the requests due that were answered late or not at all.</p>
-<table class="timeliness"><thead><tr><th>Authority</th><th>Requests</th><th>On time</th><th>Late</th><th>No reply, past due</th><th>Median working days</th><th>Marked overdue</th><th>Internal reviews</th></tr></thead><tbody>${table.authorities.map(
-    (row) => html`<tr><td><a href="/authority/${encodeURIComponent(row.authority.urlName)}">${row.authority.name}</a></td><td>${row.requests}</td><td>${row.onTime} (${share(row.onTime, dueCount(row))})</td><td>${row.late}</td><td>${row.overdue}</td><td>${row.medianWorkingDays ?? '—'}</td><td>${row.markedOverdue}</td><td>${row.internalReviews}</td></tr>`,
+<table class="timeliness"><thead><tr><th>Authority</th><th>Requests</th><th>On time</th><th>Late</th><th>No reply, past due</th><th>Median working days</th><th>Answer on time</th><th>Marked overdue</th><th>Internal reviews</th></tr></thead><tbody>${table.authorities.map(
+    (row) => html`<tr><td><a href="/authority/${encodeURIComponent(row.authority.urlName)}">${row.authority.name}</a></td><td>${row.requests}</td><td>${row.onTime} (${share(row.onTime, dueCount(row))})</td><td>${row.late}</td><td>${row.overdue}</td><td>${row.medianWorkingDays ?? '—'}</td><td>${row.answeredOnTime} of ${row.answered}</td><td>${row.markedOverdue}</td><td>${row.internalReviews}</td></tr>`,
   )}</tbody></table>
 <nav class="pages" aria-label="Result pages">
   ${view.page > 1 ? html`<a rel="prev" href="${href(view.page - 1)}">← Previous</a>` : ''}
