@@ -1,8 +1,8 @@
 -- How promptly each request was answered, from the events of its JSON (the site's own times), for researchers to count
--- by authority. A request is due by the 20th working day after the day it was sent (FOIA s10, EIR reg 5(2)); a
--- working day is neither a weekend day nor Christmas Day, Good Friday or a bank holiday in any part of the UK (FOIA
--- s10(6), which the EIR and the Scottish Act's counts follow closely enough for a tally). Days are London's, the
--- site's time zone.
+-- by authority. A request is due by the 20th working day after the day it was sent, or resent or clarified, as the
+-- site counts (FOIA s10, EIR reg 5(2)); a working day is neither a weekend day nor Christmas Day, Good Friday or a bank
+-- holiday in any part of the UK (FOIA s10(6), which the EIR and the Scottish Act's counts follow closely enough for a
+-- tally). Days are London's, the site's time zone.
 
 -- Weekday bank holidays of England and Wales, Scotland and Northern Ireland, 2007 to 2040: the library date-holidays
 -- with the royal wedding of 2011 and the spring holiday moved for the jubilee of 2012, which it lacks
@@ -100,16 +100,65 @@ CREATE FUNCTION request_sent_at(raw jsonb) RETURNS timestamptz LANGUAGE sql IMMU
   SELECT alaveteli_time(jsonb_path_query_first(raw, '$.info_request_events[*] ? (@.event_type == "sent").created_at') #>> '{}')
 $$;--> statement-breakpoint
 
--- The first message from the authority.
-CREATE FUNCTION request_first_response_at(raw jsonb) RETURNS timestamptz LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-  SELECT alaveteli_time(jsonb_path_query_first(raw, '$.info_request_events[*] ? (@.event_type == "response").created_at') #>> '{}')
+-- Whether the law's clock may have started again after the request was sent: it was resent, or its requester said
+-- the authority asked for clarification. Most requests have neither, and are read by the short ways below.
+CREATE FUNCTION request_clock_restarted(raw jsonb) RETURNS boolean LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT jsonb_typeof(raw -> 'info_request_events') = 'array'
+    AND jsonb_path_exists(raw, '$.info_request_events[*] ? (@.event_type == "resent" || @.described_state == "waiting_clarification")')
 $$;--> statement-breakpoint
 
--- The first message the requester classified as an answer: Alaveteli gives each response the state its requester
--- described after it (`calculated_state`), so an acknowledgement they marked "still waiting" is not one.
+-- When the clock last started, as the site keeps it (Alaveteli's last_event_forming_initial_request), walking the
+-- events: the request's sending, a later resending, or the first follow-up after its requester said the authority had
+-- asked for clarification.
+CREATE FUNCTION request_clock_walk(raw jsonb) RETURNS timestamptz LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+DECLARE
+  event jsonb;
+  started jsonb;
+  expecting_clarification boolean := false;
+BEGIN
+  FOR event IN SELECT e FROM jsonb_array_elements(raw -> 'info_request_events') AS e LOOP
+    IF event ->> 'described_state' = 'waiting_clarification' THEN
+      expecting_clarification := true;
+    END IF;
+    IF event ->> 'event_type' IN ('sent', 'resent', 'followup_sent', 'followup_resent') THEN
+      IF started IS NULL OR event ->> 'event_type' = 'resent' THEN
+        started := event;
+      ELSIF expecting_clarification AND event ->> 'event_type' = 'followup_sent' THEN
+        started := event;
+        expecting_clarification := false;
+      END IF;
+    END IF;
+  END LOOP;
+  RETURN alaveteli_time(started ->> 'created_at');
+END
+$$;--> statement-breakpoint
+
+CREATE FUNCTION request_clock_started_at(raw jsonb) RETURNS timestamptz LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT CASE WHEN request_clock_restarted(raw) THEN request_clock_walk(raw) ELSE request_sent_at(raw) END
+$$;--> statement-breakpoint
+
+-- The first of the events the path selects (their times) since the clock last started.
+CREATE FUNCTION request_first_since_clock(raw jsonb, times jsonpath) RETURNS timestamptz LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT CASE
+    WHEN request_clock_restarted(raw) THEN (
+      SELECT min(event.at)
+      FROM (SELECT alaveteli_time(t #>> '{}') AS at FROM jsonb_path_query(raw, times) AS t) AS event
+      WHERE event.at >= request_clock_walk(raw)
+    )
+    ELSE alaveteli_time(jsonb_path_query_first(raw, times) #>> '{}')
+  END
+$$;--> statement-breakpoint
+
+-- The first message from the authority since the clock last started (an acknowledgement counts).
+CREATE FUNCTION request_first_response_at(raw jsonb) RETURNS timestamptz LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT request_first_since_clock(raw, '$.info_request_events[*] ? (@.event_type == "response").created_at')
+$$;--> statement-breakpoint
+
+-- The first message since then that the requester classified as an answer: Alaveteli gives each response the state
+-- its requester described after it (`calculated_state`), so an acknowledgement they marked "still waiting" is not one.
 CREATE FUNCTION request_first_answer_at(raw jsonb) RETURNS timestamptz LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-  SELECT alaveteli_time(jsonb_path_query_first(raw, '$.info_request_events[*] ? (@.event_type == "response" && (@.calculated_state == "successful"
-    || @.calculated_state == "partially_successful" || @.calculated_state == "not_held" || @.calculated_state == "rejected")).created_at') #>> '{}')
+  SELECT request_first_since_clock(raw, '$.info_request_events[*] ? (@.event_type == "response" && (@.calculated_state == "successful"
+    || @.calculated_state == "partially_successful" || @.calculated_state == "not_held" || @.calculated_state == "rejected")).created_at')
 $$;--> statement-breakpoint
 
 -- The site logs `overdue` the day after a request still waiting for its answer passes its due date, and
@@ -129,10 +178,11 @@ $$;--> statement-breakpoint
 -- One statement, so that the table is rewritten once, not once per column.
 ALTER TABLE "requests"
   ADD COLUMN "sent_at" timestamp with time zone GENERATED ALWAYS AS (request_sent_at("requests"."raw")) STORED,
-  ADD COLUMN "due_on" date GENERATED ALWAYS AS (uk_working_day_after(request_sent_at("requests"."raw"), 20)) STORED,
+  ADD COLUMN "clock_started_at" timestamp with time zone GENERATED ALWAYS AS (request_clock_started_at("requests"."raw")) STORED,
+  ADD COLUMN "due_on" date GENERATED ALWAYS AS (uk_working_day_after(request_clock_started_at("requests"."raw"), 20)) STORED,
   ADD COLUMN "first_response_at" timestamp with time zone GENERATED ALWAYS AS (request_first_response_at("requests"."raw")) STORED,
-  ADD COLUMN "response_working_days" integer GENERATED ALWAYS AS (uk_working_days_between(request_sent_at("requests"."raw"), request_first_response_at("requests"."raw"))) STORED,
+  ADD COLUMN "response_working_days" integer GENERATED ALWAYS AS (uk_working_days_between(request_clock_started_at("requests"."raw"), request_first_response_at("requests"."raw"))) STORED,
   ADD COLUMN "first_answer_at" timestamp with time zone GENERATED ALWAYS AS (request_first_answer_at("requests"."raw")) STORED,
-  ADD COLUMN "answer_working_days" integer GENERATED ALWAYS AS (uk_working_days_between(request_sent_at("requests"."raw"), request_first_answer_at("requests"."raw"))) STORED,
+  ADD COLUMN "answer_working_days" integer GENERATED ALWAYS AS (uk_working_days_between(request_clock_started_at("requests"."raw"), request_first_answer_at("requests"."raw"))) STORED,
   ADD COLUMN "site_overdue" text GENERATED ALWAYS AS (request_site_overdue("requests"."raw")) STORED,
   ADD COLUMN "internal_review_requested" boolean GENERATED ALWAYS AS (request_internal_review_requested("requests"."raw")) STORED;

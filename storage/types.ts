@@ -227,10 +227,15 @@ export interface RequestTimeliness {
   sentAt: Date;
   /** The days (YYYY-MM-DD) in London, the site's time zone, which the law's count goes by. */
   sentOn: string;
+  /** When the clock last started: when it was sent, or resent, or clarified as the authority asked, as the site counts. */
+  clockStartedAt: Date;
+  clockStartedOn: string;
+  /** The 20th working day after the day the clock started. */
   dueOn: string;
+  /** The first message from the authority since the clock started, an acknowledgement included. */
   firstResponseAt: Date | null;
   firstResponseOn: string | null;
-  /** Working days after the day it was sent to the first message from the authority. */
+  /** Working days after the day the clock started to the first message. */
   responseWorkingDays: number | null;
   /** As the tallies count it: a first reply by the due date or after it, or none yet, past it or not (London's today). */
   outcome: 'on_time' | 'late' | 'overdue' | 'waiting';
@@ -431,7 +436,7 @@ export interface ExportRow {
   /** the request's dates against the 20 working days (RequestTimeliness, as days); on its document rows too */
   timeliness: Pick<
     RequestTimeliness,
-    'sentOn' | 'dueOn' | 'firstResponseOn' | 'responseWorkingDays' | 'firstAnswerOn' | 'answerWorkingDays' | 'siteOverdue' | 'internalReviewRequested'
+    'sentOn' | 'clockStartedOn' | 'dueOn' | 'firstResponseOn' | 'responseWorkingDays' | 'firstAnswerOn' | 'answerWorkingDays' | 'siteOverdue' | 'internalReviewRequested'
   > | null;
   attachment?: {
     id: number;

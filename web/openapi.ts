@@ -352,7 +352,9 @@ export const openApiDocument = {
         properties: {
           sentAt: { type: 'string', format: 'date-time' },
           sentOn: { type: 'string', format: 'date', description: "The day in London, the site's time zone" },
-          dueOn: { type: 'string', format: 'date', description: 'The 20th working day after the day sent' },
+          clockStartedAt: { type: 'string', format: 'date-time', description: "When the law's clock last started, as the site counts: sent, resent, or clarified as the authority asked" },
+          clockStartedOn: { type: 'string', format: 'date' },
+          dueOn: { type: 'string', format: 'date', description: 'The 20th working day after the day the clock started' },
           firstResponseAt: { type: ['string', 'null'], format: 'date-time' },
           firstResponseOn: { type: ['string', 'null'], format: 'date' },
           responseWorkingDays: { type: ['integer', 'null'] },

@@ -73,7 +73,8 @@ function timelinessLine(t: RequestTimeliness): string {
     t.internalReviewRequested ? 'internal review requested' : null,
   ].filter((mark) => mark !== null);
   const answer = t.firstAnswerOn !== null && t.firstAnswerOn !== t.firstResponseOn ? [`answered ${t.firstAnswerOn} after ${t.answerWorkingDays} working days`] : [];
-  return [`sent ${t.sentOn}`, `due by ${t.dueOn}`, reply, ...answer, ...marks].join(' · ');
+  const restarted = t.clockStartedOn !== t.sentOn ? [`resent or clarified ${t.clockStartedOn}`] : [];
+  return [`sent ${t.sentOn}`, ...restarted, `due by ${t.dueOn}`, reply, ...answer, ...marks].join(' · ');
 }
 
 function formatRequest(r: RequestDetail, copies: CopiesByAttachment, cited: ExemptionCitation[]): string {

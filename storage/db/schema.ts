@@ -120,17 +120,19 @@ export const requests = pgTable(
     // How promptly the authority answered, read from the events of the request's JSON (migration 0014): the site's own
     // times, a hidden message's too, since the site shows when it came. Working days are the UK's (FOIA s10(6)).
     sentAt: tstz('sent_at').generatedAlwaysAs(sql`request_sent_at("requests"."raw")`),
-    /** The 20th working day after the day it was sent: when the law says it should be answered by. */
-    dueOn: date('due_on', { mode: 'string' }).generatedAlwaysAs(sql`uk_working_day_after(request_sent_at("requests"."raw"), 20)`),
-    /** The first message from the authority, an acknowledgement included. */
+    /** When the law's clock last started: its sending, or a resending, or the follow-up a clarification asked for. */
+    clockStartedAt: tstz('clock_started_at').generatedAlwaysAs(sql`request_clock_started_at("requests"."raw")`),
+    /** The 20th working day after that day: when the law says it should be answered by, as the site counts it. */
+    dueOn: date('due_on', { mode: 'string' }).generatedAlwaysAs(sql`uk_working_day_after(request_clock_started_at("requests"."raw"), 20)`),
+    /** The first message from the authority since then, an acknowledgement included. */
     firstResponseAt: tstz('first_response_at').generatedAlwaysAs(sql`request_first_response_at("requests"."raw")`),
     responseWorkingDays: integer('response_working_days').generatedAlwaysAs(
-      sql`uk_working_days_between(request_sent_at("requests"."raw"), request_first_response_at("requests"."raw"))`,
+      sql`uk_working_days_between(request_clock_started_at("requests"."raw"), request_first_response_at("requests"."raw"))`,
     ),
-    /** The first message its requester classified as an answer (successful, partly, not held or refused). */
+    /** The first message since then that its requester classified as an answer (successful, partly, not held or refused). */
     firstAnswerAt: tstz('first_answer_at').generatedAlwaysAs(sql`request_first_answer_at("requests"."raw")`),
     answerWorkingDays: integer('answer_working_days').generatedAlwaysAs(
-      sql`uk_working_days_between(request_sent_at("requests"."raw"), request_first_answer_at("requests"."raw"))`,
+      sql`uk_working_days_between(request_clock_started_at("requests"."raw"), request_first_answer_at("requests"."raw"))`,
     ),
     /** The site's own mark: it logs a request still waiting for its answer as overdue, then very overdue. */
     siteOverdue: text('site_overdue').$type<'overdue' | 'very_overdue'>().generatedAlwaysAs(sql`request_site_overdue("requests"."raw")`),

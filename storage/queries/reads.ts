@@ -147,10 +147,12 @@ export async function getRequest(
     removedAt: r.removedAt,
     removalReason: r.removalReason,
     timeliness:
-      r.sentAt && r.dueOn
+      r.sentAt && r.clockStartedAt && r.dueOn
         ? {
             sentAt: r.sentAt,
             sentOn: londonDay.format(r.sentAt),
+            clockStartedAt: r.clockStartedAt,
+            clockStartedOn: londonDay.format(r.clockStartedAt),
             dueOn: r.dueOn,
             firstResponseAt: r.firstResponseAt,
             firstResponseOn: r.firstResponseAt && londonDay.format(r.firstResponseAt),

@@ -341,6 +341,7 @@ interface ExportDbRow {
   fetched_at: Date | string | null;
   exemptions: string[];
   sent_on: string | null;
+  clock_started_on: string | null;
   due_on: string | null;
   first_response_on: string | null;
   response_working_days: number | null;
@@ -369,7 +370,8 @@ export async function* exportRows(db: Db, q: SearchQuery, pageSize = 500): Async
              u.name as requester_name, r.status, r.described_state, r.remote_created_at, r.remote_updated_at,
              r.removed_at, att.filename, att.size, att.source_url, att.fetched_at,
              coalesce((select x.codes from request_exemptions x where x.request_id = p.request_id), '{}') as exemptions,
-             to_char(r.sent_at at time zone 'Europe/London', 'YYYY-MM-DD') as sent_on, to_char(r.due_on, 'YYYY-MM-DD') as due_on,
+             to_char(r.sent_at at time zone 'Europe/London', 'YYYY-MM-DD') as sent_on,
+             to_char(r.clock_started_at at time zone 'Europe/London', 'YYYY-MM-DD') as clock_started_on, to_char(r.due_on, 'YYYY-MM-DD') as due_on,
              to_char(r.first_response_at at time zone 'Europe/London', 'YYYY-MM-DD') as first_response_on,
              r.response_working_days, to_char(r.first_answer_at at time zone 'Europe/London', 'YYYY-MM-DD') as first_answer_on,
              r.answer_working_days, r.site_overdue, r.internal_review_requested
@@ -393,9 +395,10 @@ export async function* exportRows(db: Db, q: SearchQuery, pageSize = 500): Async
         removedAt: toDate(r.removed_at),
         exemptions: r.exemptions,
         timeliness:
-          r.sent_on && r.due_on
+          r.sent_on && r.clock_started_on && r.due_on
             ? {
                 sentOn: r.sent_on,
+                clockStartedOn: r.clock_started_on,
                 dueOn: r.due_on,
                 firstResponseOn: r.first_response_on,
                 responseWorkingDays: r.response_working_days,

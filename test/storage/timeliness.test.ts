@@ -101,7 +101,7 @@ describe('working days', () => {
   });
 });
 
-type JsonEvent = { event_type: string; created_at: string; display_status?: string; calculated_state?: string | null };
+type JsonEvent = { event_type: string; created_at: string; display_status?: string; calculated_state?: string | null; described_state?: string };
 const sent = (at: string): JsonEvent => ({ event_type: 'sent', created_at: at });
 /** A message from the authority, with the state its requester gave the request after it (none: not yet classified). */
 const response = (at: string, calculatedState: string | null = null): JsonEvent => ({ event_type: 'response', created_at: at, calculated_state: calculatedState });
@@ -150,6 +150,8 @@ describe('how promptly requests were answered', () => {
     expect((await archive.getRequest('request_2'))!.timeliness).toEqual({
       sentAt: new Date('2024-03-20T10:00:00Z'),
       sentOn: '2024-03-20',
+      clockStartedAt: new Date('2024-03-20T10:00:00Z'),
+      clockStartedOn: '2024-03-20',
       dueOn: '2024-04-19',
       firstResponseAt: new Date('2024-04-22T08:00:00Z'),
       firstResponseOn: '2024-04-22',
@@ -166,8 +168,43 @@ describe('how promptly requests were answered', () => {
     });
     expect((await archive.getRequest('request_4'))!.timeliness?.outcome).toBe('waiting');
     expect((await archive.getRequest('request_1'))!.timeliness?.outcome).toBe('on_time');
-    // An impossible date is read as no date, and the request is stored all the same.
+    // An impossible date is read as no date, and the request is stored all the same; so is JSON of another shape.
     expect((await archive.getRequest('request_8'))!.timeliness).toBeNull();
+    const siteId = await archive.ensureSite(SITE);
+    for (const [remoteId, raw] of [
+      [30, { info_request_events: { event_type: 'resent', created_at: '2024-03-25T10:00:00Z' } }],
+      [31, { info_request_events: ['sent', 7, null, { event_type: 'sent', created_at: 20240325 }] }],
+      [32, { info_request_events: [{ event_type: 'sent', created_at: '2024-03-20T10:00:00Z' }, 'resent', { described_state: 'waiting_clarification' }] }],
+    ] as const) {
+      await archive.reconcileRequest(siteId, thread({ remoteId, urlTitle: `request_${remoteId}`, raw, prominence: 'backpage' }), {});
+    }
+    expect((await archive.getRequest('request_30'))!.timeliness).toBeNull();
+    expect((await archive.getRequest('request_31'))!.timeliness).toBeNull();
+    expect((await archive.getRequest('request_32'))!.timeliness).toMatchObject({ clockStartedOn: '2024-03-20', dueOn: '2024-04-19' });
+  });
+
+  test('the clock starts again, as the site starts it, when a request is resent or clarified as the authority asked', async () => {
+    await store(20, 'york', [
+      sent('2024-03-20T10:00:00.000+00:00'),
+      { event_type: 'resent', created_at: '2024-03-25T10:00:00.000+00:00' },
+      response('2024-04-22T09:00:00.000+01:00', 'successful'),
+    ], { prominence: 'backpage' });
+    expect((await archive.getRequest('request_20'))!.timeliness).toMatchObject({
+      sentOn: '2024-03-20', clockStartedOn: '2024-03-25', dueOn: '2024-04-24', responseWorkingDays: 18, outcome: 'on_time',
+    });
+    // Asked to clarify: the clock starts at the requester's reply, and the first message since then is the reply counted.
+    await store(21, 'york', [
+      sent('2024-03-01T10:00:00.000+00:00'),
+      response('2024-03-04T10:00:00.000+00:00', 'waiting_clarification'),
+      { event_type: 'status_update', created_at: '2024-03-05T10:00:00.000+00:00', described_state: 'waiting_clarification' },
+      { event_type: 'followup_sent', created_at: '2024-03-11T10:00:00.000+00:00', display_status: 'Follow up' },
+      { event_type: 'followup_sent', created_at: '2024-03-12T10:00:00.000+00:00', display_status: 'Follow up' },
+      response('2024-04-05T09:00:00.000+01:00', 'successful'),
+    ], { prominence: 'backpage' });
+    expect((await archive.getRequest('request_21'))!.timeliness).toMatchObject({
+      sentOn: '2024-03-01', clockStartedOn: '2024-03-11', dueOn: '2024-04-11',
+      firstResponseOn: '2024-04-05', responseWorkingDays: 16, firstAnswerOn: '2024-04-05', answerWorkingDays: 16,
+    });
   });
 
   test('the archive and each authority are tallied from the listed requests', async () => {

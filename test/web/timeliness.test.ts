@@ -46,6 +46,10 @@ beforeAll(async () => {
   // Camden answered in three days; its backpage request is not counted.
   await store(thread(4, 'camden_fines', CAMDEN, '2024-06-03T09:00:00.000+01:00', [response('2024-06-06T15:00:00.000+01:00')]));
   await store(thread(5, 'camden_backpage', CAMDEN, '2024-01-10T10:00:00.000+00:00', [], 'backpage'));
+  await store(thread(6, 'camden_resent', CAMDEN, '2024-03-20T10:00:00.000+00:00', [
+    { event_type: 'resent', created_at: '2024-03-25T10:00:00.000+00:00' },
+    response('2024-04-22T09:00:00.000+01:00'),
+  ], 'backpage'));
   app = createApp(archive);
 });
 afterAll(async () => cleanup());
@@ -59,9 +63,10 @@ describe("a request's page and JSON", () => {
       + '; answered 2024-05-01, after 28 working days; the site marked it overdue; an internal review was requested (<a href="/timeliness">how it is counted</a>)</dd>');
     expect(await (await get('/request/fines_2021')).text()).toContain('due by 2024-02-07; <strong>no reply</strong>, past the due date; the site marked it overdue');
     expect(await (await get('/request/fines_2023')).text()).toContain('first reply 2024-04-19, after 20 working days: <strong>on time</strong>');
+    expect(await (await get('/request/camden_resent')).text()).toContain('sent 2024-03-20, resent or clarified 2024-03-25, due by 2024-04-24; first reply 2024-04-22, after 18 working days');
     const json = (await (await get('/api/request/fines_2022')).json()) as { timeliness: Record<string, unknown> };
     expect(json.timeliness).toEqual({
-      sentAt: '2024-03-20T10:00:00.000Z', sentOn: '2024-03-20', dueOn: '2024-04-19',
+      sentAt: '2024-03-20T10:00:00.000Z', sentOn: '2024-03-20', clockStartedAt: '2024-03-20T10:00:00.000Z', clockStartedOn: '2024-03-20', dueOn: '2024-04-19',
       firstResponseAt: '2024-04-22T08:00:00.000Z', firstResponseOn: '2024-04-22', responseWorkingDays: 21, outcome: 'late',
       firstAnswerAt: '2024-05-01T08:00:00.000Z', firstAnswerOn: '2024-05-01', answerWorkingDays: 28,
       siteOverdue: 'overdue', internalReviewRequested: true,
@@ -117,7 +122,7 @@ describe('the timeliness page and API', () => {
       .toEqual(['2024-03-20', '2024-04-19', '2024-04-22', '21', '2024-05-01', '28', 'overdue', 'true']);
     const jsonl = (await (await get('/export.jsonl?authority=hackney_council')).text()).trim().split('\n').map((line) => JSON.parse(line) as { urlTitle: string; timeliness: unknown });
     expect(jsonl.find((row) => row.urlTitle === 'fines_2021')!.timeliness).toEqual({
-      sentOn: '2024-01-10', dueOn: '2024-02-07', firstResponseOn: null, responseWorkingDays: null, firstAnswerOn: null, answerWorkingDays: null,
+      sentOn: '2024-01-10', clockStartedOn: '2024-01-10', dueOn: '2024-02-07', firstResponseOn: null, responseWorkingDays: null, firstAnswerOn: null, answerWorkingDays: null,
       siteOverdue: 'overdue', internalReviewRequested: false,
     });
   });

@@ -7,8 +7,9 @@ export const timelinessExplained = html`<p class="muted">Counted from the site's
 and when the authority's first message came (an acknowledgement counts as a reply), and the first its requester
 classified as an answer (successful, partly successful, not held or refused), against the law's limit of 20 working
 days (weekends, Christmas Day, Good Friday and the bank holidays of every part of the UK do not count; days are
-London's). The site's own mark is counted too: it logs a request as overdue when it is still waiting for its answer
-past the due date, as its requester sees it. A clarification restarts the clock in law, which these counts do not.</p>`;
+London's), counted as the site counts them: from when the request was sent, or resent, or, if the authority asked
+for clarification, from the requester's reply. The site's own mark is counted too: it logs a request as overdue when
+it is still waiting for its answer past the due date, as its requester sees it.</p>`;
 
 const share = (part: number, whole: number) => (whole > 0 ? `${Math.round((part / whole) * 100)}%` : '—');
 
@@ -48,7 +49,8 @@ export function requestTimeliness(t: RequestTimeliness): Html {
     t.siteOverdue ? `the site marked it ${t.siteOverdue === 'very_overdue' ? 'long overdue' : 'overdue'}` : null,
     t.internalReviewRequested ? 'an internal review was requested' : null,
   ].filter((mark) => mark !== null);
-  return html`sent ${t.sentOn}, due by ${t.dueOn}; ${reply}${answer}${marks.map((mark) => `; ${mark}`)} (<a href="/timeliness">how it is counted</a>)`;
+  const restarted = t.clockStartedOn !== t.sentOn ? `, resent or clarified ${t.clockStartedOn}` : '';
+  return html`sent ${t.sentOn}${restarted}, due by ${t.dueOn}; ${reply}${answer}${marks.map((mark) => `; ${mark}`)} (<a href="/timeliness">how it is counted</a>)`;
 }
 
 export function timelinessPage(tally: TimelinessTally, table: { total: number; authorities: AuthorityTimeliness[] }, view: TimelinessView): Html {
