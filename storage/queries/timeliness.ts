@@ -11,7 +11,7 @@ export interface TimelinessScope {
   to?: Date;
 }
 
-// Today in the site's time zone: a request still unanswered after its due date is overdue from the next day.
+// Overdue and waiting compare the due date with today in the site's time zone: overdue from the day after it.
 const counters = sql`
   count(*)::int as "requests",
   count(r.first_response_at)::int as "replied",
