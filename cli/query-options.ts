@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { Archive, NamingFilter, SearchQuery } from '../storage/index.js';
+import type { Archive, NamingFilter, SearchQuery, TimelinessOutcome } from '../storage/index.js';
 import { UsageError } from './errors.js';
 import { isoDate, wholeNumber } from './options.js';
 
@@ -24,6 +24,7 @@ export function addSearchFilters(command: Command): Command {
     .option('--to <date>', 'requests made on or before YYYY-MM-DD', isoDate('--to', 'endOfDay'))
     .option('--type <type>', 'only documents of this type (pdf, docx, xlsx, eml...)', lowerCase)
     .option('--exemption <code>', 'only requests citing this exemption, e.g. "FOIA s40", "EIR 12(5)(e)" (`exemptions --codes` lists them)')
+    .option('--timeliness <outcome>', 'only requests whose first reply came on_time or late, or has not come: overdue (past the due date) or waiting (see `timeliness`)')
     .option('--sort <order>', SORTS.join(' or '), sortOrder, 'relevance')
     .option('--include-removed', 'include requests the site has removed')
     .option('--include-unlisted', 'include requests the site keeps off its listings and search, though public by their link (backpage)');
@@ -37,6 +38,7 @@ export interface SearchFlags {
   to?: Date;
   type?: string;
   exemption?: string;
+  timeliness?: string;
   sort: string;
   includeRemoved?: boolean;
   includeUnlisted?: boolean;
@@ -59,6 +61,8 @@ export function toSearchQuery(text: string | undefined, flags: SearchFlags): Sea
     to: flags.to,
     type: flags.type,
     exemption: flags.exemption,
+    // checkFilters refuses anything but an outcome before the query is run
+    timeliness: flags.timeliness as TimelinessOutcome | undefined,
     sort: flags.sort === 'date' ? 'date' : 'relevance',
     limit: flags.limit,
     offset: flags.offset,
@@ -74,7 +78,7 @@ const NOT_HELD: Record<Exclude<NamingFilter, 'status'>, (q: SearchQuery) => stri
 };
 
 /**
- * Spells the exemption's code as EXEMPTIONS does (refusing any other). Refuses a status the site does not have (unless
+ * Spells the exemption's code as EXEMPTIONS does, and a timeliness outcome as storage does (refusing any other). Refuses a status the site does not have (unless
  * the archive holds requests with it: another Alaveteli site may add its own), and says on stderr which other filters
  * name nothing in the archive, so a typo does not read as "no hits".
  */
@@ -84,6 +88,12 @@ export async function checkFilters(archive: Archive, query: SearchQuery): Promis
     const code = exemptionCode(query.exemption);
     if (!code) throw new UsageError(`--exemption takes a code such as "FOIA s40", "FOISA s38" or "EIR 12(5)(e)" (\`wdtk-archive exemptions --codes\` lists them), not "${query.exemption}"`);
     query.exemption = code;
+  }
+  if (query.timeliness !== undefined) {
+    const { TIMELINESS_OUTCOMES } = await import('../storage/index.js');
+    const outcome = TIMELINESS_OUTCOMES.find((known) => known === query.timeliness!.toLowerCase().replace('-', '_'));
+    if (!outcome) throw new UsageError(`--timeliness takes ${TIMELINESS_OUTCOMES.join(', ')}, not "${query.timeliness}"`);
+    query.timeliness = outcome;
   }
   const unknown = await archive.unknownFilters(query);
   if (unknown.includes('status')) {

@@ -31,4 +31,4 @@ export { EXEMPTIONS, exemptionCode, exemptionLabel, exemptionsCited, type Exempt
 export { processExists } from './lock.js';
 export { describeRunScope, JOB_MAX_ATTEMPTS, localWorkerId, UNFINISHED_RUN_ERROR } from './queues.js';
 export type * from './types.js';
-export type { TimelinessOrder, TimelinessScope } from './queries/timeliness.js';
+export { TIMELINESS_OUTCOMES, type TimelinessOrder, type TimelinessScope } from './queries/timeliness.js';

@@ -102,6 +102,8 @@ export interface SearchQuery {
   text?: string;
   /** requests that cite this exemption (a code of EXEMPTIONS) in a message or document the site shows */
   exemption?: string;
+  /** requests whose first reply came on time or late, or has not come, past the due date or not (RequestTimeliness) */
+  timeliness?: TimelinessOutcome;
   /** authority url_name */
   authority?: string;
   status?: string;
@@ -217,6 +219,8 @@ export interface TimelinessTally {
   internalReviews: number;
 }
 
+export type TimelinessOutcome = 'on_time' | 'late' | 'overdue' | 'waiting';
+
 /** One authority's tally, for the table of all of them. */
 export interface AuthorityTimeliness extends TimelinessTally {
   authority: { urlName: string; name: string };
@@ -238,7 +242,7 @@ export interface RequestTimeliness {
   /** Working days after the day the clock started to the first message. */
   responseWorkingDays: number | null;
   /** As the tallies count it: a first reply by the due date or after it, or none yet, past it or not (London's today). */
-  outcome: 'on_time' | 'late' | 'overdue' | 'waiting';
+  outcome: TimelinessOutcome;
   /** The first message its requester classified as an answer, and the working days to it. */
   firstAnswerAt: Date | null;
   firstAnswerOn: string | null;

@@ -16,6 +16,9 @@ const filterParameters = [
   { name: 'exemption', in: 'query', description:
       'Only requests citing this exemption, in an authority message or a released document the site shows: a code such as "FOIA s40", "FOISA s38", "EIR 12(5)(e)" or "EIR 13", in any case (every code is listed at /exemptions)',
     schema: { type: 'string' } },
+  { name: 'timeliness', in: 'query', description:
+      "Only requests whose first reply since the law's clock started came within 20 working days (on_time) or after (late), or has not come, past the due date (overdue) or not (waiting); see /timeliness",
+    schema: { type: 'string', enum: ['on_time', 'late', 'overdue', 'waiting'] } },
   { name: 'sort', in: 'query', description: 'relevance (default with words) or date (newest first)', schema: { type: 'string', enum: ['relevance', 'date'] } },
 ];
 

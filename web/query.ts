@@ -1,4 +1,4 @@
-import { exemptionCode, type SearchQuery, type TimelinessOrder, type TimelinessScope } from '../storage/index.js';
+import { exemptionCode, TIMELINESS_OUTCOMES, type SearchQuery, type TimelinessOrder, type TimelinessScope } from '../storage/index.js';
 
 export const PAGE_SIZE = 20;
 /** The API lets a script take bigger pages; exports have no cap at all. */
@@ -7,7 +7,7 @@ const MAX_PAGE = 100_000;
 export const MAX_OFFSET = MAX_PAGE * MAX_API_LIMIT;
 
 /** The filters shared by the search page, the API and the exports, as they appear in a URL. */
-export const FILTER_PARAMS = ['q', 'authority', 'status', 'requester', 'from', 'to', 'type', 'exemption', 'sort'] as const;
+export const FILTER_PARAMS = ['q', 'authority', 'status', 'requester', 'from', 'to', 'type', 'exemption', 'timeliness', 'sort'] as const;
 
 export class BadQueryError extends Error {
   override name = 'BadQueryError';
@@ -61,6 +61,11 @@ export function filtersFromParams(params: Record<string, string | undefined>): S
     const code = exemptionCode(params.exemption);
     if (!code) throw new BadQueryError(`exemption takes a code such as "FOIA s40", "FOISA s38" or "EIR 12(5)(e)" (the list is at /exemptions), not "${params.exemption}"`);
     query.exemption = code;
+  }
+  if (params.timeliness) {
+    const outcome = TIMELINESS_OUTCOMES.find((known) => known === params.timeliness);
+    if (!outcome) throw new BadQueryError(`timeliness is one of ${TIMELINESS_OUTCOMES.join(', ')}, not "${params.timeliness}"`);
+    query.timeliness = outcome;
   }
   const from = dateParam('from', params.from, false);
   const to = dateParam('to', params.to, true);

@@ -1,7 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { rowsOf, type Db } from '../db/connect.js';
 import { exemptionLabel } from '../exemptions.js';
-import type { ExportRow, Facet, NamingFilter, SearchHit, SearchQuery, SearchResult } from '../types.js';
+import type { ExportRow, Facet, NamingFilter, SearchHit, SearchQuery, SearchResult, TimelinessOutcome } from '../types.js';
 
 // ts_headline marks matches with private-use characters, which no document uses; the snippet is then
 // HTML-escaped and only these two become <mark> tags.
@@ -14,6 +14,24 @@ const FACET_LIMIT = 100;
 const SEARCH_WORK_MEM = '64MB';
 
 export const hasText = (q: SearchQuery) => (q.text ?? '').trim().length > 0;
+
+/**
+ * A request of `r` whose first reply since the clock started came by its due date or after it, or has not come, past
+ * the due date (today in the site's time zone: overdue from the day after it) or not.
+ */
+export function timelinessOutcomeIs(outcome: TimelinessOutcome): SQL {
+  const today = sql`(now() at time zone 'Europe/London')::date`;
+  switch (outcome) {
+    case 'on_time':
+      return sql`r.response_working_days <= 20`;
+    case 'late':
+      return sql`r.response_working_days > 20`;
+    case 'overdue':
+      return sql`r.first_response_at is null and r.due_on < ${today}`;
+    case 'waiting':
+      return sql`r.first_response_at is null and r.due_on >= ${today}`;
+  }
+}
 
 /** Requests citing the exemption in what the site shows (request_exemptions, kept by migration 0013's triggers). */
 const citingRequests = (code: string) => sql`select x.request_id from request_exemptions x where x.codes @> array[${code}]::text[]`;
@@ -30,6 +48,7 @@ export function requestFilters(q: SearchQuery): SQL[] {
   if (q.from) filters.push(sql`r.remote_created_at >= ${q.from.toISOString()}::timestamptz`);
   if (q.to) filters.push(sql`r.remote_created_at <= ${q.to.toISOString()}::timestamptz`);
   if (q.exemption) filters.push(sql`r.id in (${citingRequests(q.exemption)})`);
+  if (q.timeliness) filters.push(timelinessOutcomeIs(q.timeliness));
   return filters;
 }
 
@@ -47,6 +66,7 @@ export function pageFilters(q: SearchQuery): SQL[] {
   if (q.to) filters.push(sql`h.created <= ${q.to.toISOString()}::timestamptz`);
   if (q.type) filters.push(sql`h.type = ${q.type}`);
   if (q.exemption) filters.push(sql`h.request_id in (${citingRequests(q.exemption)})`);
+  if (q.timeliness) filters.push(sql`h.request_id in (select r.id from requests r where ${timelinessOutcomeIs(q.timeliness)})`);
   return filters;
 }
 

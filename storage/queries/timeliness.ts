@@ -1,7 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { rowsOf, type Db } from '../db/connect.js';
-import type { AuthorityTimeliness, TimelinessTally } from '../types.js';
-import { and, requestFilters } from './search.js';
+import type { AuthorityTimeliness, TimelinessOutcome, TimelinessTally } from '../types.js';
+import { and, requestFilters, timelinessOutcomeIs } from './search.js';
 
 export interface TimelinessScope {
   authority?: string;
@@ -11,14 +11,16 @@ export interface TimelinessScope {
   to?: Date;
 }
 
-// Overdue and waiting compare the due date with today in the site's time zone: overdue from the day after it.
+/** What a search can filter by (`SearchQuery.timeliness`), as the tallies count them. */
+export const TIMELINESS_OUTCOMES = ['on_time', 'late', 'overdue', 'waiting'] as const satisfies readonly TimelinessOutcome[];
+
 const counters = sql`
   count(*)::int as "requests",
   count(r.first_response_at)::int as "replied",
-  count(*) filter (where r.response_working_days <= 20)::int as "onTime",
-  count(*) filter (where r.response_working_days > 20)::int as "late",
-  count(*) filter (where r.first_response_at is null and r.due_on < (now() at time zone 'Europe/London')::date)::int as "overdue",
-  count(*) filter (where r.first_response_at is null and r.due_on >= (now() at time zone 'Europe/London')::date)::int as "waiting",
+  count(*) filter (where ${timelinessOutcomeIs('on_time')})::int as "onTime",
+  count(*) filter (where ${timelinessOutcomeIs('late')})::int as "late",
+  count(*) filter (where ${timelinessOutcomeIs('overdue')})::int as "overdue",
+  count(*) filter (where ${timelinessOutcomeIs('waiting')})::int as "waiting",
   percentile_disc(0.5) within group (order by r.response_working_days) as "medianWorkingDays",
   count(r.first_answer_at)::int as "answered",
   count(*) filter (where r.answer_working_days <= 20)::int as "answeredOnTime",

@@ -79,6 +79,17 @@ describe('timeliness', () => {
     }
   });
 
+  it('search and export find the requests answered late, or not at all, and refuse another word', async () => {
+    const late = await cli(['search', '--timeliness', 'late', '--json']);
+    expect(late.code, late.stderr).toBe(0);
+    expect((JSON.parse(late.stdout) as { hits: { urlTitle: string }[] }).hits.map((hit) => hit.urlTitle)).toEqual(['fines_late']);
+    const overdue = await cli(['export', '--timeliness', 'OVERDUE', '--format', 'jsonl']);
+    expect(overdue.code, overdue.stderr).toBe(0);
+    expect(overdue.stdout.trim().split('\n').map((line) => (JSON.parse(line) as { urlTitle: string }).urlTitle)).toEqual(['camden_never']);
+    const refused = await cli(['search', '--timeliness', 'slow']);
+    expect([refused.code, refused.stderr]).toEqual([2, expect.stringContaining('--timeliness takes on_time, late, overdue, waiting, not "slow"')]);
+  });
+
   it('show prints a request against its due date', async () => {
     const shown = await cli(['show', 'fines_late']);
     expect(shown.code, shown.stderr).toBe(0);

@@ -303,7 +303,7 @@ describe('the Atom feed of a search', () => {
 
   it('is described in the OpenAPI document, with the filters of the search', async () => {
     const doc = (await (await app.request('/api/openapi.json')).json()) as { paths: Record<string, { get: { parameters: { name: string }[] } }> };
-    expect(doc.paths['/search.atom']?.get.parameters.map((p) => p.name)).toEqual(['q', 'authority', 'status', 'requester', 'from', 'to', 'type', 'exemption']);
+    expect(doc.paths['/search.atom']?.get.parameters.map((p) => p.name)).toEqual(['q', 'authority', 'status', 'requester', 'from', 'to', 'type', 'exemption', 'timeliness']);
   });
 
   it('refuses a malformed parameter with a 400, as the search does', async () => {

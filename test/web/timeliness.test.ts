@@ -92,9 +92,11 @@ describe('the timeliness page and API', () => {
   it('the page shows the same as tables, keeps its choices, and refuses a malformed one', async () => {
     const body = await (await get('/timeliness?order=late&min=1&from=2024-01-01&limit=1')).text();
     expect(body).toContain('<h2>All requests sent from 2024-01-01</h2>');
-    expect(body).toContain('<tr><th>First reply within 20 working days</th><td>2 (50% of the 4 due)</td></tr>');
+    expect(body).toContain('<tr><th>First reply within 20 working days</th><td><a href="/search?from=2024-01-01&amp;timeliness=on_time">2</a> (50% of the 4 due)</td></tr>');
     expect(body).toContain('<tr><th>An answer, as its requester classified it, within 20 working days</th><td>2 (67% of the 3 answered)</td></tr>');
-    expect(body).toContain('<tr><td><a href="/authority/hackney_council">Hackney Council</a></td><td>3</td><td>1 (33%)</td><td>1</td><td>1</td><td>20</td><td>1 of 2</td><td>2</td><td>1</td></tr>');
+    expect(body).toContain('<tr><td><a href="/authority/hackney_council">Hackney Council</a></td><td>3</td><td>1 (33%)</td>'
+      + '<td><a href="/search?from=2024-01-01&amp;authority=hackney_council&amp;timeliness=late">1</a></td>'
+      + '<td><a href="/search?from=2024-01-01&amp;authority=hackney_council&amp;timeliness=overdue">1</a></td><td>20</td><td>1 of 2</td><td>2</td><td>1</td></tr>');
     expect(body).not.toContain('Camden Council');
     expect(body).toContain('<a rel="next" href="/timeliness?order=late&amp;min=1&amp;from=2024-01-01&amp;page=2">');
     expect(body).toContain('<option value="late" selected>');
@@ -102,6 +104,22 @@ describe('the timeliness page and API', () => {
     for (const bad of ['/timeliness?order=slowest', '/api/timeliness?min=0', '/api/timeliness?from=2024-02-30', '/timeliness?offset=20']) {
       expect((await get(bad)).status, bad).toBe(400);
     }
+  });
+
+  it('each count finds its requests in search, the feed and exports, which take the same filter', async () => {
+    const tally = (await (await get('/api/timeliness')).json()) as Record<string, number>;
+    const counts = { on_time: tally['onTime'], late: tally['late'], overdue: tally['overdue'], waiting: tally['waiting'] };
+    for (const [outcome, count] of Object.entries(counts)) {
+      const found = (await (await get(`/api/search?timeliness=${outcome}`)).json()) as { total: number };
+      expect([outcome, found.total]).toEqual([outcome, count]);
+    }
+    const late = (await (await get('/api/search?timeliness=late')).json()) as { hits: { urlTitle: string }[] };
+    expect(late.hits.map((hit) => hit.urlTitle)).toEqual(['fines_2022']);
+    expect(await (await get('/search?timeliness=overdue')).text()).toContain('<option value="overdue" selected>none, past the due date</option>');
+    expect(await (await get('/search.atom?timeliness=late')).text()).toContain('fines_2022');
+    expect((await (await get('/export.jsonl?timeliness=on_time')).text()).trim().split('\n').map((line) => (JSON.parse(line) as { urlTitle: string }).urlTitle).sort())
+      .toEqual(['camden_fines', 'fines_2023']);
+    expect((await get('/api/search?timeliness=slow')).status).toBe(400);
   });
 
   it("an authority's page and JSON give its own", async () => {

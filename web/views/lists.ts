@@ -21,7 +21,7 @@ export function authorityPage(
   )}</tbody></table>
 <h2>Timeliness</h2>
 <p class="muted">How promptly it first replied, against the law's 20 working days (<a href="/timeliness">how it is counted</a>).</p>
-${timelinessSummary(timeliness)}
+${timelinessSummary(timeliness, { authority: authority.urlName })}
 <h2>Exemptions cited</h2>
 <p class="muted">The sections and regulations its messages and released documents cite (<a href="/exemptions">how they are read</a>).</p>
 ${exemptionTallyTable(exemptions, { authority: authority.urlName })}

@@ -1,5 +1,5 @@
 import { html } from 'hono/html';
-import { exemptionCode, exemptionLabel, type Facet, type SearchHit, type SearchResult } from '../../storage/index.js';
+import { exemptionCode, exemptionLabel, type Facet, type SearchHit, type SearchResult, type TimelinessOutcome } from '../../storage/index.js';
 import { feedParams } from '../feed.js';
 import { formatDate, highlighted, page, type Html } from '../layout.js';
 import { withParams } from '../query.js';
@@ -17,6 +17,13 @@ const SYNTAX_HELP = html`<details class="syntax">
   </ul>
 </details>`;
 
+const TIMELINESS_LABELS: Record<TimelinessOutcome, string> = {
+  on_time: 'within 20 working days',
+  late: 'after the due date',
+  overdue: 'none, past the due date',
+  waiting: 'none yet, not yet due',
+};
+
 function filterForm(params: Params, result: SearchResult | null): Html {
   const selected = (current: string | undefined, value: string) => (current === value ? html` selected` : '');
   const exemption = params.exemption ? (exemptionCode(params.exemption) ?? undefined) : undefined;
@@ -26,6 +33,9 @@ function filterForm(params: Params, result: SearchResult | null): Html {
   <label>Status<select name="status"><option value="">any</option>${facetOptions(result?.facets.status ?? [], params.status)}</select></label>
   <label>File type<select name="type"><option value="">any</option>${facetOptions(result?.facets.type ?? [], params.type)}</select></label>
   <label>Exemption cited<select name="exemption"><option value="">any</option>${facetOptions(result?.facets.exemption ?? [], exemption, (code) => `${code}: ${exemptionLabel(code)}`)}</select></label>
+  <label>First reply<select name="timeliness"><option value="">any</option>${Object.entries(TIMELINESS_LABELS).map(
+    ([value, label]) => html`<option value="${value}"${selected(params.timeliness, value)}>${label}</option>`,
+  )}</select></label>
   <label>From<input type="date" name="from" value="${params.from ?? ''}"></label>
   <label>To<input type="date" name="to" value="${params.to ?? ''}"></label>
   <label>Order<select name="sort"><option value="">relevance</option><option value="date"${selected(params.sort, 'date')}>newest first</option></select></label>

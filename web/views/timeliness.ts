@@ -1,5 +1,5 @@
 import { html } from 'hono/html';
-import type { AuthorityTimeliness, RequestTimeliness, TimelinessTally } from '../../storage/index.js';
+import type { AuthorityTimeliness, RequestTimeliness, TimelinessOutcome, TimelinessTally } from '../../storage/index.js';
 import { page, type Html } from '../layout.js';
 import type { TimelinessView } from '../query.js';
 
@@ -16,14 +16,19 @@ const share = (part: number, whole: number) => (whole > 0 ? `${Math.round((part 
 /** Requests that were due: answered on time or late, or unanswered past their due date. */
 const dueCount = (t: TimelinessTally) => t.onTime + t.late + t.overdue;
 
-export function timelinessSummary(tally: TimelinessTally): Html {
+/** A count linked to the search for those requests (within `filters`, such as an authority or dates). */
+function searchLink(count: number, outcome: TimelinessOutcome, filters: Record<string, string>): Html {
+  return count === 0 ? html`0` : html`<a href="/search?${new URLSearchParams({ ...filters, timeliness: outcome }).toString()}">${count}</a>`;
+}
+
+export function timelinessSummary(tally: TimelinessTally, filters: Record<string, string> = {}): Html {
   if (tally.requests === 0) return html`<p class="muted">No request with a known sending time.</p>`;
   return html`<table class="timeliness"><tbody>
 <tr><th>Requests counted</th><td>${tally.requests}</td></tr>
-<tr><th>First reply within 20 working days</th><td>${tally.onTime} (${share(tally.onTime, dueCount(tally))} of the ${dueCount(tally)} due)</td></tr>
-<tr><th>First reply after the due date</th><td>${tally.late}</td></tr>
-<tr><th>No reply, past the due date</th><td>${tally.overdue}</td></tr>
-<tr><th>No reply yet, not yet due</th><td>${tally.waiting}</td></tr>
+<tr><th>First reply within 20 working days</th><td>${searchLink(tally.onTime, 'on_time', filters)} (${share(tally.onTime, dueCount(tally))} of the ${dueCount(tally)} due)</td></tr>
+<tr><th>First reply after the due date</th><td>${searchLink(tally.late, 'late', filters)}</td></tr>
+<tr><th>No reply, past the due date</th><td>${searchLink(tally.overdue, 'overdue', filters)}</td></tr>
+<tr><th>No reply yet, not yet due</th><td>${searchLink(tally.waiting, 'waiting', filters)}</td></tr>
 <tr><th>Median working days to the first reply</th><td>${tally.medianWorkingDays ?? '—'}</td></tr>
 <tr><th>An answer, as its requester classified it, within 20 working days</th><td>${tally.answeredOnTime} (${share(tally.answeredOnTime, tally.answered)} of the ${tally.answered} answered)</td></tr>
 <tr><th>Median working days to the answer</th><td>${tally.medianAnswerWorkingDays ?? '—'}</td></tr>
@@ -63,6 +68,8 @@ export function timelinessPage(tally: TimelinessTally, table: { total: number; a
     return `/timeliness?${params.toString()}`;
   };
   const lastPage = Math.max(1, Math.ceil(table.total / view.limit));
+  // search's from and to are the same days, on the same dates
+  const dates: Record<string, string> = { ...(view.from ? { from: day(view.from) } : {}), ...(view.to ? { to: day(view.to) } : {}) };
   const sentBetween = view.from || view.to ? ` sent ${view.from ? `from ${day(view.from)}` : ''}${view.from && view.to ? ' ' : ''}${view.to ? `to ${day(view.to)}` : ''}` : '';
   const body = html`<h1>Timeliness</h1>
 ${timelinessExplained}
@@ -78,11 +85,11 @@ ${timelinessExplained}
   <button type="submit">Show</button>
 </form>
 <h2>All requests${sentBetween}</h2>
-${timelinessSummary(tally)}
+${timelinessSummary(tally, dates)}
 <h2>By authority</h2>
 <p class="muted">${table.total} authorit${table.total === 1 ? 'y' : 'ies'}${view.minRequests > 1 ? ` with at least ${view.minRequests} requests` : ''}. “Most often late” orders by the share of the requests due that were answered late or not at all.</p>
 <table class="timeliness"><thead><tr><th>Authority</th><th>Requests</th><th>On time</th><th>Late</th><th>No reply, past due</th><th>Median working days</th><th>Answer on time</th><th>Marked overdue</th><th>Internal reviews</th></tr></thead><tbody>${table.authorities.map(
-    (row) => html`<tr><td><a href="/authority/${encodeURIComponent(row.authority.urlName)}">${row.authority.name}</a></td><td>${row.requests}</td><td>${row.onTime} (${share(row.onTime, dueCount(row))})</td><td>${row.late}</td><td>${row.overdue}</td><td>${row.medianWorkingDays ?? '—'}</td><td>${row.answeredOnTime} of ${row.answered}</td><td>${row.markedOverdue}</td><td>${row.internalReviews}</td></tr>`,
+    (row) => html`<tr><td><a href="/authority/${encodeURIComponent(row.authority.urlName)}">${row.authority.name}</a></td><td>${row.requests}</td><td>${row.onTime} (${share(row.onTime, dueCount(row))})</td><td>${searchLink(row.late, 'late', { ...dates, authority: row.authority.urlName })}</td><td>${searchLink(row.overdue, 'overdue', { ...dates, authority: row.authority.urlName })}</td><td>${row.medianWorkingDays ?? '—'}</td><td>${row.answeredOnTime} of ${row.answered}</td><td>${row.markedOverdue}</td><td>${row.internalReviews}</td></tr>`,
   )}</tbody></table>
 <nav class="pages" aria-label="Result pages">
   ${view.page > 1 ? html`<a rel="prev" href="${href(view.page - 1)}">← Previous</a>` : ''}
