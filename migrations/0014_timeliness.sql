@@ -185,4 +185,5 @@ ALTER TABLE "requests"
   ADD COLUMN "first_answer_at" timestamp with time zone GENERATED ALWAYS AS (request_first_answer_at("requests"."raw")) STORED,
   ADD COLUMN "answer_working_days" integer GENERATED ALWAYS AS (uk_working_days_between(request_clock_started_at("requests"."raw"), request_first_answer_at("requests"."raw"))) STORED,
   ADD COLUMN "site_overdue" text GENERATED ALWAYS AS (request_site_overdue("requests"."raw")) STORED,
-  ADD COLUMN "internal_review_requested" boolean GENERATED ALWAYS AS (request_internal_review_requested("requests"."raw")) STORED;
+  ADD COLUMN "internal_review_requested" boolean GENERATED ALWAYS AS (request_internal_review_requested("requests"."raw")) STORED;--> statement-breakpoint
+CREATE INDEX "requests_timeliness" ON "requests" USING btree ("id","response_working_days","first_response_at","due_on");

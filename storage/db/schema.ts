@@ -148,6 +148,8 @@ export const requests = pgTable(
     // a status filter (with or without dates) ANDed with the word's bitmap: the heap is read only for rows that pass both
     index('requests_status_created').on(t.status, t.remoteCreatedAt.desc().nullsLast()),
     index('requests_search').using('gin', t.search),
+    // A timeliness filter on document hits looks each page's request up: from this index alone, not the wide rows.
+    index('requests_timeliness').on(t.id, t.responseWorkingDays, t.firstResponseAt, t.dueOn),
   ],
 );
 
