@@ -73,6 +73,10 @@ async function main(): Promise<void> {
     const due = timeliness.onTime + timeliness.late + timeliness.overdue;
     say(`how promptly the authorities replied: ${timeliness.onTime} of the ${due} requests due had a first reply within 20 working days, ` +
       `${timeliness.late} a late one, ${timeliness.overdue} none; median ${timeliness.medianWorkingDays ?? '—'} working days`);
+    if (timeliness.answered > 0) {
+      say(`  ${timeliness.answeredOnTime} of the ${timeliness.answered} answers their requesters classified came within 20 working days; ` +
+        `median ${timeliness.medianAnswerWorkingDays} working days`);
+    }
     say();
     say('explore it yourself:');
     say(`  npx wdtk-archive --archive ${archiveDir} search "${SEARCHES[0]}"`);

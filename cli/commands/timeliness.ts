@@ -24,7 +24,10 @@ function summary(tally: TimelinessTally): string[] {
     row('no reply, past the due date', String(tally.overdue)),
     row('no reply yet, not yet due', String(tally.waiting)),
     row('median working days to the first reply', String(tally.medianWorkingDays ?? '—')),
-    row('an answer within 20 working days', `${tally.answeredOnTime} (${share(tally.answeredOnTime, tally.answered)} of the ${tally.answered} answered)`),
+    row(
+      'an answer within 20 working days',
+      tally.answered === 0 ? 'no answer classified yet' : `${tally.answeredOnTime} (${share(tally.answeredOnTime, tally.answered)} of the ${tally.answered} answered)`,
+    ),
     row('median working days to the answer', String(tally.medianAnswerWorkingDays ?? '—')),
     row('marked overdue by the site', `${tally.markedOverdue} (${tally.markedVeryOverdue} long overdue)`),
     row('internal reviews requested', String(tally.internalReviews)),

@@ -59,7 +59,7 @@ const get = (url: string) => app.request(url);
 describe("a request's page and JSON", () => {
   it('say when it was sent, when it was due and how promptly it was first answered', async () => {
     const body = await (await get('/request/fines_2022')).text();
-    expect(body).toContain('<dt>Answered</dt><dd>sent 2024-03-20, due by 2024-04-19; first reply 2024-04-22, after 21 working days: <strong>late</strong>'
+    expect(body).toContain('<dt>Timeliness</dt><dd>sent 2024-03-20, due by 2024-04-19; first reply 2024-04-22, after 21 working days: <strong>late</strong>'
       + '; answered 2024-05-01, after 28 working days; the site marked it overdue; an internal review was requested (<a href="/timeliness">how it is counted</a>)</dd>');
     expect(await (await get('/request/fines_2021')).text()).toContain('due by 2024-02-07; <strong>no reply</strong>, past the due date; the site marked it overdue');
     expect(await (await get('/request/fines_2023')).text()).toContain('first reply 2024-04-19, after 20 working days: <strong>on time</strong>');

@@ -112,7 +112,7 @@ export function requestPage(request: RequestDetail, copies: Map<number, Attachme
   <dt>Requester</dt><dd>${request.requester?.name ?? '—'}</dd>
   <dt>Status</dt><dd>${request.statusLabel ?? request.status}</dd>
   <dt>Made</dt><dd>${formatDate(request.remoteCreatedAt)}</dd>
-  ${request.timeliness ? html`<dt>Answered</dt><dd>${requestTimeliness(request.timeliness)}</dd>` : ''}
+  ${request.timeliness ? html`<dt>Timeliness</dt><dd>${requestTimeliness(request.timeliness)}</dd>` : ''}
   <dt>Last updated on the site</dt><dd>${formatDateTime(request.remoteUpdatedAt)}</dd>
   <dt>First archived</dt><dd>${formatDateTime(request.firstArchivedAt)}</dd>
   <dt>Last checked</dt><dd>${formatDateTime(request.lastCheckedAt)}</dd>

@@ -30,7 +30,9 @@ export function timelinessSummary(tally: TimelinessTally, filters: Record<string
 <tr><th>No reply, past the due date</th><td>${searchLink(tally.overdue, 'overdue', filters)}</td></tr>
 <tr><th>No reply yet, not yet due</th><td>${searchLink(tally.waiting, 'waiting', filters)}</td></tr>
 <tr><th>Median working days to the first reply</th><td>${tally.medianWorkingDays ?? '—'}</td></tr>
-<tr><th>An answer, as its requester classified it, within 20 working days</th><td>${tally.answeredOnTime} (${share(tally.answeredOnTime, tally.answered)} of the ${tally.answered} answered)</td></tr>
+<tr><th>An answer, as its requester classified it, within 20 working days</th><td>${
+    tally.answered === 0 ? 'no answer classified yet' : `${tally.answeredOnTime} (${share(tally.answeredOnTime, tally.answered)} of the ${tally.answered} answered)`
+  }</td></tr>
 <tr><th>Median working days to the answer</th><td>${tally.medianAnswerWorkingDays ?? '—'}</td></tr>
 <tr><th>Marked overdue by the site</th><td>${tally.markedOverdue} (${tally.markedVeryOverdue} long overdue)</td></tr>
 <tr><th>Internal reviews requested</th><td>${tally.internalReviews}</td></tr>
