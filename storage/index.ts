@@ -27,6 +27,7 @@ export {
   StorageOpenError,
   type OriginalsUse,
 } from './errors.js';
+export { attachmentCitation } from './citation.js';
 export { EXEMPTIONS, exemptionCode, exemptionLabel, exemptionsCited, type ExemptionCitation, type ExemptionSource } from './exemptions.js';
 export { processExists } from './lock.js';
 export { describeRunScope, JOB_MAX_ATTEMPTS, localWorkerId, UNFINISHED_RUN_ERROR } from './queues.js';

@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm';
 import { Hono, type Context } from 'hono';
 import { html } from 'hono/html';
 import {
+  attachmentCitation,
   describeFailure,
   exemptionsCited,
   isStorageUnavailable,
@@ -21,7 +22,7 @@ import { openApiDocument } from './openapi.js';
 import { BadQueryError, filtersFromParams, MAX_API_LIMIT, pagedQueryFromParams, PAGE_SIZE, positiveParam, textParam, timelinessViewFromParams } from './query.js';
 import { readOnly, rejectTraversal, requireToken, securityHeaders } from './security.js';
 import { STYLESHEET } from './style.js';
-import { attachmentPage, citation } from './views/attachment.js';
+import { attachmentPage } from './views/attachment.js';
 import { exemptionsPage } from './views/exemptions.js';
 import { authorityPage, runsPage } from './views/lists.js';
 import { removedPage, requestPage } from './views/request.js';
@@ -76,7 +77,7 @@ function attachmentJson(a: AttachmentDetail, copies: AttachmentCopies) {
     textUrl: `/api/attachment/${a.id}/text`,
     alsoReleasedIn: copies.copies.map(copyJson),
     alsoReleasedInMore: copies.more,
-    citation: citation(a),
+    citation: attachmentCitation(a),
   };
 }
 

@@ -46,7 +46,9 @@ async function writeAttachment(archive: Archive, idOrSha: string, dir: string): 
   const sha256 = attachment.blob?.sha256;
   if (!sha256) throw new CliError(`attachment ${attachment.id} has no stored original (${attachment.hidden ? 'hidden on the site' : 'not fetched yet'})`);
   const isThisAttachment = (p: Provenance) => p.attachment?.id === attachment.id;
-  return [await writeOriginal(archive, dir, safeFilename(attachment.filename, sha256), sha256, isThisAttachment, (size) => provenance(attachment, sha256, size))];
+  const { attachmentCitation } = await import('../../storage/index.js');
+  const citation = attachmentCitation(attachment);
+  return [await writeOriginal(archive, dir, safeFilename(attachment.filename, sha256), sha256, isThisAttachment, (size) => provenance(attachment, sha256, size, citation))];
 }
 
 /** A snapshot is evidence of how the page looked: it is written with the capture it was rendered from. */
@@ -213,7 +215,8 @@ async function copyChecked(source: NodeJS.ReadableStream, file: string, expected
   return size;
 }
 
-function provenance(a: AttachmentDetail, sha256: string, size: number): object {
+/** `citation`: the text to paste, as the attachment's web page gives it. */
+function provenance(a: AttachmentDetail, sha256: string, size: number, citation: string | null): object {
   return {
     sha256,
     size,
@@ -246,6 +249,7 @@ function provenance(a: AttachmentDetail, sha256: string, size: number): object {
       author: a.message.author,
     },
     attachment: { id: a.id, incomingMessageId: a.incomingMessageId, part: a.part, remoteId: a.remoteId },
+    citation,
   };
 }
 

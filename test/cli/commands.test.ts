@@ -151,6 +151,12 @@ describe('the wdtk-archive command line on a filled archive', () => {
     expect(provenance.capture.responseHeaders['content-type']).toBe('application/pdf');
     expect(provenance.request).toMatchObject({ remoteId: 501, urlTitle: 'common_purpose_training' });
     expect(provenance.message).toMatchObject({ kind: 'incoming', id: 7 });
+    // the citation the attachment's web page gives, to paste beside the file
+    expect(provenance.citation).toBe(
+      `Police Service of Northern Ireland, “psni.pdf”, sent 2026-05-20, in reply to the FOI request “${PSNI_TITLE}” ` +
+        `(https://www.whatdotheyknow.com/request/common_purpose_training). Original retrieved from https://www.whatdotheyknow.com/request/common_purpose_training/response/7/attach/2/psni.pdf?cookie_passthrough=1 on 2026-06-02T10:00:00.000Z; ` +
+        `SHA-256 ${stored.sha256}.`,
+    );
   });
 
   it('export streams the result set as JSON Lines and as CSV', async () => {

@@ -1,5 +1,5 @@
 import { html } from 'hono/html';
-import type { AttachmentCopies, AttachmentDetail } from '../../storage/index.js';
+import { attachmentCitation, type AttachmentCopies, type AttachmentDetail } from '../../storage/index.js';
 import { formatDate, formatDateTime, formatSize, highlighted, page, type Html } from '../layout.js';
 
 export interface PageText {
@@ -29,22 +29,6 @@ function provenance(a: AttachmentDetail): Html {
 ${capture
   ? html`<h3>Request headers</h3>${headerRows(capture.requestHeaders)}<h3>Response headers</h3>${headerRows(capture.responseHeaders)}`
   : ''}`;
-}
-
-/**
- * A citation a journalist can paste: who released the document, in reply to which request (its address on the site),
- * when, and the original's address, retrieval time and checksum, so a reader can check the copy is the one cited.
- */
-export function citation(a: AttachmentDetail): string | null {
-  const source = a.capture?.url ?? a.sourceUrl;
-  if (!a.sha256 || !source) return null;
-  const requestUrl = `${new URL(source).origin}/request/${encodeURIComponent(a.request.urlTitle)}`;
-  const sent = a.message?.time ? `, sent ${a.message.time.toISOString().slice(0, 10)}` : '';
-  const retrieved = a.capture?.fetchedAt ?? a.fetchedAt;
-  return (
-    `${a.request.authority.name}, “${a.filename ?? `attachment ${a.id}`}”${sent}, in reply to the FOI request “${a.request.title}” (${requestUrl}). ` +
-    `Original retrieved from ${source}${retrieved ? ` on ${retrieved.toISOString()}` : ''}; SHA-256 ${a.sha256}.`
-  );
 }
 
 /** Where else the same file was released, earliest first; nothing when it was released once. */
@@ -84,7 +68,7 @@ export function attachmentPage(a: AttachmentDetail, pages: PageText[], query: st
   const name = a.filename ?? `attachment ${a.id}`;
   const hits = pages.reduce((n, p) => n + p.parts.filter((part) => part.match).length, 0);
   const state = extractionState(a);
-  const cited = citation(a);
+  const cited = attachmentCitation(a);
   const body = html`<h1>${name}</h1>
 <p class="meta">From <a href="/request/${encodeURIComponent(a.request.urlTitle)}">${a.request.title}</a> · <a href="/authority/${encodeURIComponent(a.request.authority.urlName)}">${a.request.authority.name}</a>${a.message ? html` · message of ${formatDateTime(a.message.time)}` : ''}</p>
 <dl class="facts">
