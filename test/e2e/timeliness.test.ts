@@ -6,9 +6,10 @@ import type { Archive, RequestTimeliness, TimelinessTally } from '../../storage/
 import { openTestArchive, type TestArchive } from '../helpers/archive.js';
 
 // 50 requests, some first answered across bank holidays (Christmas, Easter, May's, Northern Ireland's 12 July), some
-// late, some never. A site fresh from the generator has nothing falling due in its next day, so it lives a
-// week before the first crawl (waiting requests answered, one of them late; new ones filed); the day after that crawl
-// an old request is answered, long late, and one filed in May is marked overdue.
+// late, some never; some first only acknowledged, some whose clock started again, resent or clarified. A site fresh
+// from the generator has nothing falling due in its next day, so it lives a week before the first crawl (waiting
+// requests answered, one of them late; new ones filed); the day after that crawl an old request is answered, long
+// late, and one filed in May is marked overdue.
 const SEED = 1;
 const SIZE = 50;
 const WEEK_BEFORE_FIRST_CRAWL = 7;
@@ -44,19 +45,40 @@ function weekdaysBetween(since: string, until: string): { working: number; holid
   return { working, holidays };
 }
 
-/** Working days from the London day it was sent to the London day of its first answer; null while unanswered. */
-function responseWorkingDays(request: GroundTruthRequest): number | null {
-  const { sentAt, firstResponseAt } = request.timeliness;
-  return firstResponseAt === null ? null : weekdaysBetween(dayOf(sentAt), dayOf(firstResponseAt)).working;
+/** A weekday that is a bank holiday in no part of the UK (YYYY-MM-DD). */
+function isWorkingDay(day: string): boolean {
+  const weekday = new Date(`${day}T12:00:00Z`).getUTCDay();
+  return weekday !== 0 && weekday !== 6 && !holidaysOf(day).uk.has(day);
 }
 
-function expectedTimeliness(request: GroundTruthRequest): RequestTimeliness {
-  const { sentAt, dueOn, firstResponseAt, siteOverdue, internalReviewRequested } = request.timeliness;
+/** Working days from the London day its clock started to the London day of `time`; null when there is no such time. */
+function workingDaysTo(request: GroundTruthRequest, time: string | null): number | null {
+  return time === null ? null : weekdaysBetween(dayOf(request.timeliness.clockStartedAt), dayOf(time)).working;
+}
+
+/** To its first message since the clock started, an acknowledgement included. */
+const responseWorkingDays = (request: GroundTruthRequest) => workingDaysTo(request, request.timeliness.firstResponseAt);
+/** To the first of those its requester said answered it. */
+const answerWorkingDays = (request: GroundTruthRequest) => workingDaysTo(request, request.timeliness.firstAnswerAt);
+
+type ComparedTimeliness = Pick<
+  RequestTimeliness,
+  | 'sentAt' | 'clockStartedAt' | 'dueOn' | 'firstResponseAt' | 'responseWorkingDays' | 'firstAnswerAt' | 'answerWorkingDays'
+  | 'siteOverdue' | 'internalReviewRequested'
+>;
+
+const dateOrNull = (time: string | null) => (time === null ? null : new Date(time));
+
+function expectedTimeliness(request: GroundTruthRequest): ComparedTimeliness {
+  const { sentAt, clockStartedAt, dueOn, firstResponseAt, firstAnswerAt, siteOverdue, internalReviewRequested } = request.timeliness;
   return {
     sentAt: new Date(sentAt),
+    clockStartedAt: new Date(clockStartedAt),
     dueOn,
-    firstResponseAt: firstResponseAt === null ? null : new Date(firstResponseAt),
+    firstResponseAt: dateOrNull(firstResponseAt),
     responseWorkingDays: responseWorkingDays(request),
+    firstAnswerAt: dateOrNull(firstAnswerAt),
+    answerWorkingDays: answerWorkingDays(request),
     siteOverdue,
     internalReviewRequested,
   };
@@ -76,16 +98,25 @@ function dateless({ overdue, waiting, ...counters }: TimelinessTally): DatelessT
 /** A tally as text, its counters in a fixed order whatever order they were made in. */
 const shown = (tally: DatelessTally) => JSON.stringify(tally, Object.keys(tally).sort());
 
+/** The working days known, in order. */
+const sortedDays = (days: (number | null)[]) => days.filter((n): n is number => n !== null).sort((a, b) => a - b);
+// percentile_disc(0.5): the first value at or past half way
+const median = (sorted: number[]) => (sorted.length > 0 ? sorted[Math.ceil(sorted.length / 2) - 1]! : null);
+
 /** What the archive should count of these requests (the site's listed ones), from the ground truth. */
 function expectedTally(requests: GroundTruthRequest[]): DatelessTally {
-  const days = requests.map(responseWorkingDays).filter((n): n is number => n !== null).sort((a, b) => a - b);
+  const days = sortedDays(requests.map(responseWorkingDays));
+  const answerDays = sortedDays(requests.map(answerWorkingDays));
   return {
     requests: requests.length,
-    answered: days.length,
+    replied: days.length,
     onTime: days.filter((n) => n <= 20).length,
     late: days.filter((n) => n > 20).length,
-    // percentile_disc(0.5): the first value at or past half way
-    medianWorkingDays: days.length > 0 ? days[Math.ceil(days.length / 2) - 1]! : null,
+    medianWorkingDays: median(days),
+    answered: answerDays.length,
+    answeredOnTime: answerDays.filter((n) => n <= 20).length,
+    answeredLate: answerDays.filter((n) => n > 20).length,
+    medianAnswerWorkingDays: median(answerDays),
     markedOverdue: requests.filter((r) => r.timeliness.siteOverdue !== null).length,
     markedVeryOverdue: requests.filter((r) => r.timeliness.siteOverdue === 'very_overdue').length,
     internalReviews: requests.filter((r) => r.timeliness.internalReviewRequested).length,
@@ -106,14 +137,15 @@ async function timelinessDifferences(archive: Archive, truth: GroundTruth): Prom
       problems.push(`${where} is missing`);
       continue;
     }
-    const { working: toDue } = weekdaysBetween(dayOf(request.timeliness.sentAt), request.timeliness.dueOn);
-    if (toDue !== 20) problems.push(`${where}: the site's due day ${request.timeliness.dueOn} is ${toDue} working days after it was sent, not 20`);
+    const { clockStartedAt, dueOn } = request.timeliness;
+    const { working: toDue } = weekdaysBetween(dayOf(clockStartedAt), dueOn);
+    if (toDue !== 20 || !isWorkingDay(dueOn)) problems.push(`${where}: the site's due day ${dueOn} is not the 20th working day after its clock started`);
     const expected = expectedTimeliness(request);
     if (!stored.timeliness) {
       problems.push(`${where} has no timeliness, expected ${JSON.stringify(expected)}`);
       continue;
     }
-    for (const key of Object.keys(expected) as (keyof RequestTimeliness)[]) {
+    for (const key of Object.keys(expected) as (keyof ComparedTimeliness)[]) {
       const [read, wanted] = [JSON.stringify(stored.timeliness[key]), JSON.stringify(expected[key])];
       if (read !== wanted) problems.push(`${where}: ${key} is ${read}, expected ${wanted}`);
     }
@@ -155,7 +187,7 @@ describe(`how promptly a ${SIZE}-request site's requests were answered, crawled`
     await sim?.close();
   });
 
-  it('is what the site recorded: sent, answered, due with bank holidays skipped, marked overdue, reviewed; by request, authority and in all', { timeout: 120_000 }, async () => {
+  it('is what the site recorded: sent, clock started, replied to, answered, due with bank holidays skipped, marked overdue, reviewed; by request, authority and in all', { timeout: 120_000 }, async () => {
     const truth = sim.groundTruth();
     // The comparison means something only if the site has each kind of request, and answers counted over a bank holiday.
     const expected = expectedTally(listed(truth));
@@ -165,7 +197,18 @@ describe(`how promptly a ${SIZE}-request site's requests were answered, crawled`
     expect(expected.markedVeryOverdue).toBeGreaterThan(0);
     expect(expected.markedOverdue).toBeGreaterThan(expected.markedVeryOverdue);
     expect(expected.internalReviews).toBeGreaterThan(0);
-    const holidaysWaited = listed(truth).flatMap(({ timeliness: t }) => (t.firstResponseAt === null ? [] : weekdaysBetween(dayOf(t.sentAt), dayOf(t.firstResponseAt)).holidays));
+    expect(expected.answeredOnTime).toBeGreaterThan(0);
+    expect(expected.answeredLate).toBeGreaterThan(0);
+    // Some first messages were only acknowledgements, so answers are counted apart from replies.
+    expect(listed(truth).some(({ timeliness: t }) => t.firstResponseAt !== null && t.firstResponseAt !== t.firstAnswerAt)).toBe(true);
+    // Some clocks started again after the request was sent: resent, and clarified (at one of its follow-ups).
+    const restarted = truth.requests.filter(({ timeliness: t }) => t.clockStartedAt !== t.sentAt);
+    const clarified = restarted.filter((r) => r.events.filter((e) => e.kind === 'outgoing').slice(1).some(
+      (followup) => Date.parse(followup.time) === Date.parse(r.timeliness.clockStartedAt),
+    ));
+    expect(clarified.length).toBeGreaterThan(0);
+    expect(restarted.length).toBeGreaterThan(clarified.length);
+    const holidaysWaited = listed(truth).flatMap(({ timeliness: t }) => (t.firstResponseAt === null ? [] : weekdaysBetween(dayOf(t.clockStartedAt), dayOf(t.firstResponseAt)).holidays));
     expect(holidaysWaited.length).toBeGreaterThan(0);
     // ... among them one of another part of the UK than England
     expect(holidaysWaited.some((day) => !holidaysOf(day).england.has(day))).toBe(true);
