@@ -2,7 +2,9 @@ import { and, asc, desc, eq, inArray, or, sql, type SQL } from 'drizzle-orm';
 import { rowsOf, type Db } from '../db/connect.js';
 import { attachments, authorities, blobs, captures, events, jobs, requestHistory, requests, users } from '../db/schema.js';
 import { AmbiguousRequestError } from '../errors.js';
-import type { AttachmentCopies, AttachmentDetail, AttachmentSummary, CaptureSummary, EventDetail, RequestDetail, RequestTimeliness } from '../types.js';
+import type { AttachmentCopies, AttachmentDetail, AttachmentSummary, CaptureSummary, EventDetail, RequestDetail, TimelinessOutcome } from '../types.js';
+import { timelinessOutcomeIs } from './search.js';
+import { TIMELINESS_OUTCOMES } from './timeliness.js';
 
 const SHA256 = /^[0-9a-f]{64}$/;
 // Ids are 32-bit columns: a larger number matches nothing, and as a query parameter Postgres would reject it.
@@ -67,10 +69,11 @@ const attachmentColumns = {
 // en-CA writes a date as YYYY-MM-DD.
 const londonDay = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London', year: 'numeric', month: '2-digit', day: '2-digit' });
 
-function timelinessOutcome(responseWorkingDays: number | null, dueOn: string): RequestTimeliness['outcome'] {
-  if (responseWorkingDays !== null) return responseWorkingDays <= 20 ? 'on_time' : 'late';
-  return dueOn < londonDay.format(new Date()) ? 'overdue' : 'waiting';
-}
+// The outcome as search filters and tallies count it, by the same rule and the database's today.
+const timelinessOutcome = sql<TimelinessOutcome | null>`case ${sql.join(
+  TIMELINESS_OUTCOMES.map((outcome) => sql`when ${timelinessOutcomeIs(outcome, sql.raw('"requests"'))} then ${outcome}`),
+  sql` `,
+)} end`;
 
 export async function getRequest(
   db: Db,
@@ -80,7 +83,7 @@ export async function getRequest(
   const id = await resolveOneRequest(db, slugOrId, opts.siteId);
   if (id === null) return null;
   const [row] = await db
-    .select({ request: requests, authority: authorities, requester: { urlName: users.urlName, name: users.name } })
+    .select({ request: requests, timelinessOutcome, authority: authorities, requester: { urlName: users.urlName, name: users.name } })
     .from(requests)
     .innerJoin(authorities, eq(authorities.id, requests.authorityId))
     .leftJoin(users, eq(users.id, requests.requesterId))
@@ -147,7 +150,7 @@ export async function getRequest(
     removedAt: r.removedAt,
     removalReason: r.removalReason,
     timeliness:
-      r.sentAt && r.clockStartedAt && r.dueOn
+      r.sentAt && r.clockStartedAt && r.dueOn && row.timelinessOutcome
         ? {
             sentAt: r.sentAt,
             sentOn: londonDay.format(r.sentAt),
@@ -157,7 +160,7 @@ export async function getRequest(
             firstResponseAt: r.firstResponseAt,
             firstResponseOn: r.firstResponseAt && londonDay.format(r.firstResponseAt),
             responseWorkingDays: r.responseWorkingDays,
-            outcome: timelinessOutcome(r.responseWorkingDays, r.dueOn),
+            outcome: row.timelinessOutcome,
             firstAnswerAt: r.firstAnswerAt,
             firstAnswerOn: r.firstAnswerAt && londonDay.format(r.firstAnswerAt),
             answerWorkingDays: r.answerWorkingDays,

@@ -16,20 +16,20 @@ const SEARCH_WORK_MEM = '64MB';
 export const hasText = (q: SearchQuery) => (q.text ?? '').trim().length > 0;
 
 /**
- * A request of `r` whose first reply since the clock started came by its due date or after it, or has not come, past
- * the due date (today in the site's time zone: overdue from the day after it) or not.
+ * A request (of `r`, or the table named) whose first reply since the clock started came by its due date or after it,
+ * or has not come, past the due date (today in the site's time zone: overdue from the day after it) or not.
  */
-export function timelinessOutcomeIs(outcome: TimelinessOutcome): SQL {
+export function timelinessOutcomeIs(outcome: TimelinessOutcome, request: SQL = sql.raw('r')): SQL {
   const today = sql`(now() at time zone 'Europe/London')::date`;
   switch (outcome) {
     case 'on_time':
-      return sql`r.response_working_days <= 20`;
+      return sql`${request}.response_working_days <= 20`;
     case 'late':
-      return sql`r.response_working_days > 20`;
+      return sql`${request}.response_working_days > 20`;
     case 'overdue':
-      return sql`r.first_response_at is null and r.due_on < ${today}`;
+      return sql`${request}.first_response_at is null and ${request}.due_on < ${today}`;
     case 'waiting':
-      return sql`r.first_response_at is null and r.due_on >= ${today}`;
+      return sql`${request}.first_response_at is null and ${request}.due_on >= ${today}`;
   }
 }
 
